@@ -1,0 +1,56 @@
+# SafeYard - the two quick-start commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The PostgreSQL the suite also runs against (a fresh database is created from it per run).
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: install run demo serve test test-sqlite test-postgres lint typecheck imports check bench clean
+
+$(BIN)/.installed: pyproject.toml
+	bash scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+## make run: install, migrate, load the Almaty demo data, serve on http://127.0.0.1:8000 (SQLite)
+run: demo serve
+
+demo: install
+	$(BIN)/safeyard demo
+
+serve: install
+	$(BIN)/safeyard serve --host 127.0.0.1 --port 8000
+
+## make test: install, then the whole suite on SQLite and on PostgreSQL
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/python -m pytest
+
+test-postgres: install
+	bash scripts/ensure-postgres.sh
+	SAFEYARD_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check app tests bench alembic
+	$(BIN)/ruff format --check app tests bench alembic
+
+typecheck: install
+	$(BIN)/mypy app
+
+imports: install
+	$(BIN)/lint-imports
+
+## make check: lint, types, the import contract, migrations in step with models, the tests
+check: lint typecheck imports test
+
+## make bench: the ingest benchmark against a fresh SQLite database (see docs/PERFORMANCE.md)
+bench: install
+	$(BIN)/python -m bench.ingest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""SafeYard: the Almaty yard safety checklist service."""

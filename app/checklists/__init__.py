@@ -1,0 +1,1 @@
+"""The checklist: versioned data files, their schema and loader."""

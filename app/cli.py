@@ -1,0 +1,160 @@
+"""The ``safeyard`` command: serve, migrate, import-districts, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import get_settings
+
+cli = typer.Typer(help="SafeYard: the Almaty yard safety checklist service.", no_args_is_help=True)
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database (SAFEYARD_DATABASE_URL) to the newest schema."""
+    from app import migrate as migrations
+
+    url = get_settings().database_url
+    migrations.upgrade(url)
+    typer.echo(f"database is up to date: {url}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API and pages with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=get_settings().log_level,
+        proxy_headers=True,
+    )
+
+
+@cli.command("import-districts")
+def import_districts(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A GeoJSON file.")],
+    level: Annotated[
+        str,
+        typer.Option(
+            help="'district' (the 8 city districts) or 'micro' (precincts, quarters, a grid)."
+        ),
+    ] = "micro",
+    id_property: Annotated[str, typer.Option(help="Property holding each area's id.")] = "id",
+    kind: Annotated[
+        str, typer.Option(help="Micro-districts: what they are (precinct, quarter, h3, grid).")
+    ] = "precinct",
+    name_property: Annotated[
+        str | None, typer.Option(help="Micro-districts: property with the name.")
+    ] = None,
+    district_property: Annotated[
+        str | None,
+        typer.Option(
+            help="Micro-districts: property with the district id; without it the district "
+            "holding the largest share of the polygon is used."
+        ),
+    ] = None,
+    name_ru: Annotated[
+        str, typer.Option(help="Districts: property with the Russian name.")
+    ] = "name_ru",
+    name_kk: Annotated[
+        str, typer.Option(help="Districts: property with the Kazakh name.")
+    ] = "name_kk",
+    name_en: Annotated[
+        str, typer.Option(help="Districts: property with the English name.")
+    ] = "name_en",
+    population_csv: Annotated[
+        Path | None, typer.Option(help="Districts: CSV with district_id,pop_total,as_of.")
+    ] = None,
+    source: Annotated[
+        str, typer.Option(help="Attribution of the data.")
+    ] = "© OpenStreetMap contributors (ODbL)",
+) -> None:
+    """Import district or micro-district polygons from a GeoJSON file (upsert by id)."""
+    from app.db import Database
+    from app.districts import service
+    from app.geo.errors import GeoImportError
+
+    db = Database(get_settings().database_url)
+    try:
+        with db.write_session() as session:
+            if level == "district":
+                count = service.import_districts(
+                    session,
+                    path=file,
+                    id_property=id_property,
+                    name_properties={"ru": name_ru, "kk": name_kk, "en": name_en},
+                    population_csv=population_csv,
+                    source=source,
+                )
+            elif level == "micro":
+                count = service.import_micro_districts(
+                    session,
+                    path=file,
+                    id_property=id_property,
+                    kind=kind,
+                    name_property=name_property,
+                    district_property=district_property,
+                    source=source,
+                )
+            else:
+                raise typer.BadParameter("level must be 'district' or 'micro'")
+    except GeoImportError as exc:
+        typer.echo(f"nothing imported: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"imported {count} {'districts' if level == 'district' else 'micro-districts'}")
+
+
+@cli.command()
+def demo(
+    yards: Annotated[int, typer.Option(help="Synthetic yards to generate.")] = 400,
+    submissions: Annotated[int, typer.Option(help="Synthetic submissions to generate.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 2026,
+) -> None:
+    """Migrate, load Almaty's real district boundaries and a synthetic (clearly marked) set of
+    yards and submissions. Running it again adds nothing new."""
+    from app import migrate as migrations
+    from app.checklists.loader import load_registry
+    from app.checklists.service import sync_versions
+    from app.db import Database
+    from app.demo import synthetic
+    from app.districts.service import load_area_index, load_demo_geography
+
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    registry = load_registry(settings.checklist_dir)
+    with db.write_session() as session:
+        sync_versions(session, registry=registry)
+        load_demo_geography(session)
+    with db.session() as session:
+        areas = load_area_index(session)
+    assert areas is not None
+    made = synthetic.generate(
+        db,
+        registry=registry,
+        areas=areas,
+        settings=settings,
+        yards=yards,
+        submissions=submissions,
+        seed=seed,
+    )
+    typer.echo(
+        f"demo data ready: 8 districts, micro-districts from the H3 grid, "
+        f"{made} new synthetic submissions"
+    )
+
+
+def main() -> None:
+    cli()

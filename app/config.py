@@ -1,0 +1,58 @@
+"""Settings, read from the environment (prefix ``SAFEYARD_``) or a ``.env`` file.
+
+Every field is documented here and in the README; a test keeps the two in step.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAFEYARD_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./var/safeyard.db",
+        description="SQLAlchemy URL. SQLite (WAL) by default; "
+        "postgresql+psycopg://user@host/db in production.",
+    )
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Where the service keeps its files (SQLite database, later photos, reports).",
+    )
+    checklist_dir: Path = Field(
+        default=PROJECT_ROOT / "app" / "checklists" / "data",
+        description="Folder of checklist version files (*.yaml); the highest version is current.",
+    )
+    yard_match_radius_m: float = Field(
+        default=30.0,
+        description="A submission with a location but no yard_id joins the nearest yard "
+        "within this many metres; otherwise a new yard is created.",
+    )
+    yard_near_radius_m: float = Field(
+        default=50.0,
+        description="Radius of GET /api/v1/yards?near=lat,lon.",
+    )
+    gap_snap_m: float = Field(
+        default=200.0,
+        description="A point in a gap between area polygons goes to the nearest one within "
+        "this many metres; further away it is outside the city.",
+    )
+    current_risk_window_days: int = Field(
+        default=180,
+        description="A yard's current risk is built from submissions of this many past days.",
+    )
+    max_body_bytes: int = Field(
+        default=256 * 1024,
+        description="Largest accepted JSON request body.",
+    )
+    log_level: str = Field(default="info", description="Log level of the service.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,146 @@
+"""The database engine, sessions and the column types shared by every table.
+
+SQLite (WAL, foreign keys on) is the embedded default; PostgreSQL is production.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy.engine import Dialect, make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+# Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(database_url: str, *, immediate: bool = False) -> Engine:
+    """Create the engine; for SQLite make the folder and set WAL, foreign keys and a busy wait.
+
+    ``immediate`` (SQLite only) starts every transaction with BEGIN IMMEDIATE: a writer takes
+    the write lock up front and waits its turn (busy_timeout), instead of failing at once when
+    it upgrades a read snapshot that another process has meanwhile written past.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """The engines of one database: one for reads, one for writes.
+
+    SQLite allows one writer. Threads racing for its lock fall into a busy-wait back-off with
+    p99 above a second (PERF-FLOORS), so within a process writers queue on a lock, and across
+    processes BEGIN IMMEDIATE makes them wait their turn. PostgreSQL needs neither.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self.engine = make_engine(database_url)
+        if is_sqlite(self.engine):
+            self.write_engine = make_engine(database_url, immediate=True)
+            self._gate: contextlib.AbstractContextManager[Any] = threading.Lock()
+        else:
+            self.write_engine = self.engine
+            self._gate = contextlib.nullcontext()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.engine)
+
+    def session(self) -> Session:
+        # expire_on_commit=False: no re-read of every row after commit (half the insert cost).
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session for one write transaction: committed on success (before the caller
+        answers), rolled back on error."""
+        with self._gate, Session(self.write_engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A read session for one request."""
+    with request.app.state.db.session() as session:
+        yield session
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+DatabaseDep = Annotated[Database, Depends(get_database)]

@@ -1,0 +1,1 @@
+"""Demo data: real Almaty districts with synthetic (clearly marked) yards and submissions."""

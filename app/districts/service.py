@@ -1,0 +1,254 @@
+"""Importing district and micro-district polygons, and building the point locator from them.
+
+Services never commit: the caller commits (or rolls back after a GeoImportError). Every feature
+is checked before the first row is touched, so a bad file leaves the session unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import shape
+from sqlmodel import Session, col, select
+
+from app.config import PROJECT_ROOT, get_settings
+from app.db import utcnow
+from app.districts.models import District, MicroDistrict
+from app.geo.features import GeoImportError, geodesic_area_km2, read_polygon_features
+from app.geo.locator import Area, AreaIndex
+
+DEMO_DATA_DIR = PROJECT_ROOT / "data" / "geo"
+DEFAULT_NAME_PROPERTIES: Mapping[str, str] = {"ru": "name_ru", "kk": "name_kk", "en": "name_en"}
+OSM_CREDIT = "© OpenStreetMap contributors, ODbL 1.0, https://www.openstreetmap.org/copyright"
+DEMO_DISTRICTS_SOURCE = (
+    f"{OSM_CREDIT}; via github.com/kalmenovbekmukhamed-create/almaty-smart-dmo "
+    "almaty_districts.geojson @ b2514540 (OSM relations via Nominatim)"
+)
+DEMO_H3_SOURCE = (
+    f"{OSM_CREDIT}; H3 res-8 cells touching the OSM districts, generated for SafeYard "
+    "(data/geo/almaty_grid_h3_r8.geojson)"
+)
+_IN_CHUNK = 500  # ids per IN (...) query, well under SQLite's bound-parameter limit
+
+
+def import_districts(
+    session: Session,
+    *,
+    path: Path | str,
+    source: str,
+    id_property: str = "district_id",
+    name_properties: Mapping[str, str] = DEFAULT_NAME_PROPERTIES,
+    population_csv: Path | str | None = None,
+    population_property: str | None = None,
+    population_as_of: str | None = None,
+) -> int:
+    """Insert or update a District row per feature of a GeoJSON FeatureCollection.
+
+    Population comes from ``population_csv`` (columns ``district_id, pop_total, as_of``) when
+    given, else from ``population_property`` (dated ``population_as_of``). A missing name falls
+    back to another language, then to the id. Districts absent from the file are kept.
+    Returns the number of features imported.
+    """
+    features = read_polygon_features(path, id_property=id_property)
+    ids = {f.id for f in features}
+    population = _read_population_csv(population_csv, ids) if population_csv else {}
+
+    existing = {d.id: d for d in _by_ids(session, District, ids)}
+    for feature in features:
+        names = _names(feature.properties, name_properties, fallback=feature.id)
+        if population_csv:
+            people, as_of = population.get(feature.id, (None, None))
+        elif population_property:
+            people = _int_or_none(feature.properties.get(population_property))
+            as_of = population_as_of if people is not None else None
+        else:
+            people, as_of = None, None
+        values: dict[str, Any] = {
+            "name_ru": names["ru"],
+            "name_kk": names["kk"],
+            "name_en": names["en"],
+            "population": people,
+            "population_as_of": as_of,
+            "area_km2": round(geodesic_area_km2(feature.geometry), 4),
+            "geometry": feature.geojson,
+            "source": source,
+        }
+        _upsert(session, existing.get(feature.id), District, feature.id, values)
+    session.flush()
+    return len(features)
+
+
+def import_micro_districts(
+    session: Session,
+    *,
+    path: Path | str,
+    id_property: str,
+    kind: str,
+    source: str,
+    name_property: str | None = None,
+    district_property: str | None = None,
+) -> int:
+    """Insert or update a MicroDistrict row per polygon feature (precincts, quarters, a grid).
+
+    The district is ``properties[district_property]`` when that names a known district, else
+    the district holding the largest share of the polygon (None outside every district). An id
+    already used by another kind of micro-district is an error, not an overwrite.
+    Returns the number of features imported.
+    """
+    features = read_polygon_features(path, id_property=id_property)
+    file = Path(path).name
+    known_districts = {d.id: d for d in session.exec(select(District)).all()}
+    district_index = (
+        AreaIndex([_area(d.id, d.geometry) for d in known_districts.values()])
+        if known_districts
+        else None
+    )
+
+    existing = {m.id: m for m in _by_ids(session, MicroDistrict, {f.id for f in features})}
+    rows: list[tuple[str, MicroDistrict | None, dict[str, Any]]] = []
+    for feature in features:
+        current = existing.get(feature.id)
+        if current is not None and current.kind != kind:
+            raise GeoImportError(
+                f"{file}: feature #{feature.index} (id {feature.id!r}): the id is already used "
+                f"by a micro-district of kind {current.kind!r}, not {kind!r}."
+            )
+        named = feature.properties.get(district_property) if district_property else None
+        if isinstance(named, str) and named in known_districts:
+            district_id: str | None = named
+        else:
+            district_id = (
+                district_index.dominant_district(feature.geometry) if district_index else None
+            )
+        raw_name = feature.properties.get(name_property) if name_property else None
+        name = str(raw_name).strip()[:300] if raw_name is not None else ""
+        values: dict[str, Any] = {
+            "kind": kind,
+            "name": name or None,
+            "district_id": district_id,
+            "area_km2": round(geodesic_area_km2(feature.geometry), 4),
+            "geometry": feature.geojson,
+            "source": source,
+        }
+        rows.append((feature.id, current, values))
+
+    for micro_id, current, values in rows:
+        _upsert(session, current, MicroDistrict, micro_id, values)
+    session.flush()
+    return len(features)
+
+
+def load_area_index(
+    session: Session, *, gap_snap_m: float | None = None, micro_kind: str | None = None
+) -> AreaIndex:
+    """Build the point locator from the District and MicroDistrict tables.
+
+    ``gap_snap_m`` defaults to the ``SAFEYARD_GAP_SNAP_M`` setting; ``micro_kind`` keeps one
+    layer (e.g. "h3") when several kinds of micro-district are loaded. Raises ValueError when
+    no district has been imported yet.
+    """
+    snap = get_settings().gap_snap_m if gap_snap_m is None else gap_snap_m
+    districts = [_area(d.id, d.geometry) for d in session.exec(select(District)).all()]
+    query = select(MicroDistrict)
+    if micro_kind is not None:
+        query = query.where(MicroDistrict.kind == micro_kind)
+    micro = [_area(m.id, m.geometry, m.district_id) for m in session.exec(query).all()]
+    return AreaIndex(districts, micro, gap_snap_m=snap)
+
+
+def load_demo_geography(session: Session) -> None:
+    """Import the project's demo data: the 8 OSM districts with 2023 population, and the
+    916 H3 res-8 cells as micro-districts of kind "h3". Running it twice changes nothing."""
+    import_districts(
+        session,
+        path=DEMO_DATA_DIR / "almaty_districts_osm.geojson",
+        population_csv=DEMO_DATA_DIR / "almaty_district_population_2023.csv",
+        source=DEMO_DISTRICTS_SOURCE,
+    )
+    import_micro_districts(
+        session,
+        path=DEMO_DATA_DIR / "almaty_grid_h3_r8.geojson",
+        id_property="cell_id",
+        kind="h3",
+        district_property="district_id",
+        source=DEMO_H3_SOURCE,
+    )
+
+
+def _area(area_id: str, geometry: str, district_id: str | None = None) -> Area:
+    return Area(id=area_id, geometry=shape(json.loads(geometry)), district_id=district_id)
+
+
+def _by_ids(session: Session, model: type[Any], ids: set[str]) -> list[Any]:
+    ordered = sorted(ids)
+    rows: list[Any] = []
+    for start in range(0, len(ordered), _IN_CHUNK):
+        chunk = ordered[start : start + _IN_CHUNK]
+        rows.extend(session.exec(select(model).where(col(model.id).in_(chunk))).all())
+    return rows
+
+
+def _upsert(
+    session: Session, current: Any, model: type[Any], row_id: str, values: dict[str, Any]
+) -> None:
+    """Add a new row, or update one whose values changed (imported_at marks the change)."""
+    if current is None:
+        session.add(model(id=row_id, **values))
+        return
+    if any(getattr(current, key) != value for key, value in values.items()):
+        for key, value in values.items():
+            setattr(current, key, value)
+        current.imported_at = utcnow()
+        session.add(current)
+
+
+def _names(
+    properties: Mapping[str, Any], name_properties: Mapping[str, str], *, fallback: str
+) -> dict[str, str]:
+    found = {
+        lang: str(properties[key]).strip()
+        for lang, key in name_properties.items()
+        if properties.get(key) is not None and str(properties[key]).strip()
+    }
+    any_name = found.get("ru") or found.get("en") or found.get("kk") or fallback
+    return {lang: found.get(lang, any_name)[:200] for lang in ("ru", "kk", "en")}
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _read_population_csv(path: Path | str, district_ids: set[str]) -> dict[str, tuple[int, str]]:
+    """{district_id: (pop_total, as_of)} from a CSV; every row must name a district of the file."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise GeoImportError(f"{path.name}: cannot read the population CSV: {exc}") from exc
+    needed = {"district_id", "pop_total", "as_of"}
+    if not rows or not needed <= set(rows[0]):
+        raise GeoImportError(f"{path.name}: expected columns {', '.join(sorted(needed))}.")
+    population: dict[str, tuple[int, str]] = {}
+    for line, row in enumerate(rows, start=2):
+        district_id = (row["district_id"] or "").strip()
+        if district_id not in district_ids:
+            raise GeoImportError(
+                f"{path.name}: line {line}: district {district_id!r} is not in the GeoJSON file."
+            )
+        people = _int_or_none((row["pop_total"] or "").strip())
+        if people is None or people < 0:
+            raise GeoImportError(
+                f"{path.name}: line {line}: pop_total {row['pop_total']!r} is not a count."
+            )
+        population[district_id] = (people, (row["as_of"] or "").strip()[:32])
+    return population

@@ -1,0 +1,234 @@
+"""Which district and micro-district a point falls in: pure geometry (shapely + pyproj).
+
+The polygons are projected once to UTM zone 43N (EPSG:32643) so every distance is in metres;
+each level (districts, micro-districts) gets its own ``shapely.STRtree``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+from shapely.geometry.base import BaseGeometry
+
+METRIC_CRS = "EPSG:32643"  # UTM zone 43N: Almaty lies 2° east of its central meridian.
+DEFAULT_GAP_SNAP_M = 200.0
+
+# lon/lat -> UTM 43N and back; pyproj (>= 3.1) makes Transformer safe to share between threads.
+_TO_METRIC = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+_GEOD = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A district or micro-district polygon in lon/lat (EPSG:4326)."""
+
+    id: str
+    geometry: BaseGeometry
+    district_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a point belongs; ``snapped_m`` is 0 inside a district, else the gap crossed."""
+
+    district_id: str
+    micro_district_id: str | None
+    snapped_m: float
+
+
+class OutsideCity(ValueError):
+    """The point is further than the snap distance from every district."""
+
+    def __init__(
+        self, *, lat: float, lon: float, distance_m: float, city: str, n_districts: int
+    ) -> None:
+        self.lat = lat
+        self.lon = lon
+        self.distance_m = distance_m
+        super().__init__(
+            f"The point {lat:.5f}, {lon:.5f} is {format_distance(distance_m)} outside {city}; "
+            f"SafeYard covers the city's {n_districts} districts."
+        )
+
+
+def format_distance(metres: float) -> str:
+    """'350 m', '4.2 km', '980 km'."""
+    if metres < 1000:
+        return f"{metres:.0f} m"
+    if metres < 10_000:
+        return f"{metres / 1000:.1f} km"
+    return f"{metres / 1000:,.0f} km"
+
+
+def check_coordinates(lat: float, lon: float) -> None:
+    """Raise ValueError unless lat/lon are finite and within [-90, 90] / [-180, 180]."""
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ValueError(f"Latitude and longitude must be finite numbers, got {lat}, {lon}.")
+    if not -90.0 <= lat <= 90.0:
+        raise ValueError(f"Latitude must be between -90 and 90, got {lat}.")
+    if not -180.0 <= lon <= 180.0:
+        raise ValueError(f"Longitude must be between -180 and 180, got {lon}.")
+
+
+def to_metric(geometry: BaseGeometry) -> BaseGeometry:
+    """Project a lon/lat geometry to UTM 43N metres."""
+    projected: BaseGeometry = shapely.transform(
+        geometry, lambda x, y: _TO_METRIC.transform(x, y), interleaved=False
+    )
+    return projected
+
+
+class _Level:
+    """One level of areas (districts or micro-districts), projected, prepared and indexed."""
+
+    def __init__(self, areas: Sequence[Area]) -> None:
+        ids = [area.id for area in areas]
+        if len(set(ids)) != len(ids):
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"Duplicate area ids: {', '.join(duplicates[:5])}.")
+        self.ids = ids
+        self.district_ids = [area.district_id for area in areas]
+        self.geoms = np.array([to_metric(area.geometry) for area in areas], dtype=object)
+        shapely.prepare(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+        # GEOS builds a prepared polygon's point locator on first use; build it now, not while
+        # request threads share the geometry.
+        for geom in self.geoms:
+            point = shapely.point_on_surface(geom)
+            shapely.intersects_xy(geom, shapely.get_x(point), shapely.get_y(point))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def containing(self, x: float, y: float) -> list[int]:
+        candidates = self.tree.query(shapely.Point(x, y))
+        if candidates.size == 0:
+            return []
+        hits = candidates[shapely.intersects_xy(self.geoms[candidates], x, y)]
+        return sorted(int(i) for i in hits)
+
+    def nearest(self, x: float, y: float, max_distance: float | None) -> tuple[list[int], float]:
+        """The indices of the nearest areas (ties included) and their distance in metres."""
+        if max_distance is not None and max_distance <= 0:
+            return [], math.inf
+        found: Any = self.tree.query_nearest(
+            shapely.Point(x, y), max_distance=max_distance, return_distance=True
+        )
+        indices, distances = found
+        if indices.size == 0:
+            return [], math.inf
+        best = float(distances.min())
+        return sorted(int(i) for i in indices[distances == best]), best
+
+
+class AreaIndex:
+    """Districts and micro-districts of one city, ready for :meth:`locate`.
+
+    Build it once (projection and trees cost ~0.1 s) and share it; it is read-only afterwards.
+    """
+
+    def __init__(
+        self,
+        districts: Iterable[Area],
+        micro_districts: Iterable[Area] = (),
+        *,
+        gap_snap_m: float = DEFAULT_GAP_SNAP_M,
+        city: str = "Almaty",
+    ) -> None:
+        district_list = sorted(districts, key=lambda a: a.id)
+        if not district_list:
+            raise ValueError(
+                "An AreaIndex needs at least one district; import the districts first."
+            )
+        if not (math.isfinite(gap_snap_m) and gap_snap_m >= 0):
+            raise ValueError(f"gap_snap_m must be a non-negative number, got {gap_snap_m}.")
+        self.gap_snap_m = gap_snap_m
+        self.city = city
+        self._districts = _Level(district_list)
+        self._micro = _Level(sorted(micro_districts, key=lambda a: a.id))
+
+    @property
+    def district_ids(self) -> list[str]:
+        return list(self._districts.ids)
+
+    @property
+    def micro_district_count(self) -> int:
+        return len(self._micro)
+
+    def locate(self, lat: float, lon: float) -> Placement:
+        """Place a WGS84 point; raise OutsideCity beyond ``gap_snap_m`` of every district.
+
+        The district always comes from the district polygons, even where a micro-district
+        (e.g. an H3 cell across a border) is assigned to another district.
+        """
+        check_coordinates(lat, lon)
+        x, y = _TO_METRIC.transform(lon, lat)
+        district_id, snapped_m = self._place_district(lat, lon, x, y)
+        return Placement(
+            district_id=district_id,
+            micro_district_id=self._place_micro(x, y, district_id),
+            snapped_m=snapped_m,
+        )
+
+    def dominant_district(self, geometry: BaseGeometry) -> str | None:
+        """The district holding the largest share of a lon/lat polygon, or None if none overlaps."""
+        projected = to_metric(geometry)
+        candidates = self._districts.tree.query(projected, predicate="intersects")
+        best_id, best_area = None, 0.0
+        for i in sorted(int(c) for c in candidates):
+            district = self._districts.geoms[i]
+            if shapely.contains_properly(district, projected):
+                return self._districts.ids[i]
+            area = shapely.area(shapely.intersection(district, projected))
+            if area > best_area:
+                best_id, best_area = self._districts.ids[i], area
+        return best_id
+
+    def _place_district(self, lat: float, lon: float, x: float, y: float) -> tuple[str, float]:
+        level = self._districts
+        inside = level.containing(x, y) if math.isfinite(x) and math.isfinite(y) else []
+        if inside:
+            # On a shared border both polygons hold the point; the first id decides.
+            return level.ids[inside[0]], 0.0
+        if math.isfinite(x) and math.isfinite(y):
+            nearest, distance = level.nearest(x, y, self.gap_snap_m)
+            if nearest:
+                return level.ids[nearest[0]], distance
+        raise OutsideCity(
+            lat=lat,
+            lon=lon,
+            distance_m=self._distance_to_city(lat, lon, x, y),
+            city=self.city,
+            n_districts=len(level),
+        )
+
+    def _place_micro(self, x: float, y: float, district_id: str) -> str | None:
+        level = self._micro
+        if not len(level):
+            return None
+        chosen = level.containing(x, y)
+        if not chosen:
+            chosen, _ = level.nearest(x, y, self.gap_snap_m)
+        if not chosen:
+            return None
+        # Overlapping layers or ties: prefer an area of the point's own district, then the id.
+        own = [i for i in chosen if level.district_ids[i] == district_id]
+        return level.ids[(own or chosen)[0]]
+
+    def _distance_to_city(self, lat: float, lon: float, x: float, y: float) -> float:
+        """Metres from the point to the nearest district, for the OutsideCity message."""
+        if math.isfinite(x) and math.isfinite(y):
+            _, distance = self._districts.nearest(x, y, None)
+            if distance < 50_000:
+                return distance
+        # Far away UTM 43N distorts (or fails); measure on the ellipsoid to the nearest vertex.
+        coords = shapely.get_coordinates(shapely.GeometryCollection(list(self._districts.geoms)))
+        lons, lats = _TO_METRIC.transform(coords[:, 0], coords[:, 1], direction="INVERSE")
+        _, _, dist = _GEOD.inv(np.full(len(lons), lon), np.full(len(lats), lat), lons, lats)
+        return float(np.min(dist))

@@ -1,0 +1,31 @@
+"""GET /healthz: is the database answering?"""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    """200 when the database answers; 503 with Retry-After when it does not."""
+    state = request.app.state
+    try:
+        with state.db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    return JSONResponse(
+        {
+            "status": "ok",
+            "database": state.db.engine.dialect.name,
+            "checklist_version": state.checklists.current.version,
+            "areas_loaded": state.areas is not None,
+        }
+    )

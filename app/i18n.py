@@ -1,0 +1,38 @@
+"""The interface language: Russian by default, Kazakh and English on request."""
+
+from typing import Annotated, cast
+
+from babel import negotiate_locale
+from fastapi import Depends, Query, Request
+
+from app.checklists.schema import LANGS, Lang
+
+DEFAULT_LANG: Lang = "ru"
+
+
+def negotiate_lang(requested: str | None, accept_language: str | None) -> Lang:
+    """An explicit ``lang`` wins; then the browser's Accept-Language; then Russian."""
+    if requested in LANGS:
+        return cast(Lang, requested)
+    if accept_language:
+        preferred = [
+            part.split(";")[0].strip().replace("-", "_")
+            for part in accept_language.split(",")
+            if part.strip()
+        ]
+        found = negotiate_locale(preferred, list(LANGS), sep="_")
+        if found:
+            return cast(Lang, found.split("_")[0])
+    return DEFAULT_LANG
+
+
+def get_lang(
+    request: Request,
+    lang: Annotated[
+        Lang | None, Query(description="Language of the texts: ru (default), kk or en.")
+    ] = None,
+) -> Lang:
+    return negotiate_lang(lang, request.headers.get("accept-language"))
+
+
+LangDep = Annotated[Lang, Depends(get_lang)]

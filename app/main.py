@@ -1,0 +1,62 @@
+"""create_app(): settings, database, checklists, routers and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import health
+from app.checklists import api as checklists_api
+from app.checklists.loader import load_registry
+from app.checklists.service import sync_versions
+from app.config import Settings, get_settings
+from app.db import Database
+from app.districts.service import load_area_index
+from app.errors import install_error_handlers
+from app.limits import BodySizeLimit
+from app.submissions import api as submissions_api
+from app.yards import api as yards_api
+
+log = logging.getLogger("safeyard")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application. A broken checklist file fails here, naming the file and item."""
+    settings = settings or get_settings()
+    registry = load_registry(settings.checklist_dir)
+    db = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with db.write_session() as session:
+            sync_versions(session, registry=registry)
+        with db.session() as session:
+            app.state.areas = load_area_index(session)
+        if app.state.areas is None:
+            log.warning(
+                "no district boundaries loaded: run 'safeyard import-districts' "
+                "or 'safeyard demo'; submissions by location answer 503 until then"
+            )
+        yield
+        db.dispose()
+
+    app = FastAPI(
+        title="SafeYard API",
+        version="0.1.0",
+        summary="The Almaty yard safety checklist: explainable risk scoring of courtyards.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.checklists = registry
+    app.state.areas = None
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(checklists_api.router)
+    app.include_router(submissions_api.router)
+    app.include_router(yards_api.router)
+    app.include_router(health.router)
+    return app

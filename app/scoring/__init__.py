@@ -1,0 +1,47 @@
+"""Pure scoring: a checklist and answers in, an explainable risk index out.
+
+Imports nothing from the web, the database or the rest of the app (an import-linter contract in
+pyproject.toml keeps it so); the checklist and its weights arrive as arguments.
+"""
+
+from app.scoring.combine import combine_answers
+from app.scoring.engine import (
+    BAND_CUTOFFS,
+    BANDS,
+    CRITICAL_FLOOR,
+    Band,
+    Factor,
+    FixStep,
+    ScoreResult,
+    SectionScore,
+    band_for,
+    publish,
+    score_answers,
+)
+from app.scoring.model import (
+    NOT_APPLICABLE,
+    SCORING_VERSION,
+    ScoringChecklist,
+    ScoringItem,
+    ScoringOption,
+)
+
+__all__ = [
+    "BANDS",
+    "BAND_CUTOFFS",
+    "CRITICAL_FLOOR",
+    "NOT_APPLICABLE",
+    "SCORING_VERSION",
+    "Band",
+    "Factor",
+    "FixStep",
+    "ScoreResult",
+    "ScoringChecklist",
+    "ScoringItem",
+    "ScoringOption",
+    "SectionScore",
+    "band_for",
+    "combine_answers",
+    "publish",
+    "score_answers",
+]

@@ -1,0 +1,38 @@
+"""Submissions: one filled checklist for one yard, by a resident or an inspector."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, utcnow
+from app.db_types import JSONColumn
+
+
+class Submission(SQLModel, table=True):
+    __table_args__ = (Index("ix_submission_yard_received", "yard_id", "received_at"),)
+
+    id: uuid.UUID = Field(primary_key=True, description="Made by the client, so retries are safe.")
+    checklist_version: str = Field(foreign_key="checklist_version.version", max_length=16)
+    scoring_version: str = Field(max_length=16)
+    role: str = Field(max_length=16, description="resident, inspector or cooperative")
+    yard_id: int = Field(foreign_key="yard.id")
+    micro_district_id: str | None = Field(
+        default=None, foreign_key="micro_district.id", max_length=64, index=True
+    )
+    district_id: str = Field(foreign_key="district.id", max_length=64, index=True)
+    answers: dict[str, Any] = Field(sa_column=Column(JSONColumn, nullable=False))
+    comment: str | None = Field(default=None, max_length=2000)
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    risk_index: float | None = None
+    band: str | None = Field(default=None, max_length=16)
+    completeness: float
+    section_scores: dict[str, Any] = Field(sa_column=Column(JSONColumn, nullable=False))
+    client_created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    body_sha256: str = Field(max_length=64, description="Hash of the canonical body (409 check).")
+    synthetic: bool = Field(default=False, description="Generated demo data, not a real audit.")

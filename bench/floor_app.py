@@ -1,0 +1,57 @@
+"""The application under benchmark, plus the floor: a bare endpoint that inserts the same
+submission row with no validation, no placement and no scoring, through the same database
+layer. The ratio real/floor is what SafeYard's own work costs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import insert
+
+from app.db import utcnow
+from app.main import create_app
+from app.submissions.models import Submission
+from app.yards.models import Yard
+
+
+def create_bench_app() -> FastAPI:
+    app = create_app()
+    floor_yard: dict[str, int] = {}
+
+    @app.post("/bench/floor", status_code=201, include_in_schema=False)
+    def floor(request_body: dict, request: Request) -> Response:  # type: ignore[type-arg]
+        db = request.app.state.db
+        with db.write_session() as session:
+            if "id" not in floor_yard:
+                yard = session.query(Yard).first()
+                assert yard is not None, "run the real endpoint first: it creates yards"
+                floor_yard.update(id=yard.id, district=yard.district_id)
+            session.execute(
+                insert(Submission).values(
+                    id=uuid.UUID(request_body["id"]),
+                    checklist_version=request_body["checklist_version"],
+                    scoring_version="1",
+                    role="resident",
+                    yard_id=floor_yard["id"],
+                    micro_district_id=None,
+                    district_id=floor_yard["district"],
+                    answers=request_body["answers"],
+                    lat=request_body["location"]["lat"],
+                    lon=request_body["location"]["lon"],
+                    accuracy_m=request_body["location"]["accuracy_m"],
+                    risk_index=50.0,
+                    band="high",
+                    completeness=1.0,
+                    section_scores={},
+                    received_at=utcnow(),
+                    body_sha256="0" * 64,
+                    synthetic=True,
+                )
+            )
+        return Response(
+            json.dumps({"id": request_body["id"]}), status_code=201, media_type="application/json"
+        )
+
+    return app

@@ -1,0 +1,93 @@
+"""Test database and application, built once per run with the real migrations.
+
+SQLite by default; set SAFEYARD_TEST_DATABASE_URL to a PostgreSQL URL (any database the
+user may create databases from) to run the same suite on PostgreSQL: a fresh database is
+created for the run and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from app import migrate
+from app.checklists.loader import ChecklistRegistry, load_registry
+from app.checklists.service import sync_versions
+from app.config import PROJECT_ROOT, Settings
+from app.db import Database
+from app.districts.service import load_demo_geography
+
+TEST_DATABASE_ENV = "SAFEYARD_TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get(TEST_DATABASE_ENV)
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'safeyard-test.db'}"
+        return
+    name = f"safeyard_test_{secrets.token_hex(4)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def registry() -> ChecklistRegistry:
+    return load_registry(PROJECT_ROOT / "app" / "checklists" / "data")
+
+
+@pytest.fixture(scope="session")
+def db(database_url: str, registry: ChecklistRegistry) -> Iterator[Database]:
+    """The migrated test database with the real checklist and Almaty's districts loaded."""
+    migrate.upgrade(database_url)
+    database = Database(database_url)
+    with database.write_session() as session:
+        sync_versions(session, registry=registry)
+        load_demo_geography(session)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    """A session whose changes are rolled back after the test (commits become savepoints)."""
+    connection = db.engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def settings(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(database_url=db.url, data_dir=Path(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The application over the test database (its own engines, real commits)."""
+    from app.main import create_app
+
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

@@ -1,0 +1,68 @@
+"""Yard look-ups: nearby yards, one yard's current risk and history."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from app.checklists.loader import ChecklistRegistry
+from tests.factories import answers_for, submission_body, unique_location
+
+
+def post(client: TestClient, body: dict) -> dict:
+    response = client.post("/api/v1/submissions", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+class TestYardsNear:
+    def test_finds_the_yard_and_not_a_far_one(
+        self, client: TestClient, registry: ChecklistRegistry
+    ) -> None:
+        here = unique_location(40)
+        created = post(client, submission_body(registry.current, location=here))
+        near = client.get(f"/api/v1/yards?near={here['lat']},{here['lon']}")
+        assert near.status_code == 200
+        found = near.json()
+        assert found[0]["id"] == created["yard_id"] and found[0]["distance_m"] < 1
+        far = unique_location(41)
+        ids = [y["id"] for y in client.get(f"/api/v1/yards?near={far['lat']},{far['lon']}").json()]
+        assert created["yard_id"] not in ids
+
+    def test_a_second_resident_joins_the_same_yard(
+        self, client: TestClient, registry: ChecklistRegistry
+    ) -> None:
+        here = unique_location(42)
+        first = post(client, submission_body(registry.current, location=here))
+        nearby = {**here, "lat": here["lat"] + 0.0001}  # about 11 m away
+        second = post(client, submission_body(registry.current, location=nearby))
+        assert second["yard_id"] == first["yard_id"]
+
+    def test_bad_point_is_422(self, client: TestClient) -> None:
+        for near in ("abc", "43.2", "95,76.9"):
+            response = client.get(f"/api/v1/yards?near={near}")
+            assert response.status_code == 422, near
+            assert "near" in response.json()["message"]
+
+
+class TestYardDetail:
+    def test_current_risk_is_the_residents_median(
+        self, client: TestClient, registry: ChecklistRegistry
+    ) -> None:
+        loaded = registry.current
+        here = unique_location(43)
+        worst, best = answers_for(loaded), answers_for(loaded, pick="best")
+        yard_id = post(client, submission_body(loaded, location=here, answers=worst))["yard_id"]
+        for answers in (best, best):
+            post(client, submission_body(loaded, yard_id=yard_id, location=None, answers=answers))
+        detail = client.get(f"/api/v1/yards/{yard_id}?lang=en").json()
+        assert detail["submission_count"] == 3
+        assert detail["district_id"] == "almaly" and detail["district_name"] == "Almaly"
+        current = detail["current"]
+        assert current["basis"] == "residents_median" and current["residents"] == 3
+        assert current["score"]["risk_index"] == 0  # two of three say all is well
+        assert [h["risk_index"] for h in detail["history"]] == [0, 0, 100]
+
+    def test_unknown_yard_is_404(self, client: TestClient) -> None:
+        response = client.get("/api/v1/yards/999999999")
+        assert response.status_code == 404
+        assert "999999999" in response.json()["message"]
