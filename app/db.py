@@ -10,10 +10,10 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, TypeDecorator, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -144,3 +144,8 @@ def get_database(request: Request) -> Database:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a SQLModel class, for hot paths that skip the ORM."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]

@@ -3,21 +3,22 @@
     python -m bench.ingest [--database sqlite|postgresql] [--seconds 10] [--concurrency 16]
 
 Starts the service (one uvicorn worker) on a fresh database with Almaty's districts loaded,
-then, in the same run, drives two endpoints with the same bodies from an asyncio client:
+then, in the same run, drives two endpoints with the same bodies using wrk (a C client, so
+the load generator leaves the CPU to the server):
   real  - POST /api/v1/submissions (validation, placement, yard look-up, scoring, idempotent insert)
   floor - POST /bench/floor (parse JSON, insert the same row; nothing else)
-and reports req/s, p50/p99 and the ratio real/floor. Results go to bench/results/.
+and reports req/s, p50/p99, the server's CPU per request and the ratio real/floor.
+Results go to bench/results/.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import random
 import secrets
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,37 +91,63 @@ def bodies(count: int, seed: int = 7) -> list[dict[str, Any]]:
     return out
 
 
-async def drive(
-    url: str, payloads: list[dict[str, Any]], seconds: float, concurrency: int
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to report server CPU per request."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ensure_wrk() -> str:
+    """wrk (a C load generator) leaves the CPU to the server; install it if missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=False)
+    if not shutil.which("wrk"):
+        subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def write_bodies(path: Path, payloads: list[dict[str, Any]]) -> Path:
+    with path.open("w") as out:
+        for body in payloads:
+            out.write(json.dumps({**body, "id": "@ID@"}) + "\n")
+    return path
+
+
+def measure(
+    url: str, bodies_file: Path, seconds: float, concurrency: int, server_pid: int, nonce: int
 ) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    position = 0
-    deadline = time.perf_counter() + seconds
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal position, errors
-        while time.perf_counter() < deadline:
-            body = payloads[position % len(payloads)]
-            position += 1
-            started = time.perf_counter()
-            response = await client.post(url, json=body)
-            latencies.append(time.perf_counter() - started)
-            if response.status_code not in (200, 201):
-                errors += 1
-
-    limits = httpx.Limits(max_connections=concurrency)
-    started = time.perf_counter()
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+    """Drive ``url`` with wrk for ``seconds``; req/s, latency and the server's CPU per request."""
+    before = cpu_seconds(server_pid)
+    out = subprocess.run(
+        [
+            ensure_wrk(),
+            "-t1",
+            f"-c{concurrency}",
+            f"-d{seconds:.0f}s",
+            "-s",
+            str(PROJECT_ROOT / "bench" / "post.lua"),
+            url,
+            "--",
+            str(bodies_file),
+            str(nonce),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    stats = json.loads(out.strip().splitlines()[-1])
+    cpu = cpu_seconds(server_pid) - before
     return {
-        "requests": len(latencies),
-        "errors": errors,
-        "rps": len(latencies) / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "requests": stats["requests"],
+        "errors": stats["errors"],
+        "rps": stats["requests"] / (stats["duration_us"] / 1e6),
+        "p50_ms": stats["p50_us"] / 1000,
+        "p99_ms": stats["p99_us"] / 1000,
+        "server_cpu_us_per_req": cpu / max(1, stats["requests"]) * 1e6,
     }
 
 
@@ -141,7 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
@@ -167,15 +194,14 @@ def main() -> None:
         base = f"http://127.0.0.1:{PORT}"
         try:
             wait_until_up(base, server)
-            payloads = bodies(60_000)
+            real_bodies = write_bodies(Path(tmp) / "real.jsonl", bodies(4000))
+            floor_bodies = write_bodies(Path(tmp) / "floor.jsonl", bodies(4000, seed=8))
             real_url, floor_url = base + "/api/v1/submissions", base + "/bench/floor"
             # Warm both paths (and create the yards the floor reuses), then measure.
-            asyncio.run(drive(real_url, payloads[:3000], args.warmup, args.concurrency))
-            asyncio.run(drive(floor_url, bodies(3000, seed=8), args.warmup, args.concurrency))
-            real = asyncio.run(drive(real_url, payloads[3000:], args.seconds, args.concurrency))
-            floor = asyncio.run(
-                drive(floor_url, bodies(60_000, seed=9), args.seconds, args.concurrency)
-            )
+            # Warm both paths (and create the yards the floor reuses), then measure.
+            measure(floor_url, floor_bodies, args.warmup, args.concurrency, server.pid, nonce=2)
+            real = measure(real_url, real_bodies, args.seconds, args.concurrency, server.pid, 3)
+            floor = measure(floor_url, floor_bodies, args.seconds, args.concurrency, server.pid, 4)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -197,11 +223,13 @@ def main() -> None:
         f"ingest on {args.database}, {args.concurrency} concurrent clients, "
         f"{args.seconds:.0f} s each"
     )
-    print(f"{'endpoint':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(
+        f"{'endpoint':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} {'errors':>7}"
+    )
     for name, row in (("real", real), ("floor", floor)):
         print(
             f"{name:<8} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
-            f"{row['errors']:>7.0f}"
+            f"{row['server_cpu_us_per_req']:>11.0f} {row['errors']:>7.0f}"
         )
     print(f"ratio real/floor: {ratio:.2f} (goal >= 0.50)")
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.checklists.loader import LoadedChecklist
 
-ALMALY = {"lat": 43.2380, "lon": 76.9450, "accuracy_m": 10.0}
+ALMALY = {"lat": 43.2515, "lon": 76.9120, "accuracy_m": 10.0}  # well inside Almaly
 
 
 def answers_for(

@@ -37,8 +37,9 @@ class LoadedChecklist:
         return to_scoring_checklist(self.checklist)
 
     @cached_property
-    def section_of(self) -> dict[str, str]:
-        return {i.id: s.id for s in self.checklist.sections for i in s.items}
+    def allowed_values(self) -> dict[str, tuple[str, ...]]:
+        """Per item, the answer values it accepts ("na" where not applicable is allowed)."""
+        return {item_id: tuple(allowed_values(item)) for item_id, item in self.items_by_id.items()}
 
 
 def to_scoring_checklist(checklist: Checklist) -> ScoringChecklist:

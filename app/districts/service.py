@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 from app.config import PROJECT_ROOT, get_settings
 from app.db import utcnow
 from app.districts.models import District, MicroDistrict
-from app.geo.features import GeoImportError, geodesic_area_km2, read_polygon_features
+from app.geo.errors import GeoImportError
+from app.geo.features import geodesic_area_km2, read_polygon_features
 from app.geo.locator import Area, AreaIndex
 
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "geo"
@@ -144,15 +145,17 @@ def import_micro_districts(
 
 def load_area_index(
     session: Session, *, gap_snap_m: float | None = None, micro_kind: str | None = None
-) -> AreaIndex:
-    """Build the point locator from the District and MicroDistrict tables.
+) -> AreaIndex | None:
+    """Build the point locator from the District and MicroDistrict tables; None when no
+    district has been imported yet.
 
     ``gap_snap_m`` defaults to the ``SAFEYARD_GAP_SNAP_M`` setting; ``micro_kind`` keeps one
-    layer (e.g. "h3") when several kinds of micro-district are loaded. Raises ValueError when
-    no district has been imported yet.
+    layer (e.g. "h3") when several kinds of micro-district are loaded.
     """
     snap = get_settings().gap_snap_m if gap_snap_m is None else gap_snap_m
     districts = [_area(d.id, d.geometry) for d in session.exec(select(District)).all()]
+    if not districts:
+        return None
     query = select(MicroDistrict)
     if micro_kind is not None:
         query = query.where(MicroDistrict.kind == micro_kind)

@@ -13,13 +13,11 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from app.geo.errors import GeoImportError
+
 POLYGONAL = ("Polygon", "MultiPolygon")
 MAX_ID_LENGTH = 64  # District.id / MicroDistrict.id columns
 _GEOD = Geod(ellps="WGS84")
-
-
-class GeoImportError(ValueError):
-    """A geography file that cannot be imported; the message names the file and feature."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,6 +152,10 @@ class AreaIndex:
         self.city = city
         self._districts = _Level(district_list)
         self._micro = _Level(sorted(micro_districts, key=lambda a: a.id))
+        hull = shapely.get_coordinates(
+            shapely.convex_hull(shapely.union_all(self._districts.geoms))
+        )
+        self._hull_lonlat = _TO_METRIC.transform(hull[:, 0], hull[:, 1], direction="INVERSE")
 
     @property
     def district_ids(self) -> list[str]:
@@ -227,8 +231,8 @@ class AreaIndex:
             _, distance = self._districts.nearest(x, y, None)
             if distance < 50_000:
                 return distance
-        # Far away UTM 43N distorts (or fails); measure on the ellipsoid to the nearest vertex.
-        coords = shapely.get_coordinates(shapely.GeometryCollection(list(self._districts.geoms)))
-        lons, lats = _TO_METRIC.transform(coords[:, 0], coords[:, 1], direction="INVERSE")
+        # Far away UTM 43N distorts (or fails); measure on the ellipsoid to the nearest vertex
+        # of the city's convex hull (the nearest point of the city to a far point lies on it).
+        lons, lats = self._hull_lonlat
         _, _, dist = _GEOD.inv(np.full(len(lons), lon), np.full(len(lats), lat), lons, lats)
         return float(np.min(dist))

@@ -7,7 +7,7 @@ See docs/METHODOLOGY.md for the same rules in plain words and a worked example.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
@@ -38,10 +38,18 @@ _TENTH = Decimal("0.1")
 def publish(value: float) -> float:
     """Return ``value`` rounded to one decimal, halves up, as a person would on paper.
 
-    Python's ``round`` rounds binary floats half-to-even (62.25 -> 62.2); residents checking the
-    arithmetic by hand expect 62.3. Rounding the shortest decimal form is still monotonic, so
-    "fixing never raises the index" holds after rounding too.
+    Python's ``round`` rounds binary floats half-to-even (62.25 -> 62.2), and 44.65 is stored as
+    44.64999...; residents checking the arithmetic by hand expect 62.3 and 44.7. So a value is
+    rounded as its shortest decimal form. That is still monotonic, so "fixing never raises the
+    index" holds after rounding too. Raises ValueError for NaN or infinity.
     """
+    if not math.isfinite(value):
+        raise ValueError(f"cannot publish {value!r}")
+    scaled = value * 10.0
+    # Fast path: away from a half, the nearest tenth is the same either way (n / 10 is the
+    # float nearest to the decimal n/10, as float("n/10") is).
+    if abs(scaled - math.floor(scaled) - 0.5) > 1e-6:
+        return math.floor(scaled + 0.5) / 10.0
     return float(Decimal(repr(value)).quantize(_TENTH, rounding=ROUND_HALF_UP))
 
 
@@ -95,6 +103,67 @@ class FixStep:
     band_after: Band
 
 
+def _percent(part: float, weight: float) -> float:
+    return part / weight * 100.0
+
+
+def _ratio(part: float, whole: float) -> float:
+    return part / whole if whole > 0.0 else 0.0
+
+
+def _exact_partials(values: Iterable[float]) -> tuple[float, ...]:
+    """Return a few floats whose exact sum is the exact sum of ``values`` (Shewchuk's msum).
+
+    ``math.fsum((*partials, *more))`` is then the correctly rounded sum of all the values and
+    ``more`` at the cost of a few additions: the index "if this item were fixed" for every
+    factor without adding up the whole checklist again, and bit for bit what a full re-score
+    of the fixed answers gives.
+    """
+    partials: list[float] = []
+    for x in values:
+        i = 0
+        for y in partials:
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo:
+                partials[i] = lo
+                i += 1
+            x = hi
+        partials[i:] = [x]
+    return tuple(partials)
+
+
+# One step of the plan: item id, its weight * risk now, its weight * risk when fixed, and
+# whether fixing it takes a failed critical item off full risk. A plain tuple: one is made
+# for every factor of every score.
+_Move = tuple[str, float, float, bool]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the fix plan needs, kept so that fix_plan(n) works out only the steps asked for."""
+
+    weight: float
+    partials: tuple[float, ...]
+    critical_failed: frozenset[str]
+    moves: tuple[_Move, ...]
+
+    def steps(self, n: int) -> tuple[FixStep, ...]:
+        values = list(self.partials)
+        still_failed = set(self.critical_failed)
+        steps: list[FixStep] = []
+        for item_id, term, fixed_term, clears_critical in self.moves[:n]:
+            values += (-term, fixed_term)
+            if clears_critical:
+                still_failed.discard(item_id)
+            index_after = publish(_percent(math.fsum(values), self.weight))
+            band_after = band_for(index_after, critical_failed=bool(still_failed))
+            steps.append(FixStep(item_id, index_after, band_after))
+        return tuple(steps)
+
+
 @dataclass(frozen=True)
 class ScoreResult:
     """The score of one set of answers against one checklist version."""
@@ -107,8 +176,8 @@ class ScoreResult:
     sections: tuple[SectionScore, ...]
     factors: tuple[Factor, ...]  # every answer with risk > 0, by points desc then item id
     critical_failed: tuple[str, ...]  # ids of critical items answered at full risk
-    # The whole plan, one step per factor in factor order; fix_plan(n) returns its first n.
-    fix_steps: tuple[FixStep, ...] = field(default=(), repr=False)
+    # Set by score_answers; a result built by hand has an empty fix plan.
+    _plan: _Plan | None = field(default=None, repr=False, compare=False)
 
     def top_factors(self, n: int = 5) -> tuple[Factor, ...]:
         """Return the ``n`` answers that add the most to the index."""
@@ -117,70 +186,45 @@ class ScoreResult:
         return self.factors[:n]
 
     def fix_plan(self, n: int = 3) -> tuple[FixStep, ...]:
-        """Return cumulative steps fixing the top ``n`` factors: "fix these -> index 62 -> 38"."""
+        """Return cumulative steps fixing the top ``n`` factors: "fix these -> index 62 -> 38".
+
+        Step k holds the index and band after fixing factors 1..k (each moved to its safest
+        option); a fixed critical item no longer holds the band at "high".
+        """
         if n < 0:
             raise ValueError("n must not be negative")
-        return self.fix_steps[:n]
+        return self._plan.steps(n) if self._plan is not None else ()
 
 
-def _percent(terms: Iterable[float], weight: float) -> float:
-    # fsum is exact before its single rounding, so the result does not depend on the order of
-    # the terms, and all-worst answers give exactly 100 (each term is then exactly its weight).
-    return math.fsum(terms) / weight * 100.0
+@dataclass
+class _Tally:
+    """One section's weights and risk terms, gathered while the answers are read."""
+
+    weight: list[float] = field(default_factory=list)  # items the role may answer
+    answered_weight: list[float] = field(default_factory=list)  # of those, answered
+    applicable_weight: list[float] = field(default_factory=list)  # answered, not "na"
+    terms: list[float] = field(default_factory=list)  # weight * risk of those
+
+    def score(self, section: str) -> SectionScore:
+        index = None
+        if self.applicable_weight:
+            index = publish(_percent(math.fsum(self.terms), math.fsum(self.applicable_weight)))
+        return SectionScore(
+            section=section,
+            risk_index=index,
+            completeness=_ratio(math.fsum(self.answered_weight), math.fsum(self.weight)),
+            answered=len(self.answered_weight),
+            items=len(self.weight),
+        )
 
 
-def _ratio(part: float, whole: float) -> float:
-    return part / whole if whole > 0.0 else 0.0
+def _total(tallies: Iterable[_Tally], kind: str) -> float:
+    # fsum is exact before its single rounding: summing section by section gives the same
+    # float as summing the whole checklist in any order.
+    return math.fsum(x for t in tallies for x in getattr(t, kind))
 
 
-@dataclass(frozen=True)
-class _Answer:
-    item: ScoringItem
-    risk: float | None  # None: answered "not applicable"
-    counted: bool  # the role may answer this item, so it counts towards completeness
-
-
-def _resolve(
-    checklist: ScoringChecklist, answers: Mapping[str, str], role: str | None
-) -> tuple[list[ScoringItem], list[_Answer]]:
-    """Return the items the role may answer and the validated answers, in checklist order."""
-    allowed: list[ScoringItem] = []
-    resolved: list[_Answer] = []
-    for item in checklist.items:
-        counted = role is None or role in item.roles
-        if counted:
-            allowed.append(item)
-        if item.id not in answers:
-            continue
-        value = answers[item.id]
-        if value == NOT_APPLICABLE:
-            resolved.append(_Answer(item, None, counted))
-            continue
-        risk = item.risk_of(value)
-        if risk is None:
-            raise ValueError(f"item {item.id!r} has no option {value!r}")
-        resolved.append(_Answer(item, risk, counted))
-    return allowed, resolved
-
-
-def _section_score(
-    section: str, allowed: Sequence[ScoringItem], resolved: Sequence[_Answer]
-) -> SectionScore:
-    items = [i for i in allowed if i.section == section]
-    answered = [a for a in resolved if a.item.section == section]
-    counted = [a for a in answered if a.counted]
-    applicable = [(a.item.weight, a.risk) for a in answered if a.risk is not None]
-    weight = math.fsum(w for w, _ in applicable)
-    index = publish(_percent((w * r for w, r in applicable), weight)) if applicable else None
-    return SectionScore(
-        section=section,
-        risk_index=index,
-        completeness=_ratio(
-            math.fsum(a.item.weight for a in counted), math.fsum(i.weight for i in items)
-        ),
-        answered=len(counted),
-        items=len(items),
-    )
+_MISSING = object()
 
 
 def score_answers(
@@ -195,23 +239,32 @@ def score_answers(
     an option of its item. Returns the index, band, completeness, section scores, factors and
     fix plan; the result does not depend on the order of ``answers``.
     """
-    # Everything below walks the checklist in its own order, never the mapping's order.
-    allowed, resolved = _resolve(checklist, answers, role)
-    applicable = [a for a in resolved if a.risk is not None]
-    risks = [a.risk for a in applicable if a.risk is not None]
-    weight = math.fsum(a.item.weight for a in applicable)
-    terms = [a.item.weight * r for a, r in zip(applicable, risks, strict=True)]
-    safest = [a.item.weight * a.item.best_risk for a in applicable]
+    tallies = {section: _Tally() for section in checklist.sections}
+    applicable: list[tuple[ScoringItem, float, float]] = []  # item, risk, weight * risk
+    # Walk the checklist in its own order, never the mapping's: same answers, same floats.
+    for item in checklist.items:
+        tally, weight = tallies[item.section], item.weight
+        counted = role is None or role in item.roles
+        if counted:
+            tally.weight.append(weight)
+        value = answers.get(item.id, _MISSING)
+        if value is _MISSING:
+            continue
+        if counted:
+            tally.answered_weight.append(weight)
+        if value == NOT_APPLICABLE:
+            continue
+        risk = item.risk_of(value) if isinstance(value, str) else None
+        if risk is None:
+            raise ValueError(f"item {item.id!r} has no option {value!r}")
+        term = weight * risk
+        tally.applicable_weight.append(weight)
+        tally.terms.append(term)
+        applicable.append((item, risk, term))
 
-    completeness = _ratio(
-        math.fsum(a.item.weight for a in resolved if a.counted),
-        math.fsum(i.weight for i in allowed),
-    )
-    sections = tuple(_section_score(s, allowed, resolved) for s in checklist.sections)
-    critical_failed = tuple(
-        a.item.id for a, r in zip(applicable, risks, strict=True) if a.item.critical and r >= 1.0
-    )
-
+    parts = tallies.values()
+    completeness = _ratio(_total(parts, "answered_weight"), _total(parts, "weight"))
+    sections = tuple(tallies[s].score(s) for s in checklist.sections)
     if not applicable:
         return ScoreResult(
             checklist_version=checklist.version,
@@ -224,41 +277,31 @@ def score_answers(
             critical_failed=(),
         )
 
-    risk_index = publish(_percent(terms, weight))
-    factors: list[tuple[int, Factor]] = []
-    for pos, (answer, risk) in enumerate(zip(applicable, risks, strict=True)):
+    weight = _total(parts, "applicable_weight")
+    partials = _exact_partials(term for _, _, term in applicable)
+    risk_index = publish(_percent(math.fsum(partials), weight))
+    critical_failed = tuple(i.id for i, risk, _ in applicable if i.critical and risk >= 1.0)
+
+    ranked: list[tuple[Factor, _Move]] = []
+    for item, risk, term in applicable:
         if risk <= 0.0:
             continue
+        fixed_term = item.weight * item.best_risk
         # The item stays applicable when fixed, so the denominator does not change.
-        fixed = terms[:pos] + [safest[pos]] + terms[pos + 1 :]
+        fixed = math.fsum((*partials, -term, fixed_term))
         factor = Factor(
-            item_id=answer.item.id,
-            section=answer.item.section,
-            weight=answer.item.weight,
+            item_id=item.id,
+            section=item.section,
+            weight=item.weight,
             risk=risk,
-            critical=answer.item.critical,
-            points=publish(terms[pos] / weight * 100.0),
+            critical=item.critical,
+            points=publish(_percent(term, weight)),
             index_if_fixed=publish(_percent(fixed, weight)),
         )
-        factors.append((pos, factor))
+        clears = item.id in critical_failed and item.best_risk < 1.0
+        ranked.append((factor, (item.id, term, fixed_term, clears)))
     # Sorted on the published points so the order can be checked against what people see.
-    factors.sort(key=lambda pf: (-pf[1].points, pf[1].item_id))
-
-    steps: list[FixStep] = []
-    plan_terms = list(terms)
-    still_failed = set(critical_failed)
-    for pos, factor in factors:
-        plan_terms[pos] = safest[pos]
-        if applicable[pos].item.best_risk < 1.0:
-            still_failed.discard(factor.item_id)
-        index_after = publish(_percent(plan_terms, weight))
-        steps.append(
-            FixStep(
-                item_id=factor.item_id,
-                index_after=index_after,
-                band_after=band_for(index_after, critical_failed=bool(still_failed)),
-            )
-        )
+    ranked.sort(key=lambda fm: (-fm[0].points, fm[0].item_id))
 
     return ScoreResult(
         checklist_version=checklist.version,
@@ -268,7 +311,7 @@ def score_answers(
         band=band_for(risk_index, critical_failed=bool(critical_failed)),
         completeness=completeness,
         sections=sections,
-        factors=tuple(f for _, f in factors),
+        factors=tuple(f for f, _ in ranked),
         critical_failed=critical_failed,
-        fix_steps=tuple(steps),
+        _plan=_Plan(weight, partials, frozenset(critical_failed), tuple(m for _, m in ranked)),
     )

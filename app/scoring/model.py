@@ -45,8 +45,10 @@ class ScoringItem:
     critical: bool
     options: tuple[ScoringOption, ...]
     roles: frozenset[str] = ALL_ROLES
-    # Built once in __post_init__: risk_of() is called for every answer of every submission.
+    # Built once in __post_init__: these are read for every answer of every submission.
     _risk_by_value: Mapping[str, float] = field(init=False, repr=False, compare=False)
+    _best_risk: float = field(init=False, repr=False, compare=False)
+    _worst_risk: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Accept lists/sets from callers but keep the instance hashable and immutable.
@@ -62,6 +64,8 @@ class ScoringItem:
         if len(risks) != len(self.options):
             raise ValueError(f"item {self.id!r}: option values must be unique")
         object.__setattr__(self, "_risk_by_value", MappingProxyType(risks))
+        object.__setattr__(self, "_best_risk", min(risks.values()))
+        object.__setattr__(self, "_worst_risk", max(risks.values()))
 
     def risk_of(self, value: str) -> float | None:
         """Return the risk of answer ``value``, or None if it is not one of the options.
@@ -73,12 +77,12 @@ class ScoringItem:
     @property
     def best_risk(self) -> float:
         """The lowest risk any option carries (0.0 for every item of a valid checklist)."""
-        return min(o.risk for o in self.options)
+        return self._best_risk
 
     @property
     def worst_risk(self) -> float:
         """The highest risk any option carries (1.0 for every item of a valid checklist)."""
-        return max(o.risk for o in self.options)
+        return self._worst_risk
 
     @property
     def best_option(self) -> ScoringOption:

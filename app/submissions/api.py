@@ -38,7 +38,9 @@ def create_submission(
         )
     if not accepted.created:
         response.status_code = status.HTTP_200_OK
-    return service.result_of(accepted.submission, registry=state.checklists, lang=lang)
+    return service.result_of(
+        accepted.submission, registry=state.checklists, lang=lang, score=accepted.score
+    )
 
 
 @router.get(

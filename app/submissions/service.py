@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from app.checklists.loader import ChecklistRegistry, LoadedChecklist, allowed_values
+from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import NOT_APPLICABLE, Lang
 from app.config import Settings
-from app.db import utcnow
+from app.db import table_of, utcnow
 from app.errors import Conflict, Invalid, NotFound, Unavailable
 from app.geo.distance import haversine_m
 from app.geo.locator import AreaIndex, OutsideCity
-from app.scoring import SCORING_VERSION, score_answers
+from app.scoring import SCORING_VERSION, ScoreResult, score_answers
 from app.submissions.explain import explain_score
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate, SubmissionResult
@@ -33,6 +36,7 @@ YARD_LOCATION_TOLERANCE_M = 1000.0
 class Accepted:
     submission: Submission
     created: bool  # False: the same submission was already stored (a retry)
+    score: ScoreResult | None = None  # known when just scored, so it is not scored twice
 
 
 def fingerprint(data: SubmissionCreate) -> str:
@@ -66,8 +70,8 @@ def validate_answers(loaded: LoadedChecklist, answers: dict[str, str], *, role: 
                     "message": f"checklist {loaded.version} has no item {item_id!r}",
                 }
             )
-        elif value not in allowed_values(item):
-            choices = ", ".join(allowed_values(item))
+        elif value not in loaded.allowed_values[item_id]:
+            choices = ", ".join(loaded.allowed_values[item_id])
             problems.append(
                 {
                     "field": field,
@@ -165,17 +169,32 @@ def _replay(existing: Submission, data: SubmissionCreate) -> Accepted:
     return Accepted(existing, created=False)
 
 
+_SUBMISSION = table_of(Submission)
+_BY_ID = select(_SUBMISSION).where(_SUBMISSION.c.id == bindparam("id"))
+
+
+def find_submission(session: Session, submission_id: uuid.UUID) -> Submission | None:
+    """The stored submission with this id, or None (Core: this runs on every submission)."""
+    row = session.execute(_BY_ID, {"id": submission_id}).mappings().first()
+    return Submission.model_construct(**row) if row is not None else None
+
+
+@cache
+def _insert_statement(dialect: str) -> Any:
+    # Built once: the values travel as execution parameters, so SQLAlchemy neither rebuilds
+    # nor re-keys the statement per request (Core, not the ORM: a third of the cost).
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_SUBMISSION)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(_SUBMISSION.c.id)
+    )
+
+
 def _insert_once(session: Session, values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT (id) DO NOTHING; True if this call stored the row."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Submission)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(col(Submission.id))
-    )
-    return session.execute(stmt).first() is not None
+    stmt = _insert_statement(session.get_bind().dialect.name)
+    return session.execute(stmt, values).first() is not None
 
 
 def submit(
@@ -195,7 +214,7 @@ def submit(
     body it is a Conflict. Nothing is stored when validation fails. ``received_at`` is for
     generated demo data only; real submissions are stamped with the server's clock.
     """
-    existing = session.get(Submission, data.id)
+    existing = find_submission(session, data.id)
     if existing is not None:
         return _replay(existing, data)
     loaded = checklist_version(registry, data.checklist_version)
@@ -229,29 +248,35 @@ def submit(
         # Another request stored this id a moment ago: drop what this attempt did
         # (a yard it may have created) and answer as a retry.
         session.rollback()
-        existing = session.get(Submission, data.id, populate_existing=True)
+        existing = find_submission(session, data.id)
         if existing is None:  # pragma: no cover - the row that conflicted must exist
             raise Unavailable("The submission could not be stored; try again.")
         return _replay(existing, data)
     yards_service.record_submission(session, yard_id=yard.id, at=values["received_at"])
-    return Accepted(Submission(**values), created=True)
+    return Accepted(Submission.model_construct(**values), created=True, score=result)
 
 
-def get_submission(session: Session, submission_id: Any) -> Submission:
-    submission = session.get(Submission, submission_id)
+def get_submission(session: Session, submission_id: uuid.UUID) -> Submission:
+    submission = find_submission(session, submission_id)
     if submission is None:
         raise NotFound(f"No submission {submission_id}.")
     return submission
 
 
 def result_of(
-    submission: Submission, *, registry: ChecklistRegistry, lang: Lang
+    submission: Submission,
+    *,
+    registry: ChecklistRegistry,
+    lang: Lang,
+    score: ScoreResult | None = None,
 ) -> SubmissionResult:
-    """The submission's result, re-scored against the version it was answered against."""
+    """The submission's result, scored against the version it was answered against
+    (``score`` when the caller has just computed it)."""
     loaded = registry.get(submission.checklist_version)
     if loaded is None:  # pragma: no cover - sync_versions registers every stored version
         raise Unavailable(f"Checklist version {submission.checklist_version} is not loaded.")
-    score = score_answers(loaded.scoring, submission.answers, role=submission.role)
+    if score is None:
+        score = score_answers(loaded.scoring, submission.answers, role=submission.role)
     explained = explain_score(loaded, score, submission.answers, lang)
     return SubmissionResult(
         **explained.model_dump(),

@@ -64,6 +64,6 @@ def current_risk(
         window_days=window_days,
         residents=len(residents),
         inspector_audits=len(audits),
-        last_audit_at=recent[0].received_at if recent else None,
+        last_audit_at=audits[0].received_at if audits else None,
         score=score,
     )

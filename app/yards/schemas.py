@@ -43,7 +43,7 @@ class CurrentRisk(BaseModel):
     window_days: int
     residents: int = Field(description="Resident submissions in the window.")
     inspector_audits: int = Field(description="Inspector audits in the window.")
-    last_audit_at: datetime | None
+    last_audit_at: datetime | None = Field(description="The newest inspector audit in the window.")
     score: ScoreOut | None
 
 

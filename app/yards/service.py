@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, update
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, case, insert, select, update
+from sqlmodel import Session
 
+from app.db import table_of
 from app.geo.distance import bounding_box, haversine_m
 from app.yards.models import Yard
 
@@ -18,15 +19,37 @@ class NearbyYard:
     distance_m: float
 
 
+# Every submission runs these, so they are Core statements built once with bound
+# parameters: SQLAlchemy then skips rebuilding and re-keying them per request.
+_YARD = table_of(Yard)
+_IN_BOX = select(_YARD).where(
+    _YARD.c.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+    _YARD.c.lon.between(bindparam("min_lon"), bindparam("max_lon")),
+)
+_COUNT_SUBMISSION = (
+    update(_YARD)
+    .where(_YARD.c.id == bindparam("yard_id"))
+    .values(
+        submission_count=_YARD.c.submission_count + 1,
+        last_submission_at=case(
+            (_YARD.c.last_submission_at.is_(None), bindparam("at")),
+            (_YARD.c.last_submission_at < bindparam("at"), bindparam("at")),
+            else_=_YARD.c.last_submission_at,
+        ),
+    )
+)
+
+
 def find_near(session: Session, *, lat: float, lon: float, radius_m: float) -> list[NearbyYard]:
     """Yards within ``radius_m`` of the point, nearest first."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
-    candidates = session.exec(
-        select(Yard).where(
-            col(Yard.lat).between(min_lat, max_lat), col(Yard.lon).between(min_lon, max_lon)
-        )
-    ).all()
-    found = [NearbyYard(y, haversine_m(lat, lon, y.lat, y.lon)) for y in candidates]
+    rows = session.execute(
+        _IN_BOX, {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon}
+    ).mappings()
+    found = [
+        NearbyYard(Yard.model_construct(**row), haversine_m(lat, lon, row["lat"], row["lon"]))
+        for row in rows
+    ]
     return sorted(
         (n for n in found if n.distance_m <= radius_m), key=lambda n: (n.distance_m, n.yard.id)
     )
@@ -42,6 +65,7 @@ def create_yard(
     address: str | None,
     synthetic: bool = False,
 ) -> Yard:
+    """Store a new yard and return it with its id."""
     yard = Yard(
         lat=lat,
         lon=lon,
@@ -50,22 +74,11 @@ def create_yard(
         address=address,
         synthetic=synthetic,
     )
-    session.add(yard)
-    session.flush()
+    values = yard.model_dump(exclude={"id"})
+    yard.id = session.execute(insert(_YARD).returning(_YARD.c.id), values).scalar_one()
     return yard
 
 
 def record_submission(session: Session, *, yard_id: int, at: datetime) -> None:
     """Count a new submission on its yard, atomically (concurrent submissions both count)."""
-    session.execute(
-        update(Yard)
-        .where(col(Yard.id) == yard_id)
-        .values(
-            submission_count=Yard.submission_count + 1,
-            last_submission_at=case(
-                (col(Yard.last_submission_at).is_(None), at),
-                (col(Yard.last_submission_at) < at, at),
-                else_=Yard.last_submission_at,
-            ),
-        )
-    )
+    session.execute(_COUNT_SUBMISSION, {"yard_id": yard_id, "at": at})

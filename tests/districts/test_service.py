@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, create_engine, func, select
 
+import app.models  # noqa: F401  (every table, for the empty database below)
 from app.districts import service as districts_service
 from app.districts.models import District, MicroDistrict
-from app.geo.features import GeoImportError
+from app.geo.errors import GeoImportError
 
 DATA = districts_service.DEMO_DATA_DIR
 POPULATION_2023 = 2_161_695
@@ -137,6 +138,7 @@ class TestLoadAreaIndex:
     def test_locates_from_the_tables(self, session: Session) -> None:
         districts_service.load_demo_geography(session)
         index = districts_service.load_area_index(session)
+        assert index is not None
         assert index.micro_district_count == 916
         placement = index.locate(*KOK_TOBE)
         assert placement.district_id == "medeu"
@@ -147,16 +149,26 @@ class TestLoadAreaIndex:
         districts_service.load_demo_geography(session)
         path = write_geojson(tmp_path / "q.geojson", [feature(square(76.975, 43.231), qid="q1")])
         import_quarters(session, path)
-        assert districts_service.load_area_index(session).micro_district_count == 917
+        every_kind = districts_service.load_area_index(session)
         h3_only = districts_service.load_area_index(session, micro_kind="h3")
-        assert h3_only.micro_district_count == 916
         quarters = districts_service.load_area_index(session, micro_kind="quarter")
+        assert every_kind is not None and h3_only is not None and quarters is not None
+        assert (every_kind.micro_district_count, h3_only.micro_district_count) == (917, 916)
         assert quarters.locate(*KOK_TOBE).micro_district_id == "q1"
 
     def test_gap_snap_from_settings(self, session: Session) -> None:
         districts_service.load_demo_geography(session)
-        assert districts_service.load_area_index(session).gap_snap_m == 200.0
-        assert districts_service.load_area_index(session, gap_snap_m=50).gap_snap_m == 50
+        default = districts_service.load_area_index(session)
+        narrow = districts_service.load_area_index(session, gap_snap_m=50)
+        assert default is not None and narrow is not None
+        assert (default.gap_snap_m, narrow.gap_snap_m) == (200.0, 50)
+
+    def test_none_before_any_import(self) -> None:
+        engine = create_engine("sqlite://")
+        SQLModel.metadata.create_all(engine)
+        with Session(engine) as empty:
+            assert districts_service.load_area_index(empty) is None
+        engine.dispose()
 
 
 class TestImportMicroDistricts:

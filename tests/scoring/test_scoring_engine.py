@@ -18,6 +18,7 @@ from app.scoring import (
     SCORING_VERSION,
     Band,
     FixStep,
+    ScoreResult,
     ScoringChecklist,
     ScoringItem,
     ScoringOption,
@@ -298,6 +299,10 @@ class TestFixPlan:
             FixStep("access.doors", 10.0, "low"),
             FixStep("light.paths", 0.0, "low"),
         )
+
+    def test_a_result_built_by_hand_has_no_plan(self) -> None:
+        result = ScoreResult("2026.1", SCORING_VERSION, 40.0, "moderate", 1.0, (), (), ())
+        assert result.fix_plan() == ()
 
     def test_n_limits_the_plan(self) -> None:
         result = score_answers(CHECKLIST, MIXED)

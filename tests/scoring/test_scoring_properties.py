@@ -1,6 +1,7 @@
 """Hypothesis properties of score_answers and combine_answers on generated checklists."""
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -184,6 +185,34 @@ class TestScoreAnswersProperties:
         if plan:  # every generated item has a 0.0 option: fixing all of them leaves nothing
             assert (plan[-1].index_after, plan[-1].band_after) == (0.0, "low")
             assert plan[0].index_after == result.factors[0].index_if_fixed
+
+    @given(checklist_and_answers())
+    def test_what_if_figures_match_a_rescore(
+        self, case: tuple[ScoringChecklist, dict[str, str]]
+    ) -> None:
+        checklist, answers = case
+        result = score_answers(checklist, answers)
+        fixed = dict(answers)
+        for factor, step in zip(result.factors, result.fix_plan(len(result.factors)), strict=True):
+            best = checklist.by_id[factor.item_id].best_option.value
+            alone = score_answers(checklist, {**answers, factor.item_id: best})
+            assert factor.index_if_fixed == alone.risk_index
+            fixed[factor.item_id] = best
+            cumulative = score_answers(checklist, fixed)
+            assert (step.index_after, step.band_after) == (cumulative.risk_index, cumulative.band)
+
+
+class TestPublishProperties:
+    @given(st.floats(0.0, 100.0) | st.integers(0, 2000).map(lambda n: n / 20))
+    def test_fast_path_agrees_with_decimal_rounding(self, value: float) -> None:
+        # n / 20 hits every exact half (x.x5) and its float neighbourhood.
+        expected = float(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        assert publish(value) == expected
+
+    @given(st.floats(0.0, 100.0), st.floats(0.0, 100.0))
+    def test_monotonic(self, a: float, b: float) -> None:
+        low, high = sorted((a, b))
+        assert publish(low) <= publish(high)
 
 
 class TestCombineAnswersProperties:

@@ -1,0 +1,109 @@
+"""The safeyard command: import-districts and demo on a scratch SQLite database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from app import migrate
+from app.cli import cli
+from app.config import PROJECT_ROOT, get_settings
+from app.db import Database
+from app.districts.models import District, MicroDistrict
+from app.submissions.models import Submission
+
+GEO = PROJECT_ROOT / "data" / "geo"
+
+
+@pytest.fixture
+def scratch_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("SAFEYARD_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+class TestImportDistricts:
+    def test_districts_then_micro_districts(self, scratch_db: str) -> None:
+        migrate.upgrade(scratch_db)
+        runner = CliRunner()
+        districts = runner.invoke(
+            cli,
+            [
+                "import-districts",
+                str(GEO / "almaty_districts_osm.geojson"),
+                "--level",
+                "district",
+                "--id-property",
+                "district_id",
+                "--population-csv",
+                str(GEO / "almaty_district_population_2023.csv"),
+            ],
+        )
+        assert districts.exit_code == 0, districts.output
+        assert "imported 8 districts" in districts.output
+        cells = runner.invoke(
+            cli,
+            [
+                "import-districts",
+                str(GEO / "almaty_grid_h3_r8.geojson"),
+                "--level",
+                "micro",
+                "--id-property",
+                "cell_id",
+                "--kind",
+                "h3",
+            ],
+        )
+        assert cells.exit_code == 0, cells.output
+        assert "imported 916 micro-districts" in cells.output
+        db = Database(scratch_db)
+        with db.session() as session:
+            assert len(session.exec(select(District)).all()) == 8
+            assert len(session.exec(select(MicroDistrict)).all()) == 916
+        db.dispose()
+
+    def test_a_broken_file_imports_nothing_and_says_why(
+        self, scratch_db: str, tmp_path: Path
+    ) -> None:
+        migrate.upgrade(scratch_db)
+        broken = tmp_path / "broken.geojson"
+        broken.write_text(
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {"id": "a"},
+                            "geometry": {"type": "Point", "coordinates": [76.9, 43.2]},
+                        }
+                    ],
+                }
+            )
+        )
+        result = CliRunner().invoke(cli, ["import-districts", str(broken), "--level", "micro"])
+        assert result.exit_code == 1
+        assert "nothing imported" in result.output and "Point" in result.output
+
+
+class TestDemo:
+    def test_demo_is_seeded_and_idempotent(self, scratch_db: str) -> None:
+        runner = CliRunner()
+        args = ["demo", "--yards", "20", "--submissions", "60", "--seed", "5"]
+        first = runner.invoke(cli, args)
+        assert first.exit_code == 0, first.output
+        assert "60 new synthetic submissions" in first.output
+        again = runner.invoke(cli, args)
+        assert "0 new synthetic submissions" in again.output
+        db = Database(scratch_db)
+        with db.session() as session:
+            rows = session.exec(select(Submission)).all()
+            assert len(rows) == 60 and all(s.synthetic for s in rows)
+            assert {s.role for s in rows} <= {"resident", "inspector"}
+        db.dispose()
