@@ -64,7 +64,9 @@ def make_engine(database_url: str, *, immediate: bool = False) -> Engine:
     """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip per request; a dropped connection fails one
+        # request (503, retried by the client) and the pool replaces it.
+        return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})

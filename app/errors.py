@@ -6,12 +6,16 @@ Domain code raises ``AppError`` subclasses with a message a person can act on; t
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+log = logging.getLogger("safeyard")
 
 
 class AppError(Exception):
@@ -77,6 +81,18 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     )
 
 
+async def database_unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
+    # The database is down, restarting or locked past the busy timeout: nothing was
+    # committed, so the client may safely retry the same request (submissions carry their id).
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return JSONResponse(
+        _body("unavailable", "The database is unavailable; try again in a few seconds.", []),
+        status_code=503,
+        headers={"Retry-After": str(Unavailable.retry_after_s)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, database_unavailable_handler)
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

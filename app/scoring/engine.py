@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import chain
 from types import MappingProxyType
 from typing import Literal
 
@@ -176,8 +177,6 @@ class ScoreResult:
     sections: tuple[SectionScore, ...]
     factors: tuple[Factor, ...]  # every answer with risk > 0, by points desc then item id
     critical_failed: tuple[str, ...]  # ids of critical items answered at full risk
-    # Set by score_answers; a result built by hand has an empty fix plan.
-    _plan: _Plan | None = field(default=None, repr=False, compare=False)
 
     def top_factors(self, n: int = 5) -> tuple[Factor, ...]:
         """Return the ``n`` answers that add the most to the index."""
@@ -193,7 +192,10 @@ class ScoreResult:
         """
         if n < 0:
             raise ValueError("n must not be negative")
-        return self._plan.steps(n) if self._plan is not None else ()
+        # Attached by score_answers outside the fields, so it stays out of ==, repr() and
+        # asdict(); a result built by hand (or copied with replace()) has an empty plan.
+        plan: _Plan | None = self.__dict__.get("_plan")
+        return plan.steps(n) if plan is not None else ()
 
 
 @dataclass
@@ -218,10 +220,10 @@ class _Tally:
         )
 
 
-def _total(tallies: Iterable[_Tally], kind: str) -> float:
+def _fsum_all(lists: Iterable[list[float]]) -> float:
     # fsum is exact before its single rounding: summing section by section gives the same
     # float as summing the whole checklist in any order.
-    return math.fsum(x for t in tallies for x in getattr(t, kind))
+    return math.fsum(chain.from_iterable(lists))
 
 
 _MISSING = object()
@@ -263,7 +265,9 @@ def score_answers(
         applicable.append((item, risk, term))
 
     parts = tallies.values()
-    completeness = _ratio(_total(parts, "answered_weight"), _total(parts, "weight"))
+    completeness = _ratio(
+        _fsum_all(t.answered_weight for t in parts), _fsum_all(t.weight for t in parts)
+    )
     sections = tuple(tallies[s].score(s) for s in checklist.sections)
     if not applicable:
         return ScoreResult(
@@ -277,7 +281,7 @@ def score_answers(
             critical_failed=(),
         )
 
-    weight = _total(parts, "applicable_weight")
+    weight = _fsum_all(t.applicable_weight for t in parts)
     partials = _exact_partials(term for _, _, term in applicable)
     risk_index = publish(_percent(math.fsum(partials), weight))
     critical_failed = tuple(i.id for i, risk, _ in applicable if i.critical and risk >= 1.0)
@@ -303,7 +307,7 @@ def score_answers(
     # Sorted on the published points so the order can be checked against what people see.
     ranked.sort(key=lambda fm: (-fm[0].points, fm[0].item_id))
 
-    return ScoreResult(
+    result = ScoreResult(
         checklist_version=checklist.version,
         scoring_version=SCORING_VERSION,
         risk_index=risk_index,
@@ -313,5 +317,7 @@ def score_answers(
         sections=sections,
         factors=tuple(f for f, _ in ranked),
         critical_failed=critical_failed,
-        _plan=_Plan(weight, partials, frozenset(critical_failed), tuple(m for _, m in ranked)),
     )
+    plan = _Plan(weight, partials, frozenset(critical_failed), tuple(m for _, m in ranked))
+    object.__setattr__(result, "_plan", plan)
+    return result

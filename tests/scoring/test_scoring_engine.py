@@ -10,6 +10,8 @@ The checklist (total weight 10):
 Every expected number below is worked out by hand in the comment beside it.
 """
 
+import dataclasses
+
 import pytest
 
 from app.scoring import (
@@ -303,6 +305,11 @@ class TestFixPlan:
     def test_a_result_built_by_hand_has_no_plan(self) -> None:
         result = ScoreResult("2026.1", SCORING_VERSION, 40.0, "moderate", 1.0, (), (), ())
         assert result.fix_plan() == ()
+
+    def test_plan_stays_out_of_fields(self) -> None:
+        result = score_answers(CHECKLIST, MIXED)
+        assert "_plan" not in dataclasses.asdict(result)
+        assert dataclasses.replace(result).fix_plan() == ()
 
     def test_n_limits_the_plan(self) -> None:
         result = score_answers(CHECKLIST, MIXED)
