@@ -14,6 +14,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("safeyard")
 
@@ -92,7 +93,22 @@ async def database_unavailable_handler(_request: Request, exc: Exception) -> JSO
     )
 
 
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Framework errors (unknown route, body over the size limit...) in the same shape."""
+    assert isinstance(exc, StarletteHTTPException)
+    message = f"Nothing at {request.url.path}." if exc.status_code == 404 else str(exc.detail)
+    return JSONResponse(
+        _body(HTTP_CODES.get(exc.status_code, "http_error"), message, []),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(OperationalError, database_unavailable_handler)
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

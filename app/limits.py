@@ -1,4 +1,8 @@
-"""A cap on request body size, enforced before anything reads the body."""
+"""A cap on request body size, enforced before anything reads the body.
+
+FastAPI's own ``max_body_size`` answers a plain-text "Content Too Large" from outside the
+exception handlers; this one answers in the API's error shape with the limit in the message.
+"""
 
 from __future__ import annotations
 

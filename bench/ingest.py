@@ -19,6 +19,7 @@ import os
 import random
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -151,6 +152,11 @@ def measure(
     }
 
 
+def median_run(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Per measure, the median over the runs."""
+    return {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+
+
 def wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
     for _ in range(200):
         if process.poll() is not None:
@@ -170,6 +176,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -197,21 +204,33 @@ def main() -> None:
             real_bodies = write_bodies(Path(tmp) / "real.jsonl", bodies(4000))
             floor_bodies = write_bodies(Path(tmp) / "floor.jsonl", bodies(4000, seed=8))
             real_url, floor_url = base + "/api/v1/submissions", base + "/bench/floor"
-            # Warm both paths (and create the yards the floor reuses), then measure.
-            # Warm both paths (and create the yards the floor reuses), then measure.
+            # Warm both paths (and create the yards the floor reuses), then alternate the two
+            # so that drifts in the machine's speed fall on both alike; report the medians.
+            measure(real_url, real_bodies, args.warmup, args.concurrency, server.pid, nonce=1)
             measure(floor_url, floor_bodies, args.warmup, args.concurrency, server.pid, nonce=2)
-            real = measure(real_url, real_bodies, args.seconds, args.concurrency, server.pid, 3)
-            floor = measure(floor_url, floor_bodies, args.seconds, args.concurrency, server.pid, 4)
+            runs: dict[str, list[dict[str, float]]] = {"real": [], "floor": []}
+            for round_no in range(args.rounds):
+                for name, url_, file in (
+                    ("real", real_url, real_bodies),
+                    ("floor", floor_url, floor_bodies),
+                ):
+                    nonce = 10 + round_no * 2 + (name == "floor")
+                    runs[name].append(
+                        measure(url_, file, args.seconds, args.concurrency, server.pid, nonce)
+                    )
         finally:
             server.terminate()
             server.wait(timeout=30)
             cleanup()
 
+    real, floor = median_run(runs["real"]), median_run(runs["floor"])
     ratio = real["rps"] / floor["rps"]
     report = {
         "database": args.database,
         "concurrency": args.concurrency,
         "seconds": args.seconds,
+        "rounds": args.rounds,
+        "runs": runs,
         "real": real,
         "floor": floor,
         "ratio": ratio,
@@ -221,7 +240,7 @@ def main() -> None:
     (RESULTS / f"ingest-{args.database}.json").write_text(json.dumps(report, indent=2))
     print(
         f"ingest on {args.database}, {args.concurrency} concurrent clients, "
-        f"{args.seconds:.0f} s each"
+        f"median of {args.rounds} alternating runs of {args.seconds:.0f} s each"
     )
     print(
         f"{'endpoint':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} {'errors':>7}"

@@ -1,6 +1,7 @@
 """The checklist as the API serves it: one language, options with their risk."""
 
 from datetime import date
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -62,7 +63,13 @@ class ChecklistPublic(BaseModel):
 
 
 def parties(ids: list[str], lang: Lang) -> list[PartyPublic]:
-    return [PartyPublic(id=p, label=RESPONSIBLE_LABELS[p].get(lang)) for p in ids]  # type: ignore[index]
+    return list(_parties(tuple(ids), lang))
+
+
+@cache
+def _parties(ids: tuple[str, ...], lang: Lang) -> tuple[PartyPublic, ...]:
+    # A handful of combinations, asked for on every result: build each once.
+    return tuple(PartyPublic(id=p, label=RESPONSIBLE_LABELS[p].get(lang)) for p in ids)  # type: ignore[index]
 
 
 def _item(item: Item, lang: Lang) -> ItemPublic:

@@ -21,13 +21,17 @@ ERRORS: dict[int | str, dict[str, str]] = {
 
 @router.post(
     "",
-    response_model=SubmissionResult,
+    response_class=Response,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "Already stored (a retry): the same answer again."}, **ERRORS},
+    responses={
+        201: {"model": SubmissionResult, "description": "Stored and scored."},
+        200: {"model": SubmissionResult, "description": "Already stored (a retry): the same."},
+        **ERRORS,
+    },
 )
 def create_submission(
-    data: SubmissionCreate, request: Request, response: Response, db: DatabaseDep, lang: LangDep
-) -> SubmissionResult:
+    data: SubmissionCreate, request: Request, db: DatabaseDep, lang: LangDep
+) -> Response:
     """Store a filled checklist and return its score. Safe to retry with the same ``id``."""
     state = request.app.state
     settings: Settings = state.settings
@@ -36,10 +40,14 @@ def create_submission(
         accepted = service.submit(
             session, data=data, registry=state.checklists, areas=state.areas, settings=settings
         )
-    if not accepted.created:
-        response.status_code = status.HTTP_200_OK
-    return service.result_of(
+    result = service.result_of(
         accepted.submission, registry=state.checklists, lang=lang, score=accepted.score
+    )
+    # Serialised once here, not validated again by FastAPI: this is the hottest route.
+    return Response(
+        result.model_dump_json(),
+        status_code=status.HTTP_201_CREATED if accepted.created else status.HTTP_200_OK,
+        media_type="application/json",
     )
 
 

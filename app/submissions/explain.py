@@ -1,6 +1,7 @@
 """Turning a score into the explanation people read: texts, remedies, who fixes what."""
 
 from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from app.checklists.loader import LoadedChecklist
 from app.checklists.schema import Lang
@@ -15,14 +16,25 @@ from app.submissions.schemas import (
     SectionResult,
 )
 
+Out = TypeVar("Out", bound=ScoreOut)
+
 TOP_FACTORS = 5
 FIX_PLAN_STEPS = 3
 
 
 def explain_score(
-    loaded: LoadedChecklist, result: ScoreResult, answers: Mapping[str, str], lang: Lang
-) -> ScoreOut:
-    """The score with the checklist's words in ``lang``: sections, top factors, fix plan."""
+    loaded: LoadedChecklist,
+    result: ScoreResult,
+    answers: Mapping[str, str],
+    lang: Lang,
+    *,
+    into: type[Out] = ScoreOut,  # type: ignore[assignment]
+    **extra: Any,
+) -> Out:
+    """The score with the checklist's words in ``lang``: sections, top factors, fix plan.
+
+    ``into`` a ScoreOut subclass with its ``extra`` fields (built once, not copied).
+    """
     items = loaded.items_by_id
     titles = {s.id: s.title.get(lang) for s in loaded.checklist.sections}
     factors = []
@@ -53,7 +65,8 @@ def explain_score(
             perception.append(
                 AnswerEcho(item_id=item_id, value=value, label=option.label.get(lang))
             )
-    return ScoreOut(
+    return into(
+        **extra,
         checklist_version=result.checklist_version,
         scoring_version=result.scoring_version,
         risk_index=result.risk_index,

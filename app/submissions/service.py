@@ -277,9 +277,12 @@ def result_of(
         raise Unavailable(f"Checklist version {submission.checklist_version} is not loaded.")
     if score is None:
         score = score_answers(loaded.scoring, submission.answers, role=submission.role)
-    explained = explain_score(loaded, score, submission.answers, lang)
-    return SubmissionResult(
-        **explained.model_dump(),
+    return explain_score(
+        loaded,
+        score,
+        submission.answers,
+        lang,
+        into=SubmissionResult,
         id=submission.id,
         yard_id=submission.yard_id,
         micro_district_id=submission.micro_district_id,

@@ -13,6 +13,7 @@ from app.db import utcnow
 from app.scoring import combine_answers, score_answers
 from app.submissions.explain import explain_score
 from app.submissions.models import Submission
+from app.submissions.schemas import ScoreOut
 from app.yards.schemas import CurrentRisk
 
 
@@ -30,7 +31,7 @@ def current_risk(
     audits = [s for s in recent if s.role == "inspector"]
     residents = [s for s in recent if s.role != "inspector"]
     basis: Literal["inspector_audit", "residents_median", "none"] = "none"
-    score = None
+    score: ScoreOut | None = None
     if audits:
         basis, chosen = "inspector_audit", [audits[0]]
     elif residents:
