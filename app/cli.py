@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from app.config import get_settings
+
+
+class Level(StrEnum):
+    district = "district"
+    micro = "micro"
+
 
 cli = typer.Typer(help="SafeYard: the Almaty yard safety checklist service.", no_args_is_help=True)
 
@@ -46,11 +53,11 @@ def serve(
 def import_districts(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A GeoJSON file.")],
     level: Annotated[
-        str,
+        Level,
         typer.Option(
             help="'district' (the 8 city districts) or 'micro' (precincts, quarters, a grid)."
         ),
-    ] = "micro",
+    ] = Level.micro,
     id_property: Annotated[str, typer.Option(help="Property holding each area's id.")] = "id",
     kind: Annotated[
         str, typer.Option(help="Micro-districts: what they are (precinct, quarter, h3, grid).")
@@ -89,7 +96,7 @@ def import_districts(
     db = Database(get_settings().database_url)
     try:
         with db.write_session() as session:
-            if level == "district":
+            if level is Level.district:
                 count = service.import_districts(
                     session,
                     path=file,
@@ -98,7 +105,7 @@ def import_districts(
                     population_csv=population_csv,
                     source=source,
                 )
-            elif level == "micro":
+            else:
                 count = service.import_micro_districts(
                     session,
                     path=file,
@@ -108,12 +115,10 @@ def import_districts(
                     district_property=district_property,
                     source=source,
                 )
-            else:
-                raise typer.BadParameter("level must be 'district' or 'micro'")
     except GeoImportError as exc:
         typer.echo(f"nothing imported: {exc}", err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"imported {count} {'districts' if level == 'district' else 'micro-districts'}")
+    typer.echo(f"imported {count} {'districts' if level is Level.district else 'micro-districts'}")
 
 
 @cli.command()
@@ -126,18 +131,16 @@ def demo(
     yards and submissions. Running it again adds nothing new."""
     from app import migrate as migrations
     from app.checklists.loader import load_registry
-    from app.checklists.service import sync_versions
     from app.db import Database
     from app.demo import synthetic
-    from app.districts.service import load_area_index, load_demo_geography
+    from app.demo.reference import load_reference_data
+    from app.districts.service import load_area_index
 
     settings = get_settings()
     migrations.upgrade(settings.database_url)
     db = Database(settings.database_url)
     registry = load_registry(settings.checklist_dir)
-    with db.write_session() as session:
-        sync_versions(session, registry=registry)
-        load_demo_geography(session)
+    load_reference_data(db, registry=registry)
     with db.session() as session:
         areas = load_area_index(session)
     assert areas is not None

@@ -34,10 +34,9 @@ from sqlalchemy.engine import make_url
 
 from app import migrate
 from app.checklists.loader import load_registry
-from app.checklists.service import sync_versions
 from app.config import PROJECT_ROOT
 from app.db import Database
-from app.districts.service import load_demo_geography
+from app.demo.reference import load_reference_data
 
 PG_BASE = os.environ.get(
     "SAFEYARD_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -65,9 +64,7 @@ def prepare_database(kind: str, workdir: Path) -> tuple[str, Any]:
     migrate.upgrade(url)
     db = Database(url)
     registry = load_registry(PROJECT_ROOT / "app" / "checklists" / "data")
-    with db.write_session() as session:
-        sync_versions(session, registry=registry)
-        load_demo_geography(session)
+    load_reference_data(db, registry=registry)
     db.dispose()
     return url, cleanup
 

@@ -20,10 +20,9 @@ from sqlmodel import Session
 
 from app import migrate
 from app.checklists.loader import ChecklistRegistry, load_registry
-from app.checklists.service import sync_versions
 from app.config import PROJECT_ROOT, Settings
 from app.db import Database
-from app.districts.service import load_demo_geography
+from app.demo.reference import load_reference_data
 
 TEST_DATABASE_ENV = "SAFEYARD_TEST_DATABASE_URL"
 
@@ -56,9 +55,7 @@ def db(database_url: str, registry: ChecklistRegistry) -> Iterator[Database]:
     """The migrated test database with the real checklist and Almaty's districts loaded."""
     migrate.upgrade(database_url)
     database = Database(database_url)
-    with database.write_session() as session:
-        sync_versions(session, registry=registry)
-        load_demo_geography(session)
+    load_reference_data(database, registry=registry)
     yield database
     database.dispose()
 
