@@ -56,8 +56,10 @@ class TestVersionedScoring:
             results = {}
             for seed, version in ((20, OLD), (21, registry.current.version)):
                 body = submission_body(
-                    registry.current, checklist_version=version,
-                    location=unique_location(seed), answers=answers,
+                    registry.current,
+                    checklist_version=version,
+                    location=unique_location(seed),
+                    answers=answers,
                 )
                 response = client.post("/api/v1/submissions", json=body)
                 assert response.status_code == 201, response.text
