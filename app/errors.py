@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -59,9 +59,31 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body", "query", "path"))
 
 
-async def app_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+def wants_page(request: Request) -> bool:
+    """Pages get an HTML error in the reader's language; the API and probes get JSON."""
+    path = request.url.path
+    return not (path.startswith("/api/") or path in ("/healthz", "/metrics"))
+
+
+def error_page(
+    request: Request, status_code: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    from app.templating import render  # pages only: keeps the API's import light
+
+    return render(
+        request,
+        "errors/error.html",
+        {"status_code": status_code, "message": message},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+async def app_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Unavailable) else None
+    if wants_page(request):
+        return error_page(request, exc.status_code, exc.message, headers)
     return JSONResponse(
         _body(exc.code, exc.message, exc.details), status_code=exc.status_code, headers=headers
     )
@@ -96,10 +118,20 @@ async def database_unavailable_handler(_request: Request, exc: Exception) -> JSO
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
-async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    """Framework errors (unknown route, body over the size limit...) in the same shape."""
+async def http_error_handler(request: Request, exc: Exception) -> Response:
+    """Framework errors (unknown route, wrong method...) in the same shape."""
     assert isinstance(exc, StarletteHTTPException)
     message = f"Nothing at {request.url.path}." if exc.status_code == 404 else str(exc.detail)
+    if wants_page(request):
+        from app.translations import gettext
+
+        return error_page(
+            request,
+            exc.status_code,
+            gettext("There is no such page. Check the address or start again.")
+            if exc.status_code == 404
+            else message,
+        )
     return JSONResponse(
         _body(HTTP_CODES.get(exc.status_code, "http_error"), message, []),
         status_code=exc.status_code,

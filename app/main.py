@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from app import health
 from app.checklists import api as checklists_api
@@ -17,6 +18,9 @@ from app.db import Database
 from app.districts.service import load_area_index
 from app.errors import install_error_handlers
 from app.limits import BodySizeLimit
+from app.pages import routes as pages
+from app.pages.language import LanguageMiddleware
+from app.static_files import mount_static
 from app.submissions import api as submissions_api
 from app.yards import api as yards_api
 
@@ -55,8 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.areas = None
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(LanguageMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=500)
     app.include_router(checklists_api.router)
     app.include_router(submissions_api.router)
     app.include_router(yards_api.router)
     app.include_router(health.router)
+    app.include_router(pages.router)
+    mount_static(app)
     return app

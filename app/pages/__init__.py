@@ -1,0 +1,1 @@
+"""Server-rendered pages for residents: they work without JavaScript, JS enhances them."""

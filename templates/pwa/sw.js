@@ -1,0 +1,1 @@
+// service worker (rendered template; filled in by the PWA work)
