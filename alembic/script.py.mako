@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+from sqlalchemy import Text  # noqa: F401  (autogenerate writes Text() for JSONB)
 
 import app.db  # noqa: F401  (custom column types)
 ${imports if imports else ""}

@@ -25,6 +25,9 @@ class Submission(SQLModel, table=True):
     district_id: str = Field(foreign_key="district.id", max_length=64, index=True)
     answers: dict[str, Any] = Field(sa_column=Column(JSONColumn, nullable=False))
     comment: str | None = Field(default=None, max_length=2000)
+    item_comments: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONColumn, nullable=False, server_default="{}")
+    )
     lat: float | None = None
     lon: float | None = None
     accuracy_m: float | None = None

@@ -40,6 +40,9 @@ class SubmissionCreate(BaseModel):
     address: str | None = Field(default=None, max_length=300)
     comment: str | None = Field(default=None, max_length=2000)
     answers: dict[ItemId, OptionValue] = Field(max_length=200)
+    item_comments: dict[ItemId, Annotated[str, StringConstraints(max_length=500)]] = Field(
+        default_factory=dict, max_length=200, description="Optional free comment per item."
+    )
     client_created_at: AwareDatetime | None = Field(
         default=None, description="When the resident finished the checklist on the device."
     )

@@ -219,6 +219,15 @@ def submit(
         return _replay(existing, data)
     loaded = checklist_version(registry, data.checklist_version)
     validate_answers(loaded, data.answers, role=role)
+    unknown = sorted(set(data.item_comments) - set(loaded.items_by_id))
+    if unknown:
+        raise Invalid(
+            f"Comments name items checklist {loaded.version} does not have: {', '.join(unknown)}",
+            details=[
+                {"field": f"item_comments.{i}", "item_id": i, "message": "unknown item"}
+                for i in unknown
+            ],
+        )
     yard = _place(session, data, areas=areas, settings=settings, synthetic=synthetic)
     assert yard.id is not None
     result = score_answers(loaded.scoring, data.answers, role=role)
@@ -232,6 +241,7 @@ def submit(
         district_id=yard.district_id,
         answers=dict(data.answers),
         comment=data.comment,
+        item_comments={k: v for k, v in data.item_comments.items() if v.strip()},
         lat=data.location.lat if data.location else None,
         lon=data.location.lon if data.location else None,
         accuracy_m=data.location.accuracy_m if data.location else None,
