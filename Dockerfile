@@ -12,6 +12,8 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY alembic ./alembic
 COPY data ./data
+COPY templates ./templates
+COPY static ./static
 RUN pip install --no-cache-dir -e .
 
 ENV SAFEYARD_DATABASE_URL=sqlite:////srv/safeyard/var/safeyard.db \

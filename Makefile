@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The PostgreSQL the suite also runs against (a fresh database is created from it per run).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run demo serve test test-sqlite test-postgres lint typecheck imports check bench clean
+.PHONY: install run demo serve test test-deps test-sqlite test-postgres lint typecheck imports check bench clean
 
 $(BIN)/.installed: pyproject.toml
 	bash scripts/system-deps.sh
@@ -28,10 +28,13 @@ serve: install
 ## make test: install, then the whole suite on SQLite and on PostgreSQL
 test: test-sqlite test-postgres
 
-test-sqlite: install
+test-deps: install
+	bash scripts/test-deps.sh
+
+test-sqlite: test-deps
 	$(BIN)/python -m pytest
 
-test-postgres: install
+test-postgres: test-deps
 	bash scripts/ensure-postgres.sh
 	SAFEYARD_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest
 

@@ -50,6 +50,26 @@ class Settings(BaseSettings):
         default=256 * 1024,
         description="Largest accepted JSON request body.",
     )
+    photo_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        gt=0,
+        description="Largest accepted photo upload; larger ones are refused (413).",
+    )
+    photo_max_pixels: int = Field(
+        default=40_000_000,
+        gt=0,
+        description="Photos with more pixels are refused (422), checked before decoding: "
+        "a small file cannot unpack to gigabytes (a decompression bomb).",
+    )
+    photo_max_side_px: int = Field(
+        default=1600, gt=0, description="Longest side of a stored photo, in pixels."
+    )
+    photo_thumb_side_px: int = Field(
+        default=320, gt=0, description="Longest side of a photo's thumbnail, in pixels."
+    )
+    photo_max_per_submission: int = Field(
+        default=60, gt=0, description="How many photos one submission may have."
+    )
     log_level: str = Field(default="info", description="Log level of the service.")
 
 

@@ -104,10 +104,20 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     )
 
 
-async def database_unavailable_handler(_request: Request, exc: Exception) -> JSONResponse:
+async def database_unavailable_handler(request: Request, exc: Exception) -> Response:
     # The database is down, restarting or locked past the busy timeout: nothing was
     # committed, so the client may safely retry the same request (submissions carry their id).
     log.warning("database unavailable: %s", type(exc).__name__)
+    headers = {"Retry-After": str(Unavailable.retry_after_s)}
+    if wants_page(request):
+        from app.translations import gettext
+
+        return error_page(
+            request,
+            503,
+            gettext("The service cannot reach its database right now. Try again in a minute."),
+            headers,
+        )
     return JSONResponse(
         _body("unavailable", "The database is unavailable; try again in a few seconds.", []),
         status_code=503,

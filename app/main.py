@@ -20,6 +20,8 @@ from app.errors import install_error_handlers
 from app.limits import BodySizeLimit
 from app.pages import routes as pages
 from app.pages.language import LanguageMiddleware
+from app.photos import api as photos_api
+from app.pwa import routes as pwa
 from app.static_files import mount_static
 from app.submissions import api as submissions_api
 from app.yards import api as yards_api
@@ -58,13 +60,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.checklists = registry
     app.state.areas = None
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=settings.photo_max_bytes,
+    )
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.include_router(checklists_api.router)
     app.include_router(submissions_api.router)
+    app.include_router(photos_api.router)
     app.include_router(yards_api.router)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(pwa.router)
     mount_static(app)
     return app

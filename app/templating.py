@@ -61,6 +61,12 @@ SHELL_ASSETS = (
 )
 
 
+def url_in_language(request: Request, lang: str) -> str:
+    """This page's address in another language, keeping its other query parameters."""
+    url = request.url.include_query_params(lang=lang)
+    return f"{url.path}?{url.query}"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -71,9 +77,11 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        translations.gettext, translations.ngettext, newstyle=True
+        translations.raw_gettext, translations.raw_ngettext, newstyle=True
     )
-    env.globals.update(static_url=static_url, langs=translations.available())
+    env.globals.update(
+        static_url=static_url, langs=translations.available(), url_in_language=url_in_language
+    )
     return env
 
 

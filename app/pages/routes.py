@@ -1,19 +1,187 @@
-"""The residents' pages. Thin: each gathers its context and renders a template."""
+"""The residents' pages. Thin: each reads its input, calls a service, renders a template.
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+Query and path values arrive as text and are parsed here, so a bad value gets a page in the
+reader's language, not the API's JSON validation error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from app import translations
+from app.checklists.schema import Lang
 from app.checklists.schemas import checklist_public
+from app.db import SessionDep
+from app.errors import NotFound
+from app.pages import checklist, find, views
+from app.pages.formatting import Formatter
+from app.pages.forms import FilledChecklist, WhereInput, read_checklist_form
+from app.submissions import service as submissions_service
 from app.templating import render
+from app.yards.models import Yard
 
 router = APIRouter(include_in_schema=False)
+
+# A checklist has about 50 questions, each with an answer, a comment and a photo field.
+FORM_MAX_FIELDS = 400
+FORM_MAX_FILES = 100
+
+
+def _lang() -> Lang:
+    return translations.current_lang.get()
+
+
+def page(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    """Render a page with the formatting helpers of its language (``fmt``)."""
+    return render(
+        request, template, {"fmt": Formatter(_lang()), **context}, status_code=status_code
+    )
+
+
+async def read_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form (multipart or urlencoded), its uploads closed after the response."""
+    async with request.form(max_files=FORM_MAX_FILES, max_fields=FORM_MAX_FIELDS) as form:
+        yield form
+
+
+def yard_or_404(yard_id: str, session: SessionDep) -> Yard:
+    yard = session.get(Yard, int(yard_id)) if yard_id.isdigit() else None
+    if yard is None:
+        raise NotFound(
+            translations.gettext(
+                "There is no yard no. %(id)s in SafeYard. Find your yard again.", id=yard_id[:20]
+            )
+        )
+    return yard
+
+
+FormDep = Annotated[FormData, Depends(read_form)]
+YardPageDep = Annotated[Yard, Depends(yard_or_404)]
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
-    checklist = checklist_public(
-        request.app.state.checklists.current, translations.current_lang.get()
+    loaded = request.app.state.checklists.current
+    sections = checklist.resident_sections(checklist_public(loaded, _lang()))
+    questions = sum(len(s.items) for s in sections)
+    return page(request, "pages/home.html", {"sections": sections, "question_count": questions})
+
+
+@router.get("/yard/find", response_class=HTMLResponse)
+def find_yard(
+    request: Request,
+    session: SessionDep,
+    q: str | None = None,
+    lat: str = "",
+    lon: str = "",
+    accuracy_m: str = "",
+) -> HTMLResponse:
+    """Three ways to the yard: location and map (JavaScript), and the address search."""
+    state = request.app.state
+    near = search = None
+    status_code = 200
+    if lat or lon:
+        near = find.near(
+            session,
+            areas=state.areas,
+            radius_m=state.settings.yard_near_radius_m,
+            raw=WhereInput(lat=lat, lon=lon, accuracy_m=accuracy_m),
+            lang=_lang(),
+        )
+        if isinstance(near, list):
+            status_code = 422
+    if q is not None:
+        search = find.by_address(session, text=q, lang=_lang())
+    context = {"q": q or "", "near": near, "search": search}
+    return page(request, "pages/find.html", context, status_code=status_code)
+
+
+@router.get("/checklist", response_class=HTMLResponse)
+def checklist_form(
+    request: Request,
+    session: SessionDep,
+    yard_id: str = "",
+    lat: str = "",
+    lon: str = "",
+    accuracy_m: str = "",
+    address: str = "",
+) -> HTMLResponse:
+    """The whole checklist as one form; the yard from the query (or, by JavaScript, from the
+    device's draft)."""
+    state = request.app.state
+    loaded = state.checklists.current
+    located = checklist.locate(
+        session,
+        areas=state.areas,
+        raw=WhereInput(yard_id, lat, lon, accuracy_m, address),
+        lang=_lang(),
+        required=False,
     )
-    questions = sum(1 for s in checklist.sections for i in s.items if "resident" in i.roles)
-    return render(request, "pages/home.html", {"checklist": checklist, "question_count": questions})
+    context = checklist.form_context(
+        loaded=loaded,
+        lang=_lang(),
+        filled=FilledChecklist.blank(loaded.version, located.values),
+        located=located,
+        errors=located.errors,
+    )
+    return page(
+        request, "pages/checklist.html", context, status_code=422 if located.errors else 200
+    )
+
+
+@router.post("/checklist", response_class=HTMLResponse)
+def send_checklist(request: Request, session: SessionDep, form: FormDep) -> Response:
+    """The form sent without JavaScript: 303 to the result, or the form again with the
+    answers kept and what to correct."""
+    filled = read_checklist_form(form)
+    sent = checklist.send(request.app.state, session, filled=filled, lang=_lang())
+    if isinstance(sent, str):
+        return RedirectResponse(sent, status_code=303)
+    context = checklist.form_context(
+        loaded=sent.loaded,
+        lang=_lang(),
+        filled=sent.filled,
+        located=sent.located,
+        errors=sent.errors,
+    )
+    return page(request, "pages/checklist.html", context, status_code=sent.status_code)
+
+
+@router.get("/result/{submission_id}", response_class=HTMLResponse)
+def result(
+    request: Request, submission_id: str, session: SessionDep, photo_refused: str = ""
+) -> HTMLResponse:
+    """A submission's result: the index, what to fix first and who fixes it."""
+    try:
+        submission = submissions_service.find_submission(session, uuid.UUID(submission_id))
+    except ValueError:
+        submission = None
+    if submission is None:
+        raise NotFound(
+            translations.gettext(
+                "There is no such result. Check the link, or check your yard again."
+            )
+        )
+    context = views.result_context(
+        request.app.state,
+        session,
+        submission=submission,
+        lang=_lang(),
+        photo_refused=photo_refused,
+    )
+    return page(request, "pages/result.html", context)
+
+
+@router.get("/yards/{yard_id}", response_class=HTMLResponse)
+def yard_page(request: Request, yard: YardPageDep, session: SessionDep) -> HTMLResponse:
+    """A yard: where it is, its current risk from recent checks, and its history."""
+    context = views.yard_context(request.app.state, session, yard=yard, lang=_lang())
+    return page(request, "pages/yard.html", context)

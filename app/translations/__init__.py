@@ -38,6 +38,15 @@ def translations(lang: Lang) -> NullTranslations:
     return Translations(compiled)
 
 
+def raw_gettext(message: str) -> str:
+    """The translation, unformatted (Jinja's newstyle gettext formats it itself)."""
+    return translations(current_lang.get()).gettext(message)
+
+
+def raw_ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_lang.get()).ngettext(singular, plural, n)
+
+
 def gettext(message: str, **variables: object) -> str:
     text = translations(current_lang.get()).gettext(message)
     return text % variables if variables else text

@@ -55,6 +55,52 @@ def find_near(session: Session, *, lat: float, lon: float, radius_m: float) -> l
     )
 
 
+# Letters written for one another in addresses: "ё" is often typed as "е".
+_SAME_LETTER = {"е": "её", "ё": "её"}
+SEARCH_TEXT_MAX = 100
+
+
+def _caseless_pattern(text: str) -> str:
+    """A regular expression matching ``text`` in any letter case, whitespace runs as one.
+
+    SQLite's LIKE and lower() fold ASCII only, and PostgreSQL's ILIKE depends on the database's
+    locale, so "абая" would miss "Абая" there. Explicit classes ("[Аа][Бб]...") work the same
+    on both: PostgreSQL's ``~`` and SQLAlchemy's Python REGEXP for SQLite.
+    """
+    parts: list[str] = []
+    for char in " ".join(text.split())[:SEARCH_TEXT_MAX]:
+        if char == " ":
+            parts.append(r"\s+")
+            continue
+        letters = _SAME_LETTER.get(char.lower(), char.lower())
+        variants = {char} | {
+            v for letter in letters for v in (letter, letter.upper()) if len(v) == 1
+        }
+        if len(variants) > 1:
+            parts.append("[" + "".join(sorted(variants)) + "]")
+        elif char.isalnum():
+            parts.append(char)
+        else:
+            # A backslash makes any other character literal in both regex dialects.
+            parts.append("\\" + char)
+    return "".join(parts)
+
+
+def search_by_address(session: Session, *, text: str, limit: int = 20) -> list[Yard]:
+    """Yards whose address contains ``text`` ignoring letter case (Cyrillic and Kazakh too),
+    the most checked first. An empty text finds nothing."""
+    pattern = _caseless_pattern(text)
+    if not pattern:
+        return []
+    rows = session.execute(
+        select(_YARD)
+        .where(_YARD.c.address.is_not(None), _YARD.c.address.regexp_match(pattern))
+        .order_by(_YARD.c.submission_count.desc(), _YARD.c.id)
+        .limit(limit)
+    ).mappings()
+    return [Yard.model_construct(**row) for row in rows]
+
+
 def create_yard(
     session: Session,
     *,

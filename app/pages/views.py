@@ -1,0 +1,67 @@
+"""The contexts of the result page and the yard page (documented per template)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.checklists.schema import Lang
+from app.checklists.schemas import checklist_public
+from app.errors import Unavailable
+from app.pages import photo_upload, scores
+from app.pages.formatting import Formatter
+from app.pages.places import district_names, yard_history, yard_place
+from app.submissions import service as submissions_service
+from app.submissions.models import Submission
+from app.yards.models import Yard
+from app.yards.risk import current_risk
+
+
+def result_context(
+    state: Any, session: Session, *, submission: Submission, lang: Lang, photo_refused: str
+) -> dict[str, Any]:
+    """Context of ``pages/result.html``."""
+    registry = state.checklists
+    result = submissions_service.result_of(submission, registry=registry, lang=lang)
+    loaded = registry.get(submission.checklist_version)
+    if loaded is None:  # pragma: no cover - every stored version is registered at start-up
+        raise Unavailable(f"Checklist version {submission.checklist_version} is not loaded.")
+    items = scores.items_by_id(checklist_public(loaded, lang))
+    yard = session.get(Yard, submission.yard_id)
+    fmt = Formatter(lang)
+    max_mb = photo_upload.max_bytes(state.settings) // (1024 * 1024)
+    return {
+        "result": result,
+        "place": yard_place(yard, district_names(session, lang)) if yard else None,
+        "bars": scores.bars(result),
+        "fix_plan": scores.fix_plan_sentence(result, fmt),
+        "critical": scores.answered(result.critical_failed, submission.answers, items),
+        "feelings": [
+            (items[p.item_id].question if p.item_id in items else "", p.label)
+            for p in result.perception
+        ],
+        "photo_refusals": [
+            scores.photo_refusal_sentence(r, items, max_mb=max_mb)
+            for r in photo_upload.parse_refusals(photo_refused, items)
+        ],
+    }
+
+
+def yard_context(state: Any, session: Session, *, yard: Yard, lang: Lang) -> dict[str, Any]:
+    """Context of ``pages/yard.html``."""
+    assert yard.id is not None
+    window_days = state.settings.current_risk_window_days
+    current = current_risk(
+        session, yard_id=yard.id, registry=state.checklists, window_days=window_days, lang=lang
+    )
+    score = current.score
+    fmt = Formatter(lang)
+    return {
+        "place": yard_place(yard, district_names(session, lang)),
+        "current": current,
+        "score": score,
+        "bars": scores.bars(score) if score else [],
+        "fix_plan": scores.fix_plan_sentence(score, fmt) if score else None,
+        "history": yard_history(session, yard_id=yard.id),
+    }

@@ -1,0 +1,1 @@
+"""Photos: one optional picture per checklist item, stored apart from the submission."""

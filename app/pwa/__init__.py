@@ -1,0 +1,1 @@
+"""The installable, offline-capable layer: web app manifest, service worker, offline page."""

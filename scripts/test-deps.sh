@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# What the browser tests need beyond the Python packages: Debian's Chromium (never a
+# downloaded browser build) and axe-core from the npm registry (injected into pages by the
+# accessibility tests). Does nothing when both are present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing Debian's chromium for the browser tests"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium
+fi
+if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm
+  fi
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi

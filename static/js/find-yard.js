@@ -1,0 +1,162 @@
+// SafeYard find-yard page: "locate me" and a map to tap. Both lead to /yard/find?lat=..&lon=..,
+// which the server answers with the nearby yards and the district; offline they lead straight to
+// the checklist, which keeps the chosen place and sends it with the answers.
+
+const TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+const ATTRIBUTION_URL = "https://www.openstreetmap.org/copyright";
+const GOOD_ACCURACY_M = 50;
+const CITY_ZOOM = 12;
+const YARD_ZOOM = 17;
+
+function element(tag, attributes = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") node.textContent = value;
+    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function loadOnce(tag, attributes) {
+  return new Promise((resolve, reject) => {
+    const node = element(tag, attributes);
+    node.addEventListener("load", () => resolve(node), { once: true });
+    node.addEventListener("error", () => reject(new Error(`could not load ${attributes.src || attributes.href}`)), { once: true });
+    document.head.append(node);
+  });
+}
+
+/** Leaflet from the packaged copy (precached by the service worker, so it loads offline). */
+async function loadLeaflet({ js, css }) {
+  if (window.L) return window.L;
+  await Promise.all([
+    loadOnce("link", { rel: "stylesheet", href: css }),
+    loadOnce("script", { src: js }),
+  ]);
+  return window.L;
+}
+
+/** Where the checklist should go: the server's look-up online, the checklist itself offline. */
+function go(drafts, { lat, lon, accuracy_m = null }) {
+  // Six decimals: about 10 cm, far finer than any phone can tell.
+  lat = Number(lat.toFixed(6));
+  lon = Number(lon.toFixed(6));
+  // Kept on the device either way: if the look-up cannot reach the server, the checklist
+  // (served from the phone) still knows where the resident is.
+  drafts.choosePlace({ lat, lon, accuracy_m });
+  if (!navigator.onLine) {
+    location.assign("/checklist");
+    return;
+  }
+  const query = new URLSearchParams({ lat: String(lat), lon: String(lon) });
+  if (accuracy_m !== null) query.set("accuracy_m", String(Math.round(accuracy_m)));
+  location.assign(`/yard/find?${query}`);
+}
+
+export function enhance({ locateButton, mapElement, attribution, drafts, t, leaflet, locate, locationProblem }) {
+  let mapApi = null; // {show(lat, lon, accuracy)} once the map is up
+
+  if (locateButton) {
+    const status = element("div", { class: "locate-status", "aria-live": "polite" });
+    locateButton.after(status);
+    locateButton.hidden = false;
+    locateButton.addEventListener("click", async () => {
+      locateButton.disabled = true;
+      status.replaceChildren(element("p", { class: "field-hint", text: t("Finding your location…") }));
+      try {
+        const position = await locate();
+        const place = {
+          lat: position.coords.latitude,
+          lon: position.coords.longitude,
+          accuracy_m: Math.round(position.coords.accuracy),
+        };
+        if (mapApi) mapApi.show(place.lat, place.lon, place.accuracy_m);
+        if (place.accuracy_m <= GOOD_ACCURACY_M) {
+          status.replaceChildren(element("p", { text: t("Location found: accurate to {m} m.", { m: place.accuracy_m }) }));
+          go(drafts, place);
+          return;
+        }
+        const use = element("button", { type: "button", class: "button button-primary", text: t("Use this location") });
+        const again = element("button", { type: "button", class: "button", text: t("Try again") });
+        use.addEventListener("click", () => go(drafts, place));
+        again.addEventListener("click", () => locateButton.click());
+        status.replaceChildren(
+          element("p", { class: "warning", text: t("Location found, but only accurate to {m} m. Step into an open spot and try again, or choose the yard on the map.", { m: place.accuracy_m }) }),
+          element("div", { class: "button-row" }, [use, again]),
+        );
+        use.focus();
+      } catch (error) {
+        status.replaceChildren(element("p", { class: "warning", text: t(locationProblem(error)) }));
+      } finally {
+        locateButton.disabled = false;
+      }
+    });
+  }
+
+  if (mapElement) {
+    startMap({ mapElement, attribution, drafts, t, leaflet })
+      .then((api) => { mapApi = api; })
+      .catch((error) => {
+        console.warn("SafeYard: the map could not start", error);
+        mapElement.hidden = true;
+        if (attribution) attribution.hidden = true;
+      });
+  }
+}
+
+async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
+  mapElement.hidden = false;
+  if (attribution) {
+    if (!attribution.textContent.trim()) {
+      attribution.append("© ", element("a", { href: ATTRIBUTION_URL, text: "OpenStreetMap" }), " contributors");
+    }
+    attribution.hidden = false;
+  }
+  const L = await loadLeaflet(leaflet);
+  const centre = [Number(mapElement.dataset.lat) || 43.2389, Number(mapElement.dataset.lon) || 76.8897];
+  const map = L.map(mapElement, { attributionControl: false }).setView(centre, CITY_ZOOM);
+
+  const hint = element("p", { class: "field-hint", "aria-live": "polite", text: t("Tap the map where the yard is.") });
+  const choose = element("button", { type: "button", class: "button button-primary button-block", hidden: "", text: t("Check the yard here") });
+  (attribution || mapElement).after(hint, choose);
+
+  // Offline the tiles cannot load: the map stays a plain background and a tap still works.
+  let tilesFailed = false;
+  L.tileLayer(TILES, { maxZoom: 19 })
+    .on("tileerror", () => {
+      if (tilesFailed) return;
+      tilesFailed = true;
+      hint.textContent = t("The map cannot be loaded without internet. You can still tap where the yard is.");
+    })
+    .addTo(map);
+
+  let marker = null;
+  let circle = null;
+  let chosen = null;
+  function mark(lat, lon, accuracy_m = null) {
+    chosen = { lat, lon, accuracy_m };
+    if (marker) marker.setLatLng([lat, lon]);
+    else marker = L.marker([lat, lon], { keyboard: false }).addTo(map);
+    if (circle) circle.remove();
+    circle = accuracy_m ? L.circle([lat, lon], { radius: accuracy_m, weight: 1 }).addTo(map) : null;
+    choose.hidden = false;
+  }
+  map.on("click", (event) => mark(event.latlng.lat, event.latlng.lng));
+  // Keyboard: the map pans with the arrows; Enter marks its centre.
+  mapElement.addEventListener("keydown", (event) => {
+    if (event.target === mapElement && event.key === "Enter") {
+      const { lat, lng } = map.getCenter();
+      mark(lat, lng);
+      event.preventDefault();
+    }
+  });
+  choose.addEventListener("click", () => chosen && go(drafts, chosen));
+
+  return {
+    show(lat, lon, accuracy_m) {
+      mark(lat, lon, accuracy_m);
+      map.setView([lat, lon], YARD_ZOOM);
+    },
+  };
+}

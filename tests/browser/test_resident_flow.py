@@ -1,0 +1,206 @@
+"""The resident's flow in a real Chromium at 390x844: online, offline and back, no JavaScript,
+language switch, a photo; axe-core finds no serious or critical violation on any page."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlmodel import func, select
+
+from app.db import Database
+from app.submissions.models import Submission
+from tests.browser.conftest import PHONE, axe_violations
+from tests.factories import unique_location
+
+SCREENSHOTS = Path("/tmp/safeyard-screens")
+
+
+def stored(db: Database, submission_id: str) -> int:
+    with db.session() as session:
+        return session.exec(
+            select(func.count()).where(Submission.id == uuid.UUID(submission_id))
+        ).one()
+
+
+def checklist_url(base: str, seed: int) -> str:
+    where = unique_location(seed)
+    return f"{base}/checklist?lat={where['lat']}&lon={where['lon']}&accuracy_m=8"
+
+
+def shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def answer_all_sections(page) -> None:  # type: ignore[no-untyped-def]
+    """Answer the first option of every question, section by section (JS: one per screen)."""
+    sections = page.locator("fieldset.section")
+    for index in range(sections.count()):
+        section = sections.nth(index)
+        section.wait_for(state="visible")
+        questions = section.locator("fieldset.question")
+        for q in range(questions.count()):
+            questions.nth(q).locator("input[type=radio]").first.check()
+        next_button = page.locator("[data-action=next]")
+        if index < sections.count() - 1 and next_button.count() and next_button.is_visible():
+            next_button.click()
+
+
+def open_checklist(page, url: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the checklist and wait until JavaScript has taken it over."""
+    page.goto(url)
+    page.locator("#checklist-form[data-enhanced]").wait_for(state="attached")
+
+
+def wait_for_service_worker(page) -> None:  # type: ignore[no-untyped-def]
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    # The first visit is not controlled yet; a reload puts the page under the worker.
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+class TestOnline:
+    def test_fill_and_submit(self, page, live_server: str, db: Database) -> None:  # type: ignore[no-untyped-def]
+        open_checklist(page, checklist_url(live_server, 30))
+        assert page.locator("fieldset.section").first.is_visible()
+        assert page.locator("fieldset.section").nth(1).is_hidden(), "one section per screen"
+        total = page.locator("fieldset.section").count()
+        assert "1" in page.locator(".progress-text").inner_text()
+        assert str(total) in page.locator(".progress-text").inner_text()
+        answer_all_sections(page)
+        submission_id = page.locator("input[name=id]").input_value()
+        page.locator("#checklist-form button[type=submit]").click()
+        page.wait_for_url(f"**/result/{submission_id}")
+        assert page.locator(".risk-index").first.is_visible()
+        shoot(page, "result")
+        assert stored(db, submission_id) == 1
+
+    def test_answers_survive_closing_the_tab(self, context, live_server: str) -> None:  # type: ignore[no-untyped-def]
+        page = context.new_page()
+        open_checklist(page, checklist_url(live_server, 31))
+        first = page.locator("fieldset.question input[type=radio]").first
+        first.check()
+        name, value = first.get_attribute("name"), first.get_attribute("value")
+        page.close()
+        again = context.new_page()
+        open_checklist(again, checklist_url(live_server, 31))
+        assert again.locator(f"input[name='{name}'][value='{value}']").is_checked()
+
+
+class TestOffline:
+    def test_offline_submission_is_sent_once_when_back_online(  # type: ignore[no-untyped-def]
+        self, context, page, live_server: str, db: Database
+    ) -> None:
+        open_checklist(page, checklist_url(live_server, 32))
+        wait_for_service_worker(page)
+        context.set_offline(True)
+        page.reload()
+        page.locator("#checklist-form[data-enhanced]").wait_for(state="attached")
+        answer_all_sections(page)
+        submission_id = page.locator("input[name=id]").input_value()
+        page.locator("#checklist-form button[type=submit]").click()
+        page.locator("#queued").wait_for(state="visible")
+        status = page.locator("#queue-status")
+        status.wait_for(state="visible")
+        assert "1" in status.inner_text()
+        shoot(page, "offline-saved")
+        page.reload()  # the queue survives a reload
+        page.locator("#queue-status").wait_for(state="visible")
+        assert "1" in page.locator("#queue-status").inner_text()
+        assert stored(db, submission_id) == 0
+        context.set_offline(False)
+        for _ in range(150):  # sent by the online event, the timer or Background Sync
+            if stored(db, submission_id):
+                break
+            page.wait_for_timeout(200)
+        assert stored(db, submission_id) == 1
+        page.reload()
+        page.wait_for_timeout(1000)
+        assert stored(db, submission_id) == 1, "sent exactly once"
+
+
+class TestWithoutJavaScript:
+    def test_plain_form_post_shows_the_result(  # type: ignore[no-untyped-def]
+        self, browser, live_server: str, db: Database
+    ) -> None:
+        context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+        page = context.new_page()
+        page.goto(checklist_url(live_server, 33))
+        assert page.locator("fieldset.section").nth(2).is_visible(), "all sections show"
+        for question in page.locator("fieldset.question").all():
+            question.locator("input[type=radio]").first.check()
+        submission_id = page.locator("input[name=id]").input_value()
+        page.locator("#checklist-form button[type=submit]").click()
+        page.wait_for_url(f"**/result/{submission_id}")
+        assert page.locator(".risk-index").first.is_visible()
+        assert stored(db, submission_id) == 1
+        context.close()
+
+
+class TestLanguage:
+    def test_switch_is_remembered(self, page, live_server: str) -> None:  # type: ignore[no-untyped-def]
+        page.goto(live_server + "/")
+        assert page.locator("html").get_attribute("lang") == "ru"
+        page.locator(".lang-switch a[hreflang=kk]").click()
+        page.wait_for_url("**lang=kk")
+        assert page.locator("html").get_attribute("lang") == "kk"
+        page.goto(live_server + "/yard/find")
+        assert page.locator("html").get_attribute("lang") == "kk"
+        assert any(ch in page.locator("main").inner_text() for ch in "әғқңөұүһі")
+        shoot(page, "find-kk")
+
+
+class TestPhoto:
+    def test_a_photo_goes_with_the_submission(  # type: ignore[no-untyped-def]
+        self, page, live_server: str, db: Database, tmp_path: Path
+    ) -> None:
+        photo = tmp_path / "yard.jpg"
+        buffer = io.BytesIO()
+        Image.new("RGB", (800, 600), (40, 90, 60)).save(buffer, "JPEG")
+        photo.write_bytes(buffer.getvalue())
+        open_checklist(page, checklist_url(live_server, 34))
+        first_question = page.locator("fieldset.question").first
+        extra = first_question.locator("details.item-extra")
+        if extra.count():
+            extra.locator("summary").click()
+        first_question.locator("input[type=file]").set_input_files(str(photo))
+        answer_all_sections(page)
+        submission_id = page.locator("input[name=id]").input_value()
+        page.locator("#checklist-form button[type=submit]").click()
+        page.wait_for_url(f"**/result/{submission_id}")
+        from app.photos.service import photos_for
+
+        def photo_count() -> int:
+            with db.session() as session:
+                return len(photos_for(session, submission_id=uuid.UUID(submission_id)))
+
+        for _ in range(50):
+            if photo_count():
+                break
+            page.wait_for_timeout(200)
+        assert photo_count() == 1
+
+
+@pytest.mark.parametrize("path", ["/", "/yard/find", "/checklist", "/yard/find?q=а"])
+def test_no_serious_accessibility_violations(page, live_server: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live_server + path)
+    violations = axe_violations(page)
+    assert not violations, [(v["id"], v["help"], len(v["nodes"])) for v in violations]
+    shoot(page, "page" + path.replace("/", "_").replace("?", "_"))
+
+
+def test_result_and_yard_pages_are_accessible(page, live_server: str, db: Database) -> None:  # type: ignore[no-untyped-def]
+    open_checklist(page, checklist_url(live_server, 35))
+    answer_all_sections(page)
+    submission_id = page.locator("input[name=id]").input_value()
+    page.locator("#checklist-form button[type=submit]").click()
+    page.wait_for_url(f"**/result/{submission_id}")
+    assert not axe_violations(page)
+    page.locator("a[href^='/yards/']").first.click()
+    page.wait_for_url("**/yards/*")
+    assert not axe_violations(page)
+    shoot(page, "yard")
