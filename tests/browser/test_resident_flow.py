@@ -185,7 +185,9 @@ class TestPhoto:
         assert photo_count() == 1
 
 
-@pytest.mark.parametrize("path", ["/", "/yard/find", "/checklist", "/yard/find?q=а"])
+@pytest.mark.parametrize(
+    "path", ["/", "/yard/find", "/checklist", "/yard/find?q=а", "/offline", "/?lang=kk"]
+)
 def test_no_serious_accessibility_violations(page, live_server: str, path: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(live_server + path)
     violations = axe_violations(page)
