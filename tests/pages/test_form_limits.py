@@ -18,7 +18,9 @@ class TestFormSize:
         # Three 6 MB "photos" (not images): over one photo's limit together, under the form's.
         photos = {
             item: (f"{n}.jpg", b"\xff\xd8" + bytes(6 * MB), "image/jpeg")
-            for n, item in enumerate(["lighting.at_night", "lighting.entrances", "parking.on_lawns"])
+            for n, item in enumerate(
+                ["lighting.at_night", "lighting.entrances", "parking.on_lawns"]
+            )
         }
         response = send(client, fields, {"lighting.at_night": "yes"}, photos=photos)
         assert response.status_code == 303, response.text[:300]
