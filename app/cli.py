@@ -1,4 +1,4 @@
-"""The ``safeyard`` command: serve, migrate, import-districts, demo."""
+"""The ``safeyard`` command: serve, migrate, import-districts, demo, create-user."""
 
 from __future__ import annotations
 
@@ -157,6 +157,68 @@ def demo(
         f"demo data ready: 8 districts, micro-districts from the H3 grid, "
         f"{made} new synthetic submissions"
     )
+
+
+class AccountRole(StrEnum):
+    cooperative = "cooperative"
+    inspector = "inspector"
+    admin = "admin"
+
+
+@cli.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Argument(help="The login; stored lower-cased.")],
+    role: Annotated[AccountRole, typer.Option(help="cooperative, inspector or admin.")],
+    name: Annotated[str, typer.Option(help="The person's or cooperative's name.")] = "",
+    district: Annotated[
+        list[str] | None, typer.Option(help="An inspector's district id (repeatable).")
+    ] = None,
+    micro_district: Annotated[
+        list[str] | None, typer.Option(help="An inspector's micro-district id (repeatable).")
+    ] = None,
+    city_wide: Annotated[bool, typer.Option(help="An inspector of the whole city.")] = False,
+    yard: Annotated[
+        list[int] | None, typer.Option(help="A cooperative's yard number (repeatable).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from standard input, not a prompt.")
+    ] = False,
+) -> None:
+    """Create an account (residents need none). The password comes from a prompt."""
+    import sys
+
+    from app.accounts import service as accounts_service
+    from app.accounts.models import UserRole
+    from app.db import Database
+    from app.errors import AppError
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    db = Database(get_settings().database_url)
+    try:
+        with db.write_session() as session:
+            user = accounts_service.create_user(
+                session,
+                email=email,
+                name=name,
+                role=UserRole(role.value),
+                password=password,
+                links=accounts_service.Links(
+                    district_ids=district or [],
+                    micro_district_ids=micro_district or [],
+                    yard_ids=yard or [],
+                    city_wide=city_wide,
+                ),
+            )
+            summary = f"created {user.role} {user.email} (id {user.id})"
+    except AppError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+    typer.echo(summary)
 
 
 def main() -> None:

@@ -46,6 +46,34 @@ class Settings(BaseSettings):
         default=180,
         description="A yard's current risk is built from submissions of this many past days.",
     )
+    disagreement_points: float = Field(
+        default=25.0,
+        ge=0,
+        description="A yard is flagged when the residents' median index and the inspector's "
+        "index differ by at least this many points.",
+    )
+    area_shrinkage_k: float = Field(
+        default=5.0,
+        ge=0,
+        description="Coverage-aware risk: how many yards' worth of weight the city mean "
+        "carries when an area's mean risk is shrunk toward it.",
+    )
+    problem_area_risk: float = Field(
+        default=50.0,
+        description="An area whose coverage-aware risk is at least this is a problem area.",
+    )
+    area_min_audited: int = Field(
+        default=3,
+        ge=1,
+        description="An area with fewer audited yards is flagged 'not enough data' "
+        "(and never a problem area).",
+    )
+    hotspot_z: float = Field(
+        default=1.96, description="An area whose Getis-Ord Gi* z is above this is a hotspot."
+    )
+    area_stale_days: int = Field(
+        default=90, ge=1, description="An area with no submission for this many days is stale."
+    )
     max_body_bytes: int = Field(
         default=256 * 1024,
         description="Largest accepted JSON request body.",
@@ -69,6 +97,24 @@ class Settings(BaseSettings):
     )
     photo_max_per_submission: int = Field(
         default=60, gt=0, description="How many photos one submission may have."
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs session cookies and form tokens. Unset: a random key is made and "
+        "kept in data_dir/secret_key on first start.",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Send the session cookie over https only (set true behind https).",
+    )
+    login_max_failures: int = Field(
+        default=5,
+        gt=0,
+        description="Failed logins per account and address within login_lockout_minutes "
+        "before login is refused for that long.",
+    )
+    login_lockout_minutes: int = Field(
+        default=15, gt=0, description="The window and length of a login lock-out, in minutes."
     )
     log_level: str = Field(default="info", description="Log level of the service.")
 

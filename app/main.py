@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from app import health
+from app.accounts import web as accounts_web
+from app.areas import api as areas_api
 from app.checklists import api as checklists_api
 from app.checklists.loader import load_registry
 from app.checklists.service import sync_versions
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.checklists = registry
     app.state.areas = None
     install_error_handlers(app)
+    accounts_web.install(app, settings)  # its CSRF guard inside the language middleware
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(submissions_api.router)
     app.include_router(photos_api.router)
     app.include_router(yards_api.router)
+    app.include_router(areas_api.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(pwa.router)

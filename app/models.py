@@ -1,9 +1,30 @@
 """Every table, imported in one place for Alembic and create_all."""
 
+from app.accounts.models import (
+    LoginAttempt,
+    User,
+    UserDistrict,
+    UserMicroDistrict,
+    UserYard,
+)
 from app.checklists.models import ChecklistVersion
 from app.districts.models import District, MicroDistrict
 from app.photos.models import Photo
 from app.submissions.models import Submission
 from app.yards.models import Yard
+from app.yards.risk_models import YardRisk
 
-__all__ = ["ChecklistVersion", "District", "MicroDistrict", "Photo", "Submission", "Yard"]
+__all__ = [
+    "LoginAttempt",
+    "User",
+    "UserDistrict",
+    "UserMicroDistrict",
+    "UserYard",
+    "ChecklistVersion",
+    "District",
+    "MicroDistrict",
+    "Photo",
+    "Submission",
+    "Yard",
+    "YardRisk",
+]

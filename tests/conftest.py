@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -25,6 +26,10 @@ from app.db import Database
 from app.demo.reference import load_reference_data
 
 TEST_DATABASE_ENV = "SAFEYARD_TEST_DATABASE_URL"
+
+# Property tests judge correctness, not speed: a loaded CI machine must not fail them on time.
+hypothesis_settings.register_profile("safeyard", deadline=None)
+hypothesis_settings.load_profile("safeyard")
 
 
 @pytest.fixture(scope="session")

@@ -81,11 +81,12 @@ def locate(session: Session, *, areas: Any, raw: WhereInput, lang: Lang, require
     return Located(values, where, place, errors)
 
 
-def resident_sections(checklist: ChecklistPublic) -> list[SectionPublic]:
-    """The sections with the questions a resident answers; unscored ones last in each."""
+def resident_sections(checklist: ChecklistPublic, role: str = ROLE) -> list[SectionPublic]:
+    """The sections with the questions ``role`` (a resident by default) answers; unscored
+    ones last in each."""
     sections = []
     for section in checklist.sections:
-        items = sorted((i for i in section.items if ROLE in i.roles), key=lambda i: not i.scored)
+        items = sorted((i for i in section.items if role in i.roles), key=lambda i: not i.scored)
         if items:
             sections.append(section.model_copy(update={"items": items}))
     return sections
@@ -98,6 +99,7 @@ def form_context(
     filled: FilledChecklist,
     located: Located,
     errors: list[FormError],
+    role: str = ROLE,
 ) -> dict[str, Any]:
     """The context of ``pages/checklist.html``."""
     checklist = checklist_public(loaded, lang)
@@ -108,7 +110,7 @@ def form_context(
     return {
         "checklist": checklist,
         "version": loaded.version,
-        "sections": resident_sections(checklist),
+        "sections": resident_sections(checklist, role),
         "filled": filled,
         "located": located,
         "errors": errors,
@@ -137,7 +139,9 @@ def _submission(filled: FilledChecklist, where: Where) -> SubmissionCreate:
     )
 
 
-def send(state: Any, session: Session, *, filled: FilledChecklist, lang: Lang) -> str | Refused:
+def send(
+    state: Any, session: Session, *, filled: FilledChecklist, lang: Lang, role: str = ROLE
+) -> str | Refused:
     """Store the form's submission once, then its photos. Returns the result page's URL, or
     what to show again with the resident's answers."""
     registry = state.checklists
@@ -154,7 +158,7 @@ def send(state: Any, session: Session, *, filled: FilledChecklist, lang: Lang) -
         # Check the answers too, so every problem shows at once.
         try:
             submissions_service.validate_answers(
-                loaded or registry.current, filled.answers, role=ROLE
+                loaded or registry.current, filled.answers, role=role
             )
         except Invalid as exc:
             errors.extend(
@@ -170,7 +174,12 @@ def send(state: Any, session: Session, *, filled: FilledChecklist, lang: Lang) -
     try:
         with state.db.write_session() as write:
             accepted = submissions_service.submit(
-                write, data=data, registry=registry, areas=state.areas, settings=state.settings
+                write,
+                data=data,
+                registry=registry,
+                areas=state.areas,
+                settings=state.settings,
+                role=role,
             )
     except Conflict as exc:
         errors = form_errors.service_errors(exc, loaded=loaded, lang=lang, submission_id=filled.id)

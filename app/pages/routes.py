@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from app import translations
+from app.accounts.deps import CurrentUser, submitter_role
 from app.checklists.schema import Lang
 from app.checklists.schemas import checklist_public
 from app.db import SessionDep
@@ -108,6 +109,7 @@ def find_yard(
 def checklist_form(
     request: Request,
     session: SessionDep,
+    user: CurrentUser,
     yard_id: str = "",
     lat: str = "",
     lon: str = "",
@@ -131,6 +133,7 @@ def checklist_form(
         filled=FilledChecklist.blank(loaded.version, located.values),
         located=located,
         errors=located.errors,
+        role=submitter_role(user),
     )
     return page(
         request, "pages/checklist.html", context, status_code=422 if located.errors else 200
@@ -138,11 +141,14 @@ def checklist_form(
 
 
 @router.post("/checklist", response_class=HTMLResponse)
-def send_checklist(request: Request, session: SessionDep, form: FormDep) -> Response:
+def send_checklist(
+    request: Request, session: SessionDep, form: FormDep, user: CurrentUser
+) -> Response:
     """The form sent without JavaScript: 303 to the result, or the form again with the
     answers kept and what to correct."""
     filled = read_checklist_form(form)
-    sent = checklist.send(request.app.state, session, filled=filled, lang=_lang())
+    role = submitter_role(user)
+    sent = checklist.send(request.app.state, session, filled=filled, lang=_lang(), role=role)
     if isinstance(sent, str):
         return RedirectResponse(sent, status_code=303)
     context = checklist.form_context(
@@ -151,6 +157,7 @@ def send_checklist(request: Request, session: SessionDep, form: FormDep) -> Resp
         filled=sent.filled,
         located=sent.located,
         errors=sent.errors,
+        role=role,
     )
     return page(request, "pages/checklist.html", context, status_code=sent.status_code)
 

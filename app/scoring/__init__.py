@@ -4,6 +4,14 @@ Imports nothing from the web, the database or the rest of the app (an import-lin
 pyproject.toml keeps it so); the checklist and its weights arrive as arguments.
 """
 
+from app.scoring.areas import (
+    Flag,
+    FlagRules,
+    area_flags,
+    disagreement,
+    getis_ord_gi_star,
+    shrunk_risk,
+)
 from app.scoring.combine import combine_answers
 from app.scoring.engine import (
     BAND_CUTOFFS,
@@ -34,14 +42,20 @@ __all__ = [
     "SCORING_VERSION",
     "Band",
     "Factor",
+    "Flag",
+    "FlagRules",
     "FixStep",
     "ScoreResult",
     "ScoringChecklist",
     "ScoringItem",
     "ScoringOption",
     "SectionScore",
+    "area_flags",
     "band_for",
     "combine_answers",
+    "disagreement",
+    "getis_ord_gi_star",
     "publish",
     "score_answers",
+    "shrunk_risk",
 ]

@@ -4,6 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
+from app.accounts.deps import CurrentUser, submitter_role
 from app.config import Settings
 from app.db import DatabaseDep, SessionDep
 from app.i18n import LangDep
@@ -30,7 +31,7 @@ ERRORS: dict[int | str, dict[str, str]] = {
     },
 )
 def create_submission(
-    data: SubmissionCreate, request: Request, db: DatabaseDep, lang: LangDep
+    data: SubmissionCreate, request: Request, db: DatabaseDep, lang: LangDep, user: CurrentUser
 ) -> Response:
     """Store a filled checklist and return its score. Safe to retry with the same ``id``."""
     state = request.app.state
@@ -38,7 +39,12 @@ def create_submission(
     # Committed before we answer: an acknowledged submission is durable.
     with db.write_session() as session:
         accepted = service.submit(
-            session, data=data, registry=state.checklists, areas=state.areas, settings=settings
+            session,
+            data=data,
+            registry=state.checklists,
+            areas=state.areas,
+            settings=settings,
+            role=submitter_role(user),
         )
     result = service.result_of(
         accepted.submission, registry=state.checklists, lang=lang, score=accepted.score

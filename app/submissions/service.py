@@ -25,6 +25,7 @@ from app.scoring import SCORING_VERSION, ScoreResult, score_answers
 from app.submissions.explain import explain_score
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate, SubmissionResult
+from app.yards import risk as yard_risk
 from app.yards import service as yards_service
 from app.yards.models import Yard
 
@@ -263,6 +264,14 @@ def submit(
             raise Unavailable("The submission could not be stored; try again.")
         return _replay(existing, data)
     yards_service.record_submission(session, yard_id=yard.id, at=values["received_at"])
+    # Same transaction, one yard: readers of yard_risk never scan submissions.
+    yard_risk.refresh_yard_risk(
+        session,
+        yard_id=yard.id,
+        registry=registry,
+        window_days=settings.current_risk_window_days,
+        disagreement_points=settings.disagreement_points,
+    )
     return Accepted(Submission.model_construct(**values), created=True, score=result)
 
 

@@ -131,6 +131,17 @@ function uuid() {
  * Keep a filled checklist (the JSON body of POST /api/v1/submissions) and its photos
  * ([{item_id, blob, name}]) on the device until the server has them. Resolves once stored.
  */
+function csrfToken() {
+  if (typeof document === "undefined") return null;
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : null;
+}
+
+function withCsrf(headers, entry) {
+  const token = entry.csrf || csrfToken();
+  return token ? { ...headers, "X-CSRF-Token": token } : headers;
+}
+
 export async function enqueue(submission, photos = [], { lang = null } = {}) {
   if (!submission || !submission.id) throw new TypeError("a submission needs its id");
   const entry = {
@@ -147,6 +158,9 @@ export async function enqueue(submission, photos = [], { lang = null } = {}) {
     state: WAITING,
     error: null,
     lang,
+    // A signed-in inspector's or cooperative's session cookie goes with the request, so the
+    // server asks for the page's CSRF token too; the service worker has no page to read it from.
+    csrf: csrfToken(),
     created_at: new Date().toISOString(),
   };
   await putEntry(entry);
@@ -256,7 +270,7 @@ async function send(entry, { notices }) {
     try {
       response = await request(`${SUBMISSIONS_URL}${query}`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: withCsrf({ "Content-Type": "application/json", Accept: "application/json" }, entry),
         body: JSON.stringify(entry.body),
       }, SEND_TIMEOUT_MS);
     } catch {
@@ -282,7 +296,7 @@ async function send(entry, { notices }) {
     const photo = entry.photos[0];
     let response;
     try {
-      response = await sendPhoto(entry.id, photo);
+      response = await sendPhoto(entry, photo);
     } catch {
       const retry = await retryLater(entry, null);
       return { ...retry, result: "sent", photosPending: entry.photos.length, refused };
@@ -306,13 +320,14 @@ async function send(entry, { notices }) {
   return { result: "sent", photosPending: 0, refused };
 }
 
-function sendPhoto(submissionId, photo) {
+function sendPhoto(entry, photo) {
+  const submissionId = entry.id;
   const form = new FormData();
   form.append("item_id", photo.item_id);
   form.append("file", photo.blob, photo.name);
   return request(`${SUBMISSIONS_URL}/${encodeURIComponent(submissionId)}/photos`, {
     method: "POST",
-    headers: { "Idempotency-Key": photo.photo_id, Accept: "application/json" },
+    headers: withCsrf({ "Idempotency-Key": photo.photo_id, Accept: "application/json" }, entry),
     body: form,
   }, PHOTO_TIMEOUT_MS);
 }

@@ -1,0 +1,63 @@
+"""Users, what they are linked to, and failed login attempts (for the lock-out)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from app.db import UTCDateTime, utcnow
+
+
+class UserRole(StrEnum):
+    cooperative = "cooperative"
+    inspector = "inspector"
+    admin = "admin"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, description="Lower-cased.")
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=32, description="cooperative, inspector or admin.")
+    password_hash: str = Field(max_length=500)
+    active: bool = Field(default=True)
+    city_wide: bool = Field(default=False, description="An inspector of the whole city.")
+    # Raised when the password, role or active flag changes: older session cookies stop working.
+    session_version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class UserDistrict(SQLModel, table=True):
+    __tablename__ = "user_district"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    district_id: str = Field(foreign_key="district.id", primary_key=True, max_length=64)
+
+
+class UserMicroDistrict(SQLModel, table=True):
+    __tablename__ = "user_micro_district"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    micro_district_id: str = Field(foreign_key="micro_district.id", primary_key=True, max_length=64)
+
+
+class UserYard(SQLModel, table=True):
+    __tablename__ = "user_yard"
+
+    user_id: int = Field(foreign_key="app_user.id", primary_key=True, ondelete="CASCADE")
+    yard_id: int = Field(foreign_key="yard.id", primary_key=True)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A failed login, kept in the database so the lock-out holds across workers."""
+
+    __tablename__ = "login_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    ip: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

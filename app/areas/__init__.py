@@ -1,0 +1,1 @@
+"""Area figures: micro-districts and districts from the yard_risk table, flags and exports."""

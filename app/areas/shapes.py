@@ -1,0 +1,60 @@
+"""Micro-district outlines and who touches whom, built once and kept in memory."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from shapely import STRtree
+from shapely.geometry import shape
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.db import table_of
+from app.districts.models import MicroDistrict
+
+_MICRO = table_of(MicroDistrict)
+
+
+@dataclass(frozen=True)
+class MicroDistrictShape:
+    id: str
+    name: str | None
+    kind: str
+    district_id: str | None
+    geometry: dict[str, Any]  # GeoJSON, parsed once
+
+
+@dataclass(frozen=True)
+class AreaShapes:
+    micro_districts: dict[str, MicroDistrictShape]
+    # Queen contiguity: polygons sharing a border or only a corner are neighbours.
+    neighbours: dict[str, frozenset[str]]
+
+
+def queen_neighbours(geometries: dict[str, dict[str, Any]]) -> dict[str, frozenset[str]]:
+    """Which polygons touch or overlap which (a shared corner is enough)."""
+    ids = list(geometries)
+    polygons = [shape(geometries[i]) for i in ids]
+    tree = STRtree(polygons)
+    out: dict[str, set[str]] = {i: set() for i in ids}
+    left, right = tree.query(polygons, predicate="intersects")
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        if a != b:
+            out[ids[a]].add(ids[b])
+    return {i: frozenset(n) for i, n in out.items()}
+
+
+def load_area_shapes(session: Session) -> AreaShapes:
+    """Read every micro-district once: parsed GeoJSON for the map and its neighbours."""
+    rows = session.execute(
+        select(
+            _MICRO.c.id, _MICRO.c.name, _MICRO.c.kind, _MICRO.c.district_id, _MICRO.c.geometry
+        ).order_by(_MICRO.c.id)
+    ).all()
+    shapes = {
+        r.id: MicroDistrictShape(r.id, r.name, r.kind, r.district_id, json.loads(r.geometry))
+        for r in rows
+    }
+    return AreaShapes(shapes, queen_neighbours({i: s.geometry for i, s in shapes.items()}))

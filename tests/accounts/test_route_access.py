@@ -1,0 +1,160 @@
+"""Every route, for every role: who gets in. A route without a rule here fails the walk,
+so a new page or API decides its access rule when it is added."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute, Mount
+
+from app.accounts.models import UserRole
+from app.db import Database
+from tests.accounts.support import create_user, fresh_client, logged_in, login_token
+
+PUBLIC = "public"  # anyone, residents without an account included
+ADMIN = "admin"  # administrators only
+LOGIN = "login"  # the login form itself: wrong credentials are a 401 for anyone
+
+RULES: dict[tuple[str, str], str] = {
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): LOGIN,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/admin/users"): ADMIN,
+    ("POST", "/admin/users"): ADMIN,
+    ("POST", "/admin/users/{user_id}"): ADMIN,
+    ("GET", "/api/v1/checklist"): PUBLIC,
+    ("GET", "/api/v1/checklist/{version}"): PUBLIC,
+    ("POST", "/api/v1/submissions"): PUBLIC,
+    ("GET", "/api/v1/submissions/{submission_id}"): PUBLIC,
+    ("POST", "/api/v1/submissions/{submission_id}/photos"): PUBLIC,
+    ("GET", "/api/v1/submissions/{submission_id}/photos"): PUBLIC,
+    ("GET", "/photos/{photo_id:uuid}.jpg"): PUBLIC,
+    ("GET", "/photos/{photo_id:uuid}/thumb.jpg"): PUBLIC,
+    ("GET", "/api/v1/yards"): PUBLIC,
+    ("GET", "/api/v1/yards/{yard_id}"): PUBLIC,
+    # The aggregation engineer's area tables: public for now; they choose the final rule.
+    ("GET", "/api/v1/micro-districts.geojson"): PUBLIC,
+    ("GET", "/api/v1/districts"): PUBLIC,
+    ("GET", "/api/v1/exports/areas.csv"): PUBLIC,
+    ("GET", "/api/v1/exports/yards.geojson"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/"): PUBLIC,
+    ("GET", "/yard/find"): PUBLIC,
+    ("GET", "/checklist"): PUBLIC,
+    ("POST", "/checklist"): PUBLIC,
+    ("GET", "/result/{submission_id}"): PUBLIC,
+    ("GET", "/yards/{yard_id}"): PUBLIC,
+    ("GET", "/manifest.webmanifest"): PUBLIC,
+    ("GET", "/sw.js"): PUBLIC,
+    ("GET", "/offline"): PUBLIC,
+    ("GET", "/static"): PUBLIC,
+    ("GET", "/static/vendor/leaflet"): PUBLIC,
+}
+
+MOUNT_SAMPLES = {"/static": "/static/css/app.css", "/static/vendor/leaflet": "/leaflet.js"}
+ROLES = ["anonymous", "resident", "cooperative", "inspector", "admin"]
+
+
+def endpoints(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """(method, path template) of every route, routers included, HEAD left out."""
+    for route in routes:
+        if hasattr(route, "original_router"):  # an included router (FastAPI >= 0.16x)
+            context: Any = route.include_context  # type: ignore[attr-defined]
+            yield from endpoints(route.original_router.routes, prefix + context.prefix)  # type: ignore[attr-defined]
+        elif isinstance(route, Mount):
+            yield "GET", prefix + route.path
+        else:
+            for method in sorted(getattr(route, "methods", None) or []):
+                if method != "HEAD":
+                    yield method, prefix + getattr(route, "path", "")
+
+
+def concrete(path: str, user_id: int) -> str:
+    if path in MOUNT_SAMPLES:
+        return path + MOUNT_SAMPLES[path].removeprefix(path)
+    samples = {
+        "{user_id}": str(user_id),
+        "{version}": "1",
+        "{submission_id}": str(uuid.uuid4()),
+        "{photo_id:uuid}": str(uuid.uuid4()),
+        "{yard_id}": "999999",
+    }
+    for name, value in samples.items():
+        path = path.replace(name, value)
+    assert "{" not in path, f"add a sample value for {path}"
+    return path
+
+
+@pytest.fixture(scope="module")
+def clients(client: TestClient, db: Database) -> dict[str, TestClient]:
+    made = {"anonymous": fresh_client(client.app), "resident": fresh_client(client.app)}
+    made["resident"].cookies.set("lang", "kk")
+    for role in ("cooperative", "inspector", "admin"):
+        made[role] = logged_in(client.app, create_user(db, role=UserRole(role)))
+    return made
+
+
+def call(browser: TestClient, method: str, path: str) -> httpx.Response:
+    if method == "GET":
+        return browser.get(path, follow_redirects=False)
+    if path.startswith("/api/"):
+        return browser.post(path, json={}, follow_redirects=False)
+    token = browser.headers.get("X-CSRF-Token") or login_token(browser)
+    return browser.post(path, data={"csrf_token": token}, follow_redirects=False)
+
+
+def to_login(response: httpx.Response) -> bool:
+    return response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def check(rule: str, role: str, path: str, response: httpx.Response) -> str | None:
+    """None when the response is what the rule expects, else what went wrong."""
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    if rule == PUBLIC:
+        ok = status not in (401, 403) and not to_login(response)
+    elif rule == LOGIN:
+        ok = status == 401
+    elif role == "admin":
+        ok = status not in (401, 403) and not to_login(response)
+    elif role in ("anonymous", "resident"):
+        ok = status == 401 if path.startswith("/api/") else to_login(response)
+    else:
+        ok = status == 403
+    return None if ok else f"{rule} route answered {status} {response.headers.get('location', '')}"
+
+
+class TestRouteAccess:
+    def test_every_route_has_a_rule(self, client: TestClient) -> None:
+        found = set(endpoints(client.app.routes))  # type: ignore[attr-defined]
+        missing = sorted(found - set(RULES))
+        assert missing == [], f"give these routes an access rule in RULES: {missing}"
+        assert sorted(set(RULES) - found) == [], "RULES names routes that are gone"
+
+    @pytest.mark.parametrize("role", ROLES)
+    def test_every_route_for_role(
+        self, role: str, client: TestClient, clients: dict[str, TestClient], db: Database
+    ) -> None:
+        target_id = create_user(db, role=UserRole.inspector).id
+        assert target_id is not None
+        problems = []
+        for method, template in sorted(set(endpoints(client.app.routes))):  # type: ignore[attr-defined]
+            rule = RULES.get((method, template))
+            if rule is None:
+                problems.append(f"{method} {template}: no rule")
+                continue
+            path = concrete(template, target_id)
+            problem = check(rule, role, path, call(clients[role], method, path))
+            if problem:
+                problems.append(f"{method} {path}: {problem}")
+        assert problems == [], f"{role}: {problems}"

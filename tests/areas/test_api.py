@@ -1,0 +1,96 @@
+"""Map and export APIs: GeoJSON shape, attribution, and no personal data in exports."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from app.checklists.loader import ChecklistRegistry
+from tests.factories import submission_body, unique_location
+
+ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+def _post(client: TestClient, registry: ChecklistRegistry, seed: int, **extra: object) -> dict:
+    body = submission_body(registry.current, location=unique_location(seed), **extra)
+    response = client.post("/api/v1/submissions", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+class TestMicroDistrictsGeoJSON:
+    def test_shape_and_attribution(self, client: TestClient, registry: ChecklistRegistry) -> None:
+        created = _post(client, registry, 50)
+        response = client.get("/api/v1/micro-districts.geojson")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/geo+json")
+        body = response.json()
+        assert body["type"] == "FeatureCollection" and body["attribution"] == ATTRIBUTION
+        assert body["features"]
+        feature = next(f for f in body["features"] if f["id"] == created["micro_district_id"])
+        assert feature["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+        props = feature["properties"]
+        assert props["yards_audited"] >= 1 and props["yards_known"] >= props["yards_audited"]
+        assert props["value"] == props["coverage_risk"]
+        assert all({"code", "reason"} == set(f) for f in props["flags"])
+
+    def test_section_and_district_filters(
+        self, client: TestClient, registry: ChecklistRegistry
+    ) -> None:
+        created = _post(client, registry, 51)
+        body = client.get(
+            "/api/v1/micro-districts.geojson",
+            params={"section": "lighting", "district": created["district_id"]},
+        ).json()
+        assert body["value"] == "section_fail_share.lighting"
+        assert {f["properties"]["district_id"] for f in body["features"]} == {
+            created["district_id"]
+        }
+        mine = next(f for f in body["features"] if f["id"] == created["micro_district_id"])
+        assert mine["properties"]["value"] == mine["properties"]["section_fail_share"]["lighting"]
+
+    def test_unknown_section_is_422(self, client: TestClient) -> None:
+        response = client.get("/api/v1/micro-districts.geojson", params={"section": "nope"})
+        assert response.status_code == 422
+
+
+class TestDistricts:
+    def test_every_district(self, client: TestClient) -> None:
+        body = client.get("/api/v1/districts").json()
+        assert len(body["districts"]) == 8
+        first = body["districts"][0]
+        assert {"coverage_risk", "audited_per_10k_residents", "flags", "name_en"} <= set(first)
+
+
+class TestExports:
+    def test_no_personal_data(self, client: TestClient, registry: ChecklistRegistry) -> None:
+        secret = "my flat is number 17, call me"
+        created = _post(client, registry, 52, comment=secret)
+        yards = client.get("/api/v1/exports/yards.geojson")
+        csv_text = client.get("/api/v1/exports/areas.csv").text
+        for text in (yards.text, csv_text):
+            assert secret not in text and created["id"] not in text
+        body = yards.json()
+        assert body["attribution"] == ATTRIBUTION
+        assert ATTRIBUTION in csv_text
+        feature = next(f for f in body["features"] if f["id"] == created["yard_id"])
+        lon, lat = feature["geometry"]["coordinates"]
+        assert round(lon, 4) == lon and round(lat, 4) == lat
+        assert "address" not in feature["properties"]
+        assert feature["properties"]["risk_index"] is not None
+
+
+class TestFreshness:
+    def test_a_new_submission_shows_at_once(
+        self, client: TestClient, registry: ChecklistRegistry
+    ) -> None:
+        first = _post(client, registry, 53)
+
+        def audited() -> int:
+            body = client.get("/api/v1/micro-districts.geojson").json()
+            mine = next(f for f in body["features"] if f["id"] == first["micro_district_id"])
+            return int(mine["properties"]["yards_audited"])
+
+        before = audited()
+        second = _post(client, registry, 54)
+        assert second["micro_district_id"] == first["micro_district_id"]
+        assert audited() == before + (second["yard_id"] != first["yard_id"])

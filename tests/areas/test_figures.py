@@ -1,0 +1,143 @@
+"""Area figures from the yard tables, with hand-computed numbers."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, insert
+from sqlmodel import Session
+
+from app.areas import service
+from app.areas.shapes import queen_neighbours
+from app.config import Settings
+from app.db import table_of, utcnow
+from app.districts.models import MicroDistrict
+from app.yards import service as yards_service
+from app.yards.risk_models import YardRisk
+
+NOW = utcnow()
+SECTIONS = ("lighting",)
+
+
+def _square(x: float, y: float) -> dict[str, Any]:
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]],
+    }
+
+
+def _area(session: Session, area_id: str, x: float) -> None:
+    session.add(
+        MicroDistrict(
+            id=area_id,
+            kind="test",
+            district_id="almaly",
+            geometry=json.dumps(_square(x, 0)),
+            source="test",
+        )
+    )
+    session.flush()
+
+
+def _yard(session: Session, area_id: str, risk: float | None, **extra: Any) -> None:
+    yard = yards_service.create_yard(
+        session, lat=43.25, lon=76.91, district_id="almaly", micro_district_id=area_id, address=None
+    )
+    if risk is None:
+        return
+    last = extra.pop("last", NOW - timedelta(days=1))
+    assert yard.id is not None
+    yards_service.record_submission(session, yard_id=yard.id, at=last)
+    values = {
+        "yard_id": yard.id,
+        "micro_district_id": area_id,
+        "district_id": "almaly",
+        "basis": "residents_median",
+        "risk_index": risk,
+        "section_risk": extra.pop("section_risk", {"lighting": risk}),
+        "window_days": 180,
+        "last_submission_at": last,
+        **extra,
+    }
+    session.execute(insert(table_of(YardRisk)), values)
+
+
+def _city(session: Session) -> None:
+    """Two areas: A (3 yards, 2 audited: 80 and 60) and B (2 yards: 20 and 40).
+    City mean (80 + 60 + 20 + 40) / 4 = 50."""
+    session.execute(delete(table_of(YardRisk)))  # only these yards count (rolled back)
+    _area(session, "test-a", 0)
+    _area(session, "test-b", 1)
+    _yard(session, "test-a", 80.0, section_risk={"lighting": 70.0}, ops_centre=True)
+    _yard(session, "test-a", 60.0, section_risk={"lighting": 40.0}, panic_button=True)
+    _yard(session, "test-a", None)
+    _yard(session, "test-b", 20.0, disagrees=True)
+    _yard(session, "test-b", 40.0, last=NOW - timedelta(days=100))
+
+
+class TestMicroDistrictFigures:
+    def test_hand_computed(self, session: Session, settings: Settings) -> None:
+        _city(session)
+        neighbours = {"test-a": frozenset({"test-b"}), "test-b": frozenset({"test-a"})}
+        report = service.micro_district_figures(
+            session, settings=settings, neighbours=neighbours, sections=SECTIONS, now=NOW
+        )
+        assert report.city_mean == 50.0
+        a, b = report.areas["test-a"], report.areas["test-b"]
+        assert (a.yards_known, a.yards_audited, a.mean_risk) == (3, 2, 70.0)
+        assert a.coverage == 2 / 3
+        # (2 * 70 + 5 * 50) / (2 + 5) = 390 / 7
+        assert a.coverage_risk == 390 / 7
+        assert (b.yards_known, b.yards_audited, b.mean_risk) == (2, 2, 30.0)
+        assert b.coverage_risk == 310 / 7
+        assert a.section_fail_share == {"lighting": 0.5}  # 70 fails, 40 does not
+        assert a.section_mean_risk == {"lighting": 55.0}
+        assert (a.ops_centre_yards, a.panic_button_yards, a.disagreeing_yards) == (1, 1, 0)
+        assert b.disagreeing_yards == 1
+
+    def test_flags_with_reasons(self, session: Session, settings: Settings) -> None:
+        _city(session)
+        relaxed = settings.model_copy(update={"area_min_audited": 2})
+        report = service.micro_district_figures(
+            session, settings=relaxed, neighbours={}, sections=SECTIONS, now=NOW
+        )
+        reasons = {f.code: f.reason for f in report.areas["test-a"].flags}
+        assert reasons == {"problem_area": "coverage-aware risk 56 ≥ 50 with 2 audited yards"}
+        strict = service.micro_district_figures(
+            session, settings=settings, neighbours={}, sections=SECTIONS, now=NOW
+        )
+        assert [f.reason for f in strict.areas["test-b"].flags] == ["2 audited yards < 3 needed"]
+
+    def test_months_counts_only_recent_yards(self, session: Session, settings: Settings) -> None:
+        _city(session)
+        report = service.micro_district_figures(
+            session, settings=settings, neighbours={}, sections=SECTIONS, months=3, now=NOW
+        )
+        b = report.areas["test-b"]
+        assert (b.yards_audited, b.mean_risk) == (1, 20.0)  # the 100-day-old yard is out
+
+
+class TestQueenNeighbours:
+    def test_a_shared_corner_is_enough(self) -> None:
+        found = queen_neighbours(
+            {"a": _square(0, 0), "b": _square(1, 0), "c": _square(1, 1), "far": _square(5, 5)}
+        )
+        assert found["a"] == {"b", "c"}  # c touches a at one corner only
+        assert found["far"] == frozenset()
+
+
+class TestDistrictFigures:
+    def test_per_10k_residents(self, session: Session, settings: Settings) -> None:
+        _city(session)
+        rows = {
+            d.figures.id: d
+            for d in service.district_figures(session, settings=settings, sections=SECTIONS)
+        }
+        almaly = rows["almaly"]
+        assert almaly.figures.yards_audited == 4
+        out = almaly.as_dict()
+        assert almaly.population
+        assert out["audited_per_10k_residents"] == round(4 / almaly.population * 10_000, 2)
+        assert len(rows) == 8
