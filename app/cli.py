@@ -165,6 +165,14 @@ class AccountRole(StrEnum):
     admin = "admin"
 
 
+@cli.command("refresh-areas")
+def refresh_areas() -> None:
+    """Recompute every yard's current risk (the 180-day window moves: run it daily)."""
+    from app.areas.refresh import refresh_areas as refresh
+
+    typer.echo(f"refreshed {refresh(get_settings())} yards")
+
+
 @cli.command("create-user")
 def create_user(
     email: Annotated[str, typer.Argument(help="The login; stored lower-cased.")],

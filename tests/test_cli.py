@@ -107,3 +107,12 @@ class TestDemo:
             assert len(rows) == 60 and all(s.synthetic for s in rows)
             assert {s.role for s in rows} <= {"resident", "inspector"}
         db.dispose()
+
+
+class TestRefreshAreas:
+    def test_refresh_after_demo(self, scratch_db: str) -> None:
+        runner = CliRunner()
+        assert runner.invoke(cli, ["demo", "--yards", "10", "--submissions", "20"]).exit_code == 0
+        result = runner.invoke(cli, ["refresh-areas"])
+        assert result.exit_code == 0, result.output
+        assert "refreshed" in result.output and "yards" in result.output
