@@ -134,6 +134,10 @@ _YARD_PLACE = select(
 ).where(_YARD.c.id == bindparam("yard_id"))
 
 
+_DELETE_ROW = delete(_YARD_RISK).where(_YARD_RISK.c.yard_id == bindparam("yard_id"))
+_INSERT_ROW = insert(_YARD_RISK)
+
+
 def _safe(loaded: LoadedChecklist | None, answers: dict[str, str], item_id: str) -> bool:
     """Whether the item was answered at risk 0."""
     if loaded is None or item_id not in answers:
@@ -187,8 +191,8 @@ def refresh_yard_risk(
         "window_days": window_days,
         "updated_at": now,
     }
-    session.execute(delete(_YARD_RISK).where(_YARD_RISK.c.yard_id == yard_id))
-    session.execute(insert(_YARD_RISK), values)
+    session.execute(_DELETE_ROW, {"yard_id": yard_id})
+    session.execute(_INSERT_ROW, values)
 
 
 def refresh_all_yard_risks(
