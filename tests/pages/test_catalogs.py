@@ -13,7 +13,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from app.config import PROJECT_ROOT
-from app.translations import CATALOGS
+from app.translations import CATALOGS, read_catalog
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
 
@@ -32,8 +32,9 @@ def source_messages() -> frozenset[str]:
 
 
 def catalog(lang: str) -> Catalog:
-    with (CATALOGS / lang / "LC_MESSAGES" / "messages.po").open("rb") as file:
-        return read_po(file, locale=lang)
+    merged = read_catalog(lang)
+    assert merged is not None, f"no catalog for {lang}"
+    return merged
 
 
 def names(text: str) -> set[str]:
