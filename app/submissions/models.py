@@ -12,7 +12,12 @@ from app.db_types import JSONColumn
 
 
 class Submission(SQLModel, table=True):
-    __table_args__ = (Index("ix_submission_yard_received", "yard_id", "received_at"),)
+    # One place's submissions in a period (the yard's window, the monthly trend).
+    __table_args__ = (
+        Index("ix_submission_yard_received", "yard_id", "received_at"),
+        Index("ix_submission_micro_district_received", "micro_district_id", "received_at"),
+        Index("ix_submission_district_received", "district_id", "received_at"),
+    )
 
     id: uuid.UUID = Field(primary_key=True, description="Made by the client, so retries are safe.")
     checklist_version: str = Field(foreign_key="checklist_version.version", max_length=16)
@@ -20,9 +25,9 @@ class Submission(SQLModel, table=True):
     role: str = Field(max_length=16, description="resident, inspector or cooperative")
     yard_id: int = Field(foreign_key="yard.id")
     micro_district_id: str | None = Field(
-        default=None, foreign_key="micro_district.id", max_length=64, index=True
+        default=None, foreign_key="micro_district.id", max_length=64
     )
-    district_id: str = Field(foreign_key="district.id", max_length=64, index=True)
+    district_id: str = Field(foreign_key="district.id", max_length=64)
     answers: dict[str, Any] = Field(sa_column=Column(JSONColumn, nullable=False))
     comment: str | None = Field(default=None, max_length=2000)
     item_comments: dict[str, Any] = Field(
