@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The PostgreSQL the suite also runs against (a fresh database is created from it per run).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run demo serve test test-deps test-sqlite test-postgres lint typecheck imports check bench clean
+.PHONY: install run demo serve test test-deps test-sqlite test-postgres lint typecheck imports check bench bench-large bench-reports clean
 
 $(BIN)/.installed: pyproject.toml
 	bash scripts/system-deps.sh
@@ -54,6 +54,15 @@ check: lint typecheck imports test
 ## make bench: the ingest benchmark against a fresh SQLite database (see docs/PERFORMANCE.md)
 bench: install
 	$(BIN)/python -m bench.ingest
+
+## make bench-large: map API latency and ingest at 1,000,000 submissions over 20,000 yards
+## (SQLite; the built database is kept under var/bench/; see docs/PERFORMANCE.md)
+bench-large: install
+	$(BIN)/python -m bench.large
+
+## make bench-reports: a warm yard PDF report against WeasyPrint's one-page floor, one core
+bench-reports: install
+	$(BIN)/python -m bench.reports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

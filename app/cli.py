@@ -1,4 +1,5 @@
-"""The ``safeyard`` command: serve, migrate, import-districts, demo, create-user."""
+"""The ``safeyard`` command: serve, migrate, backup, restore, import-districts, demo,
+create-user."""
 
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ cli = typer.Typer(help="SafeYard: the Almaty yard safety checklist service.", no
 @cli.command()
 def migrate() -> None:
     """Bring the database (SAFEYARD_DATABASE_URL) to the newest schema."""
+    from sqlalchemy.engine import make_url
+
     from app import migrate as migrations
 
     url = get_settings().database_url
     migrations.upgrade(url)
-    typer.echo(f"database is up to date: {url}")
+    # Printed to logs (the image runs it at every start): never the password.
+    typer.echo(f"database is up to date: {make_url(url).render_as_string(hide_password=True)}")
 
 
 @cli.command()
@@ -35,18 +39,76 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
 ) -> None:
-    """Serve the API and pages with uvicorn."""
+    """Serve the API and pages with uvicorn (several workers: one process each)."""
     import uvicorn
 
+    from app.observability.logging import configure_logging
+    from app.observability.metrics import prepare_multiprocess_dir
+
+    settings = get_settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    prepare_multiprocess_dir(workers)  # before the workers start: they inherit it
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level=get_settings().log_level,
+        log_level=settings.log_level,
+        # Our logging, not uvicorn's: its access log prints query strings (coordinates).
+        log_config=None,
+        access_log=False,
         proxy_headers=True,
     )
+
+
+@cli.command()
+def backup(
+    dest: Annotated[
+        Path,
+        typer.Argument(help="A new file, or a folder: a time-stamped file is made inside."),
+    ],
+) -> None:
+    """Back up the database while the service runs: SQLite through its online backup API
+    (checked with integrity_check), PostgreSQL with pg_dump -Fc."""
+    from app.backup.service import BackupError
+    from app.backup.service import backup as run_backup
+
+    try:
+        done = run_backup(get_settings().database_url, dest)
+    except BackupError as exc:
+        typer.echo(f"no backup made: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(
+        f"backed up to {done.path} ({done.size_bytes} bytes, {done.backend}, "
+        f"schema {done.schema_revision})"
+    )
+
+
+@cli.command()
+def restore(
+    src: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A backup file.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace the database's content without asking.")
+    ] = False,
+) -> None:
+    """Replace the database's content with a backup. Stop the service first; run
+    'safeyard migrate' after, when the backup is from an older version."""
+    from sqlalchemy.engine import make_url
+
+    from app.backup.service import BackupError
+    from app.backup.service import restore as run_restore
+
+    url = get_settings().database_url
+    if not yes:
+        shown = make_url(url).render_as_string(hide_password=True)
+        typer.confirm(f"Replace everything in {shown} with {src}?", abort=True)
+    try:
+        done = run_restore(url, src)
+    except BackupError as exc:
+        typer.echo(f"nothing restored: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"restored {src} into the database (schema {done.schema_revision})")
 
 
 @cli.command("import-districts")

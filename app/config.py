@@ -5,6 +5,7 @@ Every field is documented here and in the README; a test keeps the two in step.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,13 @@ class Settings(BaseSettings):
         default="sqlite:///./var/safeyard.db",
         description="SQLAlchemy URL. SQLite (WAL) by default; "
         "postgresql+psycopg://user@host/db in production.",
+    )
+    database_lock_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a write waits for a lock held by another connection or process "
+        "(SQLite busy timeout, PostgreSQL lock_timeout) before it is answered 503 with "
+        "Retry-After.",
     )
     data_dir: Path = Field(
         default=Path("./var"),
@@ -116,7 +124,69 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = Field(
         default=15, gt=0, description="The window and length of a login lock-out, in minutes."
     )
+    map_tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Background map tiles of the inspectors' map (Leaflet URL template). "
+        "Without a reachable tile server the areas still show on a plain background.",
+    )
+    map_tile_attribution: str = Field(
+        default="© OpenStreetMap contributors",
+        description="The credit the tile server asks for, shown on the map.",
+    )
     log_level: str = Field(default="info", description="Log level of the service.")
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="Log lines as JSON objects (production, for a log collector) or plain "
+        "text (reading a terminal in development). Query strings are never logged.",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token that may read /metrics. Unset: only clients on the same "
+        "machine (loopback) may read it.",
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The service's public address, without a trailing slash: the QR code "
+        "of a yard report points residents to the yard's checklist there.",
+    )
+    report_cache_mb: int = Field(
+        default=200,
+        ge=0,
+        description="Size limit of the rendered-PDF cache under data_dir/reports, in MB; the "
+        "least recently used reports are removed past it (0: no caching).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db. Set: rate-limit counters are shared by every worker "
+        "and host in Redis. Unset: each process counts in memory. Redis unreachable: requests "
+        "are let through (fail open) with a logged warning.",
+    )
+    rate_limit_window_s: int = Field(
+        default=600, gt=0, description="The window of the rate limits below, in seconds."
+    )
+    rate_limit_submissions: int = Field(
+        default=30,
+        ge=0,
+        description="Checklists (POST /api/v1/submissions and the form's POST /checklist) one "
+        "client address may send per window; more get 429 with Retry-After. Inspectors and "
+        "admins are not limited. 0: no limit.",
+    )
+    rate_limit_photos: int = Field(
+        default=300,
+        ge=0,
+        description="Photo uploads one client address may send per window (0: no limit).",
+    )
+    rate_limit_login: int = Field(
+        default=20,
+        ge=0,
+        description="Login attempts (POST /login) one client address may make per window, "
+        "whatever the account (0: no limit).",
+    )
+    api_docs: bool = Field(
+        default=False,
+        description="Serve the interactive API browser at /docs and /redoc (they load "
+        "Swagger UI and ReDoc from a CDN). /openapi.json is always served.",
+    )
 
 
 @lru_cache

@@ -32,6 +32,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The largest id an INTEGER key holds (PostgreSQL's int4). A bigger id from a URL or a form
+# names no row; passed to the database it would be an error (a 500), not a "not found".
+MAX_ROW_ID = 2**31 - 1
+
+
+def parse_row_id(text: str) -> int | None:
+    """A row id typed in a URL or form ("12"), or None when it cannot be one."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ROW_ID else None
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend (SQLite stores no zone)."""
 
@@ -55,8 +69,13 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(database_url: str, *, immediate: bool = False) -> Engine:
+def make_engine(
+    database_url: str, *, immediate: bool = False, lock_timeout_s: float = 30.0
+) -> Engine:
     """Create the engine; for SQLite make the folder and set WAL, foreign keys and a busy wait.
+
+    ``lock_timeout_s``: how long a statement waits for a lock another connection or process
+    holds (SQLite busy_timeout, PostgreSQL lock_timeout) before it fails, answered 503.
 
     ``immediate`` (SQLite only) starts every transaction with BEGIN IMMEDIATE: a writer takes
     the write lock up front and waits its turn (busy_timeout), instead of failing at once when
@@ -66,10 +85,18 @@ def make_engine(database_url: str, *, immediate: bool = False) -> Engine:
     if url.get_backend_name() != "sqlite":
         # No pre-ping: it costs a round trip per request; a dropped connection fails one
         # request (503, retried by the client) and the pool replaces it.
-        return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
+        return create_engine(
+            url,
+            pool_size=10,
+            max_overflow=10,
+            pool_recycle=1800,
+            connect_args={"options": f"-c lock_timeout={int(lock_timeout_s * 1000)}"},
+        )
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": lock_timeout_s}
+    )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -79,7 +106,7 @@ def make_engine(database_url: str, *, immediate: bool = False) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -97,11 +124,13 @@ class Database:
     processes BEGIN IMMEDIATE makes them wait their turn. PostgreSQL needs neither.
     """
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, lock_timeout_s: float = 30.0) -> None:
         self.url = database_url
-        self.engine = make_engine(database_url)
+        self.engine = make_engine(database_url, lock_timeout_s=lock_timeout_s)
         if is_sqlite(self.engine):
-            self.write_engine = make_engine(database_url, immediate=True)
+            self.write_engine = make_engine(
+                database_url, immediate=True, lock_timeout_s=lock_timeout_s
+            )
             self._gate: contextlib.AbstractContextManager[Any] = threading.Lock()
         else:
             self.write_engine = self.engine

@@ -93,6 +93,15 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     assert isinstance(exc, RequestValidationError)
     details = [
         {"field": _field(tuple(err["loc"])), "message": err["msg"], "type": err["type"]}
+        if err["type"] != "json_invalid"
+        # FastAPI reports a malformed body at ("body", <offset>): say what it is instead.
+        else {
+            "field": "body",
+            "message": "not valid JSON ({}) at character {}".format(
+                err.get("ctx", {}).get("error", "unreadable"), err["loc"][-1]
+            ),
+            "type": "json_invalid",
+        }
         for err in exc.errors()
     ]
     summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details[:5])

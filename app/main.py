@@ -19,11 +19,22 @@ from app.config import Settings, get_settings
 from app.db import Database
 from app.districts.service import load_area_index
 from app.errors import install_error_handlers
+from app.inspectors import api as inspectors_api
+from app.inspectors import pages as inspectors_pages
 from app.limits import BodySizeLimit
+from app.observability import api as observability_api
+from app.observability import metrics
+from app.observability.logging import configure_logging
+from app.observability.middleware import RequestObservability
 from app.pages import routes as pages
 from app.pages.language import LanguageMiddleware
 from app.photos import api as photos_api
 from app.pwa import routes as pwa
+from app.reports import pages as reports_pages
+from app.security import headers as security_headers
+from app.security.openapi import declare_refusals
+from app.security.privacy import install_log_filter
+from app.security.ratelimit import RateLimit, limits_of, make_backend
 from app.static_files import mount_static
 from app.submissions import api as submissions_api
 from app.yards import api as yards_api
@@ -34,8 +45,9 @@ log = logging.getLogger("safeyard")
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application. A broken checklist file fails here, naming the file and item."""
     settings = settings or get_settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
     registry = load_registry(settings.checklist_dir)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, lock_timeout_s=settings.database_lock_timeout_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -50,12 +62,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         yield
         db.dispose()
+        metrics.worker_stopped()
 
     app = FastAPI(
         title="SafeYard API",
         version="0.1.0",
         summary="The Almaty yard safety checklist: explainable risk scoring of courtyards.",
         lifespan=lifespan,
+        # Off by default: they load Swagger UI / ReDoc from a CDN (docs/SECURITY.md).
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -68,15 +84,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         upload_max_bytes=settings.photo_max_bytes,
     )
+    # Outside the body limit: a refused client costs no body reading; inside the language
+    # middleware: its page speaks the reader's language.
+    app.add_middleware(
+        RateLimit, limits=limits_of(settings), backend=make_backend(settings.redis_url)
+    )
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Outermost: the request id and timing cover every other middleware and error page.
+    app.add_middleware(RequestObservability)
     app.include_router(checklists_api.router)
     app.include_router(submissions_api.router)
     app.include_router(photos_api.router)
     app.include_router(yards_api.router)
     app.include_router(areas_api.router)
+    app.include_router(inspectors_api.router)
     app.include_router(health.router)
+    app.include_router(observability_api.router)
+    app.include_router(reports_pages.router)
     app.include_router(pages.router)
+    app.include_router(inspectors_pages.router)
     app.include_router(pwa.router)
     mount_static(app)
+    security_headers.install(app, settings)  # around everything, 500s included
+    declare_refusals(app)  # after every router: role-guarded routes document 401/403
+    install_log_filter()  # no query string (a resident's location) in uvicorn's access log
     return app

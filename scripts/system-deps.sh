@@ -7,6 +7,8 @@ set -euo pipefail
 need=()
 ldconfig -p | grep -q 'libpango-1.0.so' || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 ldconfig -p | grep -q 'libharfbuzz-subset' || need+=(libharfbuzz-subset0)
+# DejaVu Sans: the PDF reports' font (by family name through fontconfig); it has every Kazakh
+# letter (ә ғ қ ң ө ұ ү һ і), checked by tests/reports/test_fonts.py.
 fc-list 2>/dev/null | grep -qi 'DejaVuSans' || need+=(fonts-dejavu-core fontconfig)
 
 if [ ${#need[@]} -eq 0 ]; then

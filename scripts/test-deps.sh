@@ -12,6 +12,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium
 fi
+# poppler-utils: pdffonts (are the report's fonts embedded?) and pdftoppm (reports as PNG).
+if ! command -v pdffonts >/dev/null 2>&1; then
+  echo "installing poppler-utils for the PDF report tests"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends poppler-utils
+fi
 if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
   if ! command -v npm >/dev/null 2>&1; then
     SUDO=""

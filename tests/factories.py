@@ -34,6 +34,17 @@ def submission_body(loaded: LoadedChecklist, **overrides: Any) -> dict[str, Any]
     return body
 
 
+def scratch_location(seed: int) -> dict[str, float]:
+    """A point in Almaly east of every ``unique_location``, for tests that post many
+    submissions without caring which yard they land in (so they never add to another test's
+    yard); seeds 0-59."""
+    return {
+        "lat": 43.2420 + 0.0009 * (seed % 20),
+        "lon": 76.9200 + 0.0012 * (seed // 20),
+        "accuracy_m": 8.0,
+    }
+
+
 def unique_location(seed: int) -> dict[str, float]:
     """A point in Almaly about 100 m from those of other seeds (a yard of its own); seeds 0-59."""
     return {

@@ -178,6 +178,13 @@ def _recent_failures(session: Session, *, email: str, ip: str, minutes: int) -> 
     ).one()
 
 
+def forget_old_attempts(session: Session, *, minutes: int) -> None:
+    """Delete failed logins older than the lock-out window: they lock no one out any more,
+    and each holds an email and an address (done on each failure; indexed on ``at``)."""
+    since = utcnow() - timedelta(minutes=minutes)
+    session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < since))
+
+
 def authenticate(
     session: Session, *, email: str, password: str, ip: str, max_failures: int, minutes: int
 ) -> User | None:
@@ -198,6 +205,7 @@ def authenticate(
         )
         return user
     session.add(LoginAttempt(email=email, ip=ip))
+    forget_old_attempts(session, minutes=minutes)
     session.flush()
     return None
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from starlette.datastructures import FormData, UploadFile
 
+from app.db import parse_row_id
 from app.translations import gettext
 
 # "43.2389", "43,2389" (a decimal comma), "-0.5"; "43.2389, 76.8897" holds two of them.
@@ -90,9 +91,8 @@ def parse_where(raw: WhereInput) -> tuple[WhereInput, Where, list[FormError]]:
     errors: list[FormError] = []
     yard_id = None
     if values.yard_id:
-        if values.yard_id.isdigit() and int(values.yard_id) >= 1:
-            yard_id = int(values.yard_id)
-        else:
+        yard_id = parse_row_id(values.yard_id)
+        if yard_id is None:
             errors.append(
                 FormError(gettext("This yard is not in SafeYard. Find your yard again."), LOCATION)
             )

@@ -24,6 +24,12 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
+def _secure(scope: Scope) -> bool:
+    app = scope.get("app")
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    return scope.get("scheme") == "https" or bool(getattr(settings, "cookie_secure", False))
+
+
 class LanguageMiddleware:
     """Sets the language of every request for templates and messages; remembers a choice."""
 
@@ -43,7 +49,10 @@ class LanguageMiddleware:
 
         async def remember(message: Message) -> None:
             if chosen and message["type"] == "http.response.start":
-                cookie = f"{COOKIE}={chosen}; Path=/; Max-Age={ONE_YEAR}; SameSite=Lax"
+                # No script reads it (HttpOnly); over https only when the site is served so.
+                cookie = f"{COOKIE}={chosen}; Path=/; Max-Age={ONE_YEAR}; SameSite=Lax; HttpOnly"
+                if _secure(scope):
+                    cookie += "; Secure"
                 message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
             await send(message)
 

@@ -18,11 +18,12 @@ from app import translations
 from app.accounts.deps import CurrentUser, submitter_role
 from app.checklists.schema import Lang
 from app.checklists.schemas import checklist_public
-from app.db import SessionDep
+from app.db import SessionDep, parse_row_id
 from app.errors import NotFound
 from app.pages import checklist, find, views
 from app.pages.formatting import Formatter
 from app.pages.forms import FilledChecklist, WhereInput, read_checklist_form
+from app.reports import access as reports_access
 from app.submissions import service as submissions_service
 from app.templating import render
 from app.yards.models import Yard
@@ -54,7 +55,8 @@ async def read_form(request: Request) -> AsyncIterator[FormData]:
 
 
 def yard_or_404(yard_id: str, session: SessionDep) -> Yard:
-    yard = session.get(Yard, int(yard_id)) if yard_id.isdigit() else None
+    row_id = parse_row_id(yard_id)
+    yard = session.get(Yard, row_id) if row_id is not None else None
     if yard is None:
         raise NotFound(
             translations.gettext(
@@ -188,7 +190,18 @@ def result(
 
 
 @router.get("/yards/{yard_id}", response_class=HTMLResponse)
-def yard_page(request: Request, yard: YardPageDep, session: SessionDep) -> HTMLResponse:
+def yard_page(
+    request: Request, yard: YardPageDep, session: SessionDep, user: CurrentUser
+) -> HTMLResponse:
     """A yard: where it is, its current risk from recent checks, and its history."""
     context = views.yard_context(request.app.state, session, yard=yard, lang=_lang())
+    assert yard.id is not None
+    # The PDF link only for those the report route lets in (its cooperative, inspectors, admins).
+    context["report_allowed"] = reports_access.may_download_yard(
+        session,
+        user,
+        yard_id=yard.id,
+        district_id=yard.district_id,
+        micro_district_id=yard.micro_district_id,
+    )
     return page(request, "pages/yard.html", context)

@@ -30,6 +30,9 @@ SERVE_HEADERS = {
 }
 
 
+NO_PHOTO: dict[int | str, dict[str, str]] = {404: {"description": "No such photo."}}
+
+
 def _read_capped(file: BinaryIO, max_bytes: int, filename: str | None) -> bytes:
     # One byte past the limit is enough to know it is too large; never more in memory.
     data = file.read(max_bytes + 1)
@@ -48,6 +51,7 @@ def _read_capped(file: BinaryIO, max_bytes: int, filename: str | None) -> bytes:
         413: {"description": "too_large: the file is over the limit; nothing stored."},
         415: {"description": "not_an_image or unsupported_type; nothing stored."},
         422: {"description": "too_many_pixels, or a malformed item_id; nothing stored."},
+        429: {"description": "Too many uploads from this address; retry after Retry-After."},
     },
 )
 def upload_photo(
@@ -119,13 +123,13 @@ def _serve(request: Request, session: SessionDep, photo_id: uuid.UUID, *, thumb:
     return FileResponse(path, media_type="image/jpeg", headers=SERVE_HEADERS)
 
 
-@router.get("/photos/{photo_id:uuid}.jpg", response_class=FileResponse)
+@router.get("/photos/{photo_id:uuid}.jpg", response_class=FileResponse, responses=NO_PHOTO)
 def photo_file(photo_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
     """The photo as a JPEG (longest side at most SAFEYARD_PHOTO_MAX_SIDE_PX)."""
     return _serve(request, session, photo_id, thumb=False)
 
 
-@router.get("/photos/{photo_id:uuid}/thumb.jpg", response_class=FileResponse)
+@router.get("/photos/{photo_id:uuid}/thumb.jpg", response_class=FileResponse, responses=NO_PHOTO)
 def thumb_file(photo_id: uuid.UUID, request: Request, session: SessionDep) -> Response:
     """The photo's thumbnail as a JPEG (longest side at most SAFEYARD_PHOTO_THUMB_SIDE_PX)."""
     return _serve(request, session, photo_id, thumb=True)

@@ -14,8 +14,11 @@ from app.submissions.schemas import SubmissionCreate, SubmissionResult
 router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"])
 
 ERRORS: dict[int | str, dict[str, str]] = {
+    400: {"description": "The body is not JSON (malformed, or not UTF-8); nothing stored."},
     409: {"description": "The id was already used for a different submission."},
+    413: {"description": "The body is over SAFEYARD_MAX_BODY_BYTES; nothing stored."},
     422: {"description": "Unknown item or option, wrong version, location outside Almaty..."},
+    429: {"description": "Too many submissions from this address; retry after Retry-After."},
     503: {"description": "The database is unavailable; retry later."},
 }
 

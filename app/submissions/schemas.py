@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.checklists.schemas import PartyPublic
+from app.db import MAX_ROW_ID
 
 ItemId = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 OptionValue = Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -36,7 +37,7 @@ class SubmissionCreate(BaseModel):
     id: uuid.UUID
     checklist_version: str = Field(max_length=16)
     location: LocationIn | None = None
-    yard_id: int | None = Field(default=None, ge=1)
+    yard_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
     address: str | None = Field(default=None, max_length=300)
     comment: str | None = Field(default=None, max_length=2000)
     answers: dict[ItemId, OptionValue] = Field(max_length=200)

@@ -32,6 +32,8 @@ from app.yards.models import Yard
 # A location this far from the yard it names is a mistake, not GPS noise.
 YARD_LOCATION_TOLERANCE_M = 1000.0
 
+YARD_POINT_DECIMALS = 4
+
 
 @dataclass(frozen=True)
 class Accepted:
@@ -145,15 +147,18 @@ def _place(
         raise Invalid(
             str(exc), details=[{"field": "location", "message": "outside Almaty"}]
         ) from exc
+    yards_service.lock_placement(session, lat=lat, lon=lon, radius_m=settings.yard_match_radius_m)
     nearby = yards_service.find_near(
         session, lat=lat, lon=lon, radius_m=settings.yard_match_radius_m
     )
     if nearby:
         return nearby[0].yard
+    # The yard is public, its first reporter is not: its point is the resident's fix rounded
+    # to ~10 m (4 decimals), so the yard does not publish where someone stood, to the metre.
     return yards_service.create_yard(
         session,
-        lat=lat,
-        lon=lon,
+        lat=round(lat, YARD_POINT_DECIMALS),
+        lon=round(lon, YARD_POINT_DECIMALS),
         district_id=placement.district_id,
         micro_district_id=placement.micro_district_id,
         address=data.address,
@@ -176,7 +181,7 @@ _BY_ID = select(_SUBMISSION).where(_SUBMISSION.c.id == bindparam("id"))
 
 def find_submission(session: Session, submission_id: uuid.UUID) -> Submission | None:
     """The stored submission with this id, or None (Core: this runs on every submission)."""
-    row = session.execute(_BY_ID, {"id": submission_id}).mappings().first()
+    row = session.connection().execute(_BY_ID, {"id": submission_id}).mappings().first()
     return Submission.model_construct(**row) if row is not None else None
 
 
@@ -194,8 +199,9 @@ def _insert_statement(dialect: str) -> Any:
 
 def _insert_once(session: Session, values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT (id) DO NOTHING; True if this call stored the row."""
-    stmt = _insert_statement(session.get_bind().dialect.name)
-    return session.execute(stmt, values).first() is not None
+    connection = session.connection()  # Core: the ORM's statement handling is not needed
+    stmt = _insert_statement(connection.dialect.name)
+    return connection.execute(stmt, values).first() is not None
 
 
 def submit(
@@ -271,6 +277,14 @@ def submit(
         registry=registry,
         window_days=settings.current_risk_window_days,
         disagreement_points=settings.disagreement_points,
+        place=(yard.micro_district_id, yard.district_id),
+        stored=yard_risk.Stored(
+            id=data.id,
+            role=role,
+            checklist_version=loaded.version,
+            answers=values["answers"],
+            score=result,
+        ),
     )
     return Accepted(Submission.model_construct(**values), created=True, score=result)
 

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel import col, select
 
-from app.db import SessionDep
+from app.db import MAX_ROW_ID, SessionDep
 from app.districts.models import District
 from app.errors import Invalid, NotFound
 from app.i18n import LangDep
@@ -19,7 +19,9 @@ router = APIRouter(prefix="/api/v1/yards", tags=["yards"])
 HISTORY_LIMIT = 100
 
 
-def get_yard_or_404(yard_id: int, session: SessionDep) -> Yard:
+def get_yard_or_404(
+    yard_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], session: SessionDep
+) -> Yard:
     yard = session.get(Yard, yard_id)
     if yard is None:
         raise NotFound(f"No yard {yard_id}.")

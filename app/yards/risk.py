@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
-from app.checklists.schema import Lang
+from app.checklists.schema import NOT_APPLICABLE, Lang
 from app.db import table_of, utcnow
-from app.scoring import ScoreResult, combine_answers, disagreement, score_answers
+from app.scoring import (
+    ScoreResult,
+    ScoringItem,
+    combine_answers,
+    disagreement,
+    score_answers,
+)
 from app.submissions.explain import explain_score
 from app.submissions.models import Submission
 from app.submissions.schemas import ScoreOut
 from app.yards.models import Yard
-from app.yards.risk_models import YardRisk
+from app.yards.risk_models import YardRisk, section_columns
 from app.yards.schemas import CurrentRisk
 
 Basis = Literal["inspector_audit", "residents_median", "none"]
@@ -41,12 +52,19 @@ class Consensus:
     inspector_index: float | None
 
 
+Combine = Callable[[LoadedChecklist, Sequence[Any]], dict[str, str]]
+
+
+def _combined(loaded: LoadedChecklist, chosen: Sequence[Any]) -> dict[str, str]:
+    return combine_answers(loaded.scoring, [s.answers for s in chosen])
+
+
 def _scored(
-    registry: ChecklistRegistry, chosen: Sequence[Any], role: str
+    registry: ChecklistRegistry, chosen: Sequence[Any], role: str, combine: Combine = _combined
 ) -> tuple[LoadedChecklist, dict[str, str], ScoreResult]:
     loaded = registry.get(chosen[0].checklist_version)
     assert loaded is not None
-    answers = combine_answers(loaded.scoring, [s.answers for s in chosen])
+    answers = combine(loaded, chosen)
     # Unscored answers (how safe people feel) are echoed from the newest submission.
     answers.update(
         {
@@ -58,9 +76,12 @@ def _scored(
     return loaded, answers, score_answers(loaded.scoring, answers, role=role)
 
 
-def consensus(registry: ChecklistRegistry, recent: Sequence[Any]) -> Consensus:
+def consensus(
+    registry: ChecklistRegistry, recent: Sequence[Any], *, combine_residents: Combine = _combined
+) -> Consensus:
     """The latest inspector audit in ``recent`` (newest first) if there is one; otherwise the
-    per-item median of the residents' answers (of the newest checklist version they used)."""
+    per-item median of the residents' answers (of the newest checklist version they used).
+    ``combine_residents`` computes that median (the same, faster, on the write path)."""
     audits = [s for s in recent if s.role == "inspector"]
     residents = [s for s in recent if s.role != "inspector"]
     resident_part = None
@@ -71,7 +92,7 @@ def consensus(registry: ChecklistRegistry, recent: Sequence[Any]) -> Consensus:
         )
         assert newest is not None
         same = [s for s in residents if s.checklist_version == newest.version]
-        resident_part = _scored(registry, same, "resident")
+        resident_part = _scored(registry, same, "resident", combine_residents)
     audit_part = _scored(registry, audits[:1], "inspector") if audits else None
     chosen = audit_part or resident_part
     basis: Basis = "inspector_audit" if audit_part else "residents_median" if chosen else "none"
@@ -115,35 +136,249 @@ def current_risk(
 _SUBMISSION = table_of(Submission)
 _YARD = table_of(Yard)
 _YARD_RISK = table_of(YardRisk)
-# Bounded: one yard's submissions in the window, read through (yard_id, received_at).
+# Bounded: one yard's submissions in the window, read through (yard_id, received_at). The
+# answers come as text and are parsed only for the rows consensus() reads, and not for the
+# submission just stored, whose answers and score the caller already has (parsing every
+# row's JSON answers was a large part of the cost).
 _RECENT = (
     select(
+        _SUBMISSION.c.id,
         _SUBMISSION.c.role,
         _SUBMISSION.c.checklist_version,
-        _SUBMISSION.c.answers,
         _SUBMISSION.c.received_at,
+        cast(_SUBMISSION.c.answers, Text).label("answers_text"),
     )
     .where(
         _SUBMISSION.c.yard_id == bindparam("yard_id"),
         _SUBMISSION.c.received_at >= bindparam("since"),
     )
-    .order_by(_SUBMISSION.c.received_at.desc())
+    .order_by(_SUBMISSION.c.received_at.desc(), _SUBMISSION.c.id)
 )
 _YARD_PLACE = select(
     _YARD.c.micro_district_id, _YARD.c.district_id, _YARD.c.last_submission_at
 ).where(_YARD.c.id == bindparam("yard_id"))
 
 
-_DELETE_ROW = delete(_YARD_RISK).where(_YARD_RISK.c.yard_id == bindparam("yard_id"))
-_INSERT_ROW = insert(_YARD_RISK)
+@dataclass(frozen=True)
+class Stored:
+    """The submission the caller has just stored in this transaction, already scored."""
+
+    id: Any
+    role: str
+    checklist_version: str
+    answers: dict[str, str]
+    score: ScoreResult
+
+
+class _Recent:
+    """A window row in the shape ``consensus`` reads; its answers are parsed on first use
+    (most rows are only counted, or already in the yard's tally)."""
+
+    __slots__ = ("id", "role", "checklist_version", "received_at", "_text", "_answers")
+
+    def __init__(self, row: Any, answers: dict[str, str] | None = None) -> None:
+        self.id = row.id
+        self.role: str = row.role
+        self.checklist_version: str = row.checklist_version
+        self.received_at: datetime = row.received_at
+        self._text: str = row.answers_text
+        self._answers = answers
+
+    @property
+    def answers(self) -> dict[str, str]:
+        if self._answers is None:
+            self._answers = json.loads(self._text)
+        return self._answers
+
+
+@cache
+def _upsert_statement(dialect: str) -> Any:
+    # One statement instead of DELETE + INSERT: one index probe, no dead row to clean up.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(_YARD_RISK)
+    return stmt.on_conflict_do_update(
+        index_elements=[_YARD_RISK.c.yard_id],
+        set_={c.name: stmt.excluded[c.name] for c in _YARD_RISK.c if c.name != "yard_id"},
+    )
+
+
+_SCORING_ITEMS: dict[str, dict[str, ScoringItem]] = {}
+
+
+def _scoring_item(loaded: LoadedChecklist, item_id: str) -> ScoringItem | None:
+    items = _SCORING_ITEMS.get(loaded.version)
+    if items is None:
+        items = _SCORING_ITEMS[loaded.version] = {i.id: i for i in loaded.scoring.items}
+    return items.get(item_id)
 
 
 def _safe(loaded: LoadedChecklist | None, answers: dict[str, str], item_id: str) -> bool:
     """Whether the item was answered at risk 0."""
     if loaded is None or item_id not in answers:
         return False
-    item = next((i for i in loaded.scoring.items if i.id == item_id), None)
+    item = _scoring_item(loaded, item_id)
     return item is not None and item.risk_of(answers[item_id]) == 0.0
+
+
+def _scoring_role(role: str) -> str:
+    # consensus() scores audits as the inspector and everyone else as a resident.
+    return "inspector" if role == "inspector" else "resident"
+
+
+def _only_stored(recent: Sequence[Any], stored: Stored | None) -> bool:
+    """The window holds nothing but the submission just stored, scored with the role
+    consensus() would use: its consensus is the submission itself (no read-back)."""
+    return (
+        stored is not None
+        and len(recent) == 1
+        and recent[0].id == stored.id
+        and _scoring_role(stored.role) == stored.role
+    )
+
+
+def _window(recent: Sequence[Any], stored: Stored | None) -> list[_Recent]:
+    """The window's rows for consensus(), the stored submission's answers already known."""
+    return [
+        _Recent(r, stored.answers if stored is not None and r.id == stored.id else None)
+        for r in recent
+    ]
+
+
+# Per yard, the counts of the residents' answers in its window (one checklist version),
+# kept in this process: a new submission adds its own answers instead of every answer of
+# the window being read back, parsed and combined again. Each use checks the counts'
+# submissions against the window just read, so the median is exactly combine_answers's
+# (a rolled-back submission, an expired one or another worker's make the counts rebuilt).
+TALLY_YARDS = 4096
+
+
+@dataclass
+class _Tally:
+    version: str
+    ids: frozenset[Any]
+    counts: dict[str, list[int]]  # per item: one count per ranked option, then "na"
+
+
+_tallies: OrderedDict[int, _Tally] = OrderedDict()
+_tallies_lock = threading.Lock()
+_RANKED: dict[str, list[tuple[str, dict[str, int]]]] = {}
+
+
+def _ranked(loaded: LoadedChecklist) -> list[tuple[str, dict[str, int]]]:
+    """Per scored item, its options' positions ranked as combine_answers ranks them: by
+    risk, then by their place in the checklist."""
+    ranked = _RANKED.get(loaded.version)
+    if ranked is None:
+        ranked = []
+        for item in loaded.scoring.items:
+            ordered = sorted(enumerate(item.options), key=lambda po: (po[1].risk, po[0]))
+            values = [o.value for _, o in ordered if o.value != NOT_APPLICABLE]
+            ranked.append((item.id, {v: n for n, v in enumerate(values)}))
+        _RANKED[loaded.version] = ranked
+    return ranked
+
+
+def _count(
+    ranked: list[tuple[str, dict[str, int]]], counts: dict[str, list[int]], answers: Any
+) -> bool:
+    """Add one answer set to ``counts``; False for a value that is no option (let
+    combine_answers raise about it)."""
+    for item_id, rank in ranked:
+        value = answers.get(item_id)
+        if value is None:
+            continue
+        row = counts.get(item_id)
+        if row is None:
+            row = counts[item_id] = [0] * (len(rank) + 1)
+        if value == NOT_APPLICABLE:
+            row[-1] += 1
+        elif value in rank:
+            row[rank[value]] += 1
+        else:
+            return False
+    return True
+
+
+def _tallied_combine(yard_id: int) -> Combine:
+    def combine(loaded: LoadedChecklist, chosen: Sequence[Any]) -> dict[str, str]:
+        ranked = _ranked(loaded)
+        ids = frozenset(r.id for r in chosen)
+        with _tallies_lock:
+            kept = _tallies.get(yard_id)
+        if kept is not None and kept.version == loaded.version and kept.ids <= ids:
+            counts = {k: v[:] for k, v in kept.counts.items()}
+            added = [r for r in chosen if r.id not in kept.ids]
+        else:
+            counts, added = {}, list(chosen)
+        for row in added:
+            if not _count(ranked, counts, row.answers):
+                return _combined(loaded, chosen)
+        with _tallies_lock:
+            _tallies[yard_id] = _Tally(loaded.version, ids, counts)
+            _tallies.move_to_end(yard_id)
+            while len(_tallies) > TALLY_YARDS:
+                _tallies.popitem(last=False)
+        # The median as combine_answers takes it: "na" only if more said "na" than gave a
+        # real answer; else the lower middle real answer in rank order.
+        combined: dict[str, str] = {}
+        for item_id, rank in ranked:
+            row = counts.get(item_id)
+            if row is None:
+                continue
+            real = sum(row) - row[-1]
+            if row[-1] > real:
+                combined[item_id] = NOT_APPLICABLE
+            elif real:
+                left = (real - 1) // 2
+                for value, n in rank.items():
+                    left -= row[n]
+                    if left < 0:
+                        combined[item_id] = value
+                        break
+        return combined
+
+    return combine
+
+
+def yard_risk_values(
+    found: Consensus,
+    *,
+    yard_id: int,
+    micro_district_id: str | None,
+    district_id: str,
+    last_submission_at: datetime | None,
+    window_days: int,
+    disagreement_points: float,
+    now: datetime,
+) -> dict[str, Any]:
+    """The ``yard_risk`` row of one yard from its consensus."""
+    gap = disagreement(found.residents_index, found.inspector_index)
+    score = found.score
+    section_risk = {s.section: s.risk_index for s in score.sections} if score else {}
+    values = {
+        "yard_id": yard_id,
+        "micro_district_id": micro_district_id,
+        "district_id": district_id,
+        "basis": found.basis,
+        "risk_index": score.risk_index if score else None,
+        "band": score.band if score else None,
+        "completeness": score.completeness if score else None,
+        "section_risk": section_risk,
+        "residents": found.residents,
+        "inspector_audits": found.audits,
+        "last_audit_at": found.last_audit_at,
+        "last_submission_at": last_submission_at,
+        "residents_index": found.residents_index,
+        "inspector_index": found.inspector_index,
+        "disagreement": gap,
+        "disagrees": gap is not None and gap >= disagreement_points,
+        "ops_centre": _safe(found.loaded, found.answers, OPS_CENTRE_ITEM),
+        "panic_button": _safe(found.loaded, found.answers, PANIC_BUTTON_ITEM),
+        "window_days": window_days,
+        "updated_at": now,
+    }
+    values.update(section_columns(section_risk))
+    return values
 
 
 def refresh_yard_risk(
@@ -154,45 +389,62 @@ def refresh_yard_risk(
     window_days: int,
     disagreement_points: float,
     now: datetime | None = None,
+    stored: Stored | None = None,
+    place: tuple[str | None, str] | None = None,
 ) -> None:
     """Recompute one yard's ``yard_risk`` row from its own submissions in the window.
 
-    Runs inside the caller's transaction (after a submission's insert). On PostgreSQL the
-    yard's row is already locked by the submission count, so two submissions to one yard
-    replace the row one after the other.
+    Runs inside the caller's transaction (after a submission's insert, passed as ``stored``
+    so its answers and score are not read back and computed again, with its yard's
+    ``place``: micro-district and district ids). On PostgreSQL the yard's
+    row is already locked by the submission count, so two submissions to one yard replace
+    the row one after the other.
     """
     now = now or utcnow()
-    recent = session.execute(
+    # Core on the session's connection: the ORM's statement handling is not needed here.
+    connection = session.connection()
+    recent = connection.execute(
         _RECENT, {"yard_id": yard_id, "since": now - timedelta(days=window_days)}
     ).all()
-    place = session.execute(_YARD_PLACE, {"yard_id": yard_id}).one()
-    found = consensus(registry, recent)
-    gap = disagreement(found.residents_index, found.inspector_index)
-    score = found.score
-    values = {
-        "yard_id": yard_id,
-        "micro_district_id": place.micro_district_id,
-        "district_id": place.district_id,
-        "basis": found.basis,
-        "risk_index": score.risk_index if score else None,
-        "band": score.band if score else None,
-        "completeness": score.completeness if score else None,
-        "section_risk": {s.section: s.risk_index for s in score.sections} if score else {},
-        "residents": found.residents,
-        "inspector_audits": found.audits,
-        "last_audit_at": found.last_audit_at,
-        "last_submission_at": place.last_submission_at,
-        "residents_index": found.residents_index,
-        "inspector_index": found.inspector_index,
-        "disagreement": gap,
-        "disagrees": gap is not None and gap >= disagreement_points,
-        "ops_centre": _safe(found.loaded, found.answers, OPS_CENTRE_ITEM),
-        "panic_button": _safe(found.loaded, found.answers, PANIC_BUTTON_ITEM),
-        "window_days": window_days,
-        "updated_at": now,
-    }
-    session.execute(_DELETE_ROW, {"yard_id": yard_id})
-    session.execute(_INSERT_ROW, values)
+    if stored is not None and recent and place is not None:
+        # The yard's latest submission is the newest in its window (received_at is never
+        # later than now); the yard's place was just read by the caller.
+        micro_district_id, district_id = place
+        last_submission_at = recent[0].received_at
+    else:
+        yard = connection.execute(_YARD_PLACE, {"yard_id": yard_id}).one()
+        micro_district_id, district_id = yard.micro_district_id, yard.district_id
+        last_submission_at = yard.last_submission_at
+    if stored is not None and _only_stored(recent, stored):
+        loaded = registry.get(stored.checklist_version)
+        audit = stored.role == "inspector"
+        index = stored.score.risk_index
+        found = Consensus(
+            basis="inspector_audit" if audit else "residents_median",
+            loaded=loaded,
+            answers=stored.answers,
+            score=stored.score,
+            residents=0 if audit else 1,
+            audits=1 if audit else 0,
+            last_audit_at=recent[0].received_at if audit else None,
+            residents_index=None if audit else index,
+            inspector_index=index if audit else None,
+        )
+    else:
+        found = consensus(
+            registry, _window(recent, stored), combine_residents=_tallied_combine(yard_id)
+        )
+    values = yard_risk_values(
+        found,
+        yard_id=yard_id,
+        micro_district_id=micro_district_id,
+        district_id=district_id,
+        last_submission_at=last_submission_at,
+        window_days=window_days,
+        disagreement_points=disagreement_points,
+        now=now,
+    )
+    connection.execute(_upsert_statement(connection.dialect.name), values)
 
 
 def refresh_all_yard_risks(

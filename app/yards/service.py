@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, text, update
 from sqlmodel import Session
 
 from app.db import table_of
-from app.geo.distance import bounding_box, haversine_m
+from app.geo.distance import EARTH_RADIUS_M, bounding_box, haversine_m
 from app.yards.models import Yard
 
 
@@ -128,3 +129,46 @@ def create_yard(
 def record_submission(session: Session, *, yard_id: int, at: datetime) -> None:
     """Count a new submission on its yard, atomically (concurrent submissions both count)."""
     session.execute(_COUNT_SUBMISSION, {"yard_id": yard_id, "at": at})
+
+
+# Placing a located submission reads "is there a yard within the match radius?" and, if not,
+# inserts one. SQLite runs one writer at a time; PostgreSQL runs both readers at once, so two
+# submissions for the same new yard would each create it. A transaction-scoped advisory lock
+# on the grid cells around the point serialises exactly those placements.
+_CELL_DEG = 0.005  # ~550 m of latitude, ~400 m of longitude in Almaty: many times the radius
+_LOCK_NAMESPACE = 0x5AFE  # top 16 bits of the key: apart from any other advisory lock
+_LOCK_CELLS = text(
+    "SELECT pg_advisory_xact_lock(k) FROM "
+    "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS cells"
+)
+
+
+def placement_lock_keys(*, lat: float, lon: float, radius_m: float) -> list[int]:
+    """The advisory-lock keys of every grid cell the circle's bounding box touches, sorted.
+
+    Two points within ``radius_m`` of each other always share a key: the cell holding each
+    point is among the cells the other's box touches. Sorted, so two placements take their
+    locks in the same order and cannot deadlock.
+    """
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
+    # The grid depends on the radius only, never on the point: both placements use one grid.
+    cell = max(_CELL_DEG, 2 * (radius_m / EARTH_RADIUS_M) * 180 / math.pi)
+    rows = range(math.floor(min_lat / cell), math.floor(max_lat / cell) + 1)
+    cols = range(math.floor(min_lon / cell), math.floor(max_lon / cell) + 1)
+    keys = set()
+    for row in rows:
+        for col in cols:
+            key = (_LOCK_NAMESPACE << 48) | ((row & 0xFFFFFF) << 24) | (col & 0xFFFFFF)
+            keys.add(key - (1 << 64) if key >= 1 << 63 else key)  # a signed bigint
+    return sorted(keys)
+
+
+def lock_placement(session: Session, *, lat: float, lon: float, radius_m: float) -> None:
+    """Hold, until the transaction ends, the placement lock of the area around the point.
+
+    Call it before looking for a nearby yard. PostgreSQL only: SQLite serialises writers.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = placement_lock_keys(lat=lat, lon=lon, radius_m=radius_m)
+    session.execute(_LOCK_CELLS, {"keys": keys})

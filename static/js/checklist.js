@@ -331,11 +331,17 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
     );
   }
 
-  function showSaved() {
+  function showSaved(offline) {
     const heading = element("h2", { tabindex: "-1", text: t("Saved on this phone") });
     const card = element("section", { class: "card", id: "queued", "aria-labelledby": "saved-heading" }, [
       heading,
-      element("p", { class: "lead", text: t("There is no connection right now. Your answers are safe on this phone and will be sent by themselves when the connection returns. You can close this page.") }),
+      element("p", {
+        class: "lead",
+        // No answer at all: no connection; an answer asking to retry (503, 429): a busy server.
+        text: offline
+          ? t("There is no connection right now. Your answers are safe on this phone and will be sent by themselves when the connection returns. You can close this page.")
+          : t("The server is busy right now. Your answers are safe on this phone and will be sent by themselves in a few minutes. You can close this page."),
+      }),
       element("div", { class: "button-row" }, [
         element("a", { class: "button button-primary", href: "/", text: t("Back to the start") }),
         element("a", { class: "button", href: "/yard/find", text: t("Check another yard") }),
@@ -410,7 +416,7 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
       drafts.clear(version);
       queue.requestBackgroundSync();
       setBusy(false);
-      showSaved();
+      showSaved(outcome.offline);
       return;
     }
     // Refused: the resident is here to fix it, and the draft still holds every answer.

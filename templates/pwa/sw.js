@@ -16,6 +16,8 @@ const LANGS = {{ langs|list|tojson }};
 const DEFAULT_LANG = {{ default_lang|tojson }};
 const SYNC_TAG = {{ sync_tag|tojson }};
 const OFFLINE_PATH = "/offline";
+// Staff pages and the staff API hold non-public data: network only, never kept on the device.
+const STAFF_PREFIXES = ["/inspector", "/admin", "/api/v1/micro-districts", "/api/v1/districts", "/api/v1/exports/", "/api/v1/map/"];
 const NAVIGATION_TIMEOUT_MS = 3000;
 
 // ------------------------------------------------------------------ install and activate
@@ -77,6 +79,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   // Map tiles and anything else from elsewhere: straight to the network, never cached.
   if (url.origin !== self.location.origin) return;
+  if (STAFF_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))) return;
   if (request.mode === "navigate") event.respondWith(navigate(request, url));
   else if (url.pathname.startsWith("/static/")) event.respondWith(staticAsset(request, url));
   else if (url.pathname.startsWith("/api/")) event.respondWith(api(request, url));

@@ -18,7 +18,14 @@ from tests.accounts.support import create_user, fresh_client, logged_in, login_t
 
 PUBLIC = "public"  # anyone, residents without an account included
 ADMIN = "admin"  # administrators only
+INSPECTOR = "inspector"  # inspectors and administrators (yard details: their scope only)
 LOGIN = "login"  # the login form itself: wrong credentials are a 401 for anyone
+# The monitoring system only: loopback clients or SAFEYARD_METRICS_TOKEN, never an account
+# (the test client is neither, so every role is refused).
+MONITORING = "monitoring"
+# Admins; cooperatives and inspectors only for the yards they are linked to or cover (the
+# walk's users are linked to nothing, so it checks them like ADMIN).
+OWN_YARD = "own_yard"
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
@@ -41,12 +48,24 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/photos/{photo_id:uuid}/thumb.jpg"): PUBLIC,
     ("GET", "/api/v1/yards"): PUBLIC,
     ("GET", "/api/v1/yards/{yard_id}"): PUBLIC,
-    # The aggregation engineer's area tables: public for now; they choose the final rule.
-    ("GET", "/api/v1/micro-districts.geojson"): PUBLIC,
-    ("GET", "/api/v1/districts"): PUBLIC,
-    ("GET", "/api/v1/exports/areas.csv"): PUBLIC,
-    ("GET", "/api/v1/exports/yards.geojson"): PUBLIC,
+    # Area figures and exports: staff data (README, "For inspectors").
+    ("GET", "/api/v1/micro-districts.geojson"): INSPECTOR,
+    ("GET", "/api/v1/districts"): INSPECTOR,
+    ("GET", "/api/v1/exports/areas.csv"): INSPECTOR,
+    ("GET", "/api/v1/exports/yards.geojson"): INSPECTOR,
+    ("GET", "/api/v1/micro-districts/{micro_district_id}"): INSPECTOR,
+    ("GET", "/api/v1/districts/{district_id}/monthly"): INSPECTOR,
+    ("GET", "/api/v1/map/yards"): INSPECTOR,
+    ("GET", "/inspector"): INSPECTOR,
+    ("GET", "/inspector/areas/{micro_district_id}"): INSPECTOR,
+    ("GET", "/inspector/districts/{district_id}/monthly"): INSPECTOR,
+    # PDF reports: the yard's cooperative/inspectors; a submission's holder; inspectors.
+    ("GET", "/yards/{yard_id}/report.pdf"): OWN_YARD,
+    ("GET", "/result/{submission_id}/report.pdf"): PUBLIC,
+    ("GET", "/inspector/reports/districts/{district_id}.pdf"): INSPECTOR,
+    ("GET", "/inspector/reports/micro-districts/{micro_district_id}.pdf"): INSPECTOR,
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/metrics"): MONITORING,
     ("GET", "/"): PUBLIC,
     ("GET", "/yard/find"): PUBLIC,
     ("GET", "/checklist"): PUBLIC,
@@ -87,6 +106,8 @@ def concrete(path: str, user_id: int) -> str:
         "{submission_id}": str(uuid.uuid4()),
         "{photo_id:uuid}": str(uuid.uuid4()),
         "{yard_id}": "999999",
+        "{micro_district_id}": "no-such-area",
+        "{district_id}": "no-such-district",
     }
     for name, value in samples.items():
         path = path.replace(name, value)
@@ -125,7 +146,9 @@ def check(rule: str, role: str, path: str, response: httpx.Response) -> str | No
         ok = status not in (401, 403) and not to_login(response)
     elif rule == LOGIN:
         ok = status == 401
-    elif role == "admin":
+    elif rule == MONITORING:
+        ok = status == 403
+    elif role == "admin" or (rule == INSPECTOR and role == "inspector"):
         ok = status not in (401, 403) and not to_login(response)
     elif role in ("anonymous", "resident"):
         ok = status == 401 if path.startswith("/api/") else to_login(response)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
+from app.db import Database
+from tests.accounts.support import create_user, logged_in
 from tests.factories import submission_body, unique_location
 
 ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+@pytest.fixture(scope="module")
+def staff(client: TestClient, db: Database) -> TestClient:
+    """The area APIs are for staff (tests/accounts/test_route_access.py): an admin reads them."""
+    return logged_in(client.app, create_user(db, role=UserRole.admin))
 
 
 def _post(client: TestClient, registry: ChecklistRegistry, seed: int, **extra: object) -> dict:
@@ -18,9 +28,11 @@ def _post(client: TestClient, registry: ChecklistRegistry, seed: int, **extra: o
 
 
 class TestMicroDistrictsGeoJSON:
-    def test_shape_and_attribution(self, client: TestClient, registry: ChecklistRegistry) -> None:
+    def test_shape_and_attribution(
+        self, client: TestClient, staff: TestClient, registry: ChecklistRegistry
+    ) -> None:
         created = _post(client, registry, 50)
-        response = client.get("/api/v1/micro-districts.geojson")
+        response = staff.get("/api/v1/micro-districts.geojson")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/geo+json")
         body = response.json()
@@ -34,10 +46,10 @@ class TestMicroDistrictsGeoJSON:
         assert all({"code", "reason"} == set(f) for f in props["flags"])
 
     def test_section_and_district_filters(
-        self, client: TestClient, registry: ChecklistRegistry
+        self, client: TestClient, staff: TestClient, registry: ChecklistRegistry
     ) -> None:
         created = _post(client, registry, 51)
-        body = client.get(
+        body = staff.get(
             "/api/v1/micro-districts.geojson",
             params={"section": "lighting", "district": created["district_id"]},
         ).json()
@@ -48,25 +60,27 @@ class TestMicroDistrictsGeoJSON:
         mine = next(f for f in body["features"] if f["id"] == created["micro_district_id"])
         assert mine["properties"]["value"] == mine["properties"]["section_fail_share"]["lighting"]
 
-    def test_unknown_section_is_422(self, client: TestClient) -> None:
-        response = client.get("/api/v1/micro-districts.geojson", params={"section": "nope"})
+    def test_unknown_section_is_422(self, client: TestClient, staff: TestClient) -> None:
+        response = staff.get("/api/v1/micro-districts.geojson", params={"section": "nope"})
         assert response.status_code == 422
 
 
 class TestDistricts:
-    def test_every_district(self, client: TestClient) -> None:
-        body = client.get("/api/v1/districts").json()
+    def test_every_district(self, client: TestClient, staff: TestClient) -> None:
+        body = staff.get("/api/v1/districts").json()
         assert len(body["districts"]) == 8
         first = body["districts"][0]
         assert {"coverage_risk", "audited_per_10k_residents", "flags", "name_en"} <= set(first)
 
 
 class TestExports:
-    def test_no_personal_data(self, client: TestClient, registry: ChecklistRegistry) -> None:
+    def test_no_personal_data(
+        self, client: TestClient, staff: TestClient, registry: ChecklistRegistry
+    ) -> None:
         secret = "my flat is number 17, call me"
         created = _post(client, registry, 52, comment=secret)
-        yards = client.get("/api/v1/exports/yards.geojson")
-        csv_text = client.get("/api/v1/exports/areas.csv").text
+        yards = staff.get("/api/v1/exports/yards.geojson")
+        csv_text = staff.get("/api/v1/exports/areas.csv").text
         for text in (yards.text, csv_text):
             assert secret not in text and created["id"] not in text
         body = yards.json()
@@ -81,12 +95,12 @@ class TestExports:
 
 class TestFreshness:
     def test_a_new_submission_shows_at_once(
-        self, client: TestClient, registry: ChecklistRegistry
+        self, client: TestClient, staff: TestClient, registry: ChecklistRegistry
     ) -> None:
         first = _post(client, registry, 53)
 
         def audited() -> int:
-            body = client.get("/api/v1/micro-districts.geojson").json()
+            body = staff.get("/api/v1/micro-districts.geojson").json()
             mine = next(f for f in body["features"] if f["id"] == first["micro_district_id"])
             return int(mine["properties"]["yards_audited"])
 

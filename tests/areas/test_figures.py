@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session
 
 from app.areas import service
@@ -15,10 +15,11 @@ from app.config import Settings
 from app.db import table_of, utcnow
 from app.districts.models import MicroDistrict
 from app.yards import service as yards_service
-from app.yards.risk_models import YardRisk
+from app.yards.risk_models import YardRisk, section_columns
 
 NOW = utcnow()
 SECTIONS = ("lighting",)
+SECTIONS_WITH_JSON = ("lighting", "extra")  # "extra" has no column: read from the JSON
 
 
 def _square(x: float, y: float) -> dict[str, Any]:
@@ -50,13 +51,15 @@ def _yard(session: Session, area_id: str, risk: float | None, **extra: Any) -> N
     last = extra.pop("last", NOW - timedelta(days=1))
     assert yard.id is not None
     yards_service.record_submission(session, yard_id=yard.id, at=last)
+    section_risk = extra.pop("section_risk", {"lighting": risk})
     values = {
         "yard_id": yard.id,
         "micro_district_id": area_id,
         "district_id": "almaly",
         "basis": "residents_median",
         "risk_index": risk,
-        "section_risk": extra.pop("section_risk", {"lighting": risk}),
+        "section_risk": section_risk,
+        **section_columns(section_risk),
         "window_days": 180,
         "last_submission_at": last,
         **extra,
@@ -70,7 +73,7 @@ def _city(session: Session) -> None:
     session.execute(delete(table_of(YardRisk)))  # only these yards count (rolled back)
     _area(session, "test-a", 0)
     _area(session, "test-b", 1)
-    _yard(session, "test-a", 80.0, section_risk={"lighting": 70.0}, ops_centre=True)
+    _yard(session, "test-a", 80.0, section_risk={"lighting": 70.0, "extra": 30.0}, ops_centre=True)
     _yard(session, "test-a", 60.0, section_risk={"lighting": 40.0}, panic_button=True)
     _yard(session, "test-a", None)
     _yard(session, "test-b", 20.0, disagrees=True)
@@ -141,3 +144,56 @@ class TestDistrictFigures:
         assert almaly.population
         assert out["audited_per_10k_residents"] == round(4 / almaly.population * 10_000, 2)
         assert len(rows) == 8
+
+
+class TestKeptSums:
+    """Sums kept between reads and brought up to date area by area give exactly the
+    figures of a full read."""
+
+    @staticmethod
+    def _both(
+        session: Session, settings: Settings, kept: service.KeptSums
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        neighbours = {"test-a": frozenset({"test-b"}), "test-b": frozenset({"test-a"})}
+        args: dict[str, Any] = dict(
+            settings=settings, neighbours=neighbours, sections=SECTIONS_WITH_JSON, now=NOW
+        )
+        full = service.micro_district_figures(session, **args)
+        kept_report = service.micro_district_figures(session, kept=kept, **args)
+        assert kept_report.city_mean == full.city_mean
+        return (
+            {k: v.as_dict() for k, v in kept_report.areas.items()},
+            {k: v.as_dict() for k, v in full.areas.items()},
+        )
+
+    def test_kept_sums_follow_writes(self, session: Session, settings: Settings) -> None:
+        _city(session)
+        kept = service.KeptSums("micro_district_id", SECTIONS_WITH_JSON)
+        kept_areas, full = self._both(session, settings, kept)
+        assert kept_areas == full
+        # A section without a float column is read from the JSON.
+        assert full["test-a"]["section_mean_risk"]["extra"] == 30.0
+        full_reads = kept._read_at
+        # A new yard with its row, then rewritten rows: only those areas are read again.
+        _yard(session, "test-b", 90.0, section_risk={"lighting": 90.0, "extra": 10.0})
+        kept_areas, full = self._both(session, settings, kept)
+        assert kept_areas == full and full["test-b"]["yards_audited"] == 3
+        session.execute(
+            update(table_of(YardRisk))
+            .where(table_of(YardRisk).c.micro_district_id == "test-a")
+            .values(risk_index=10.0, section_lighting=80.0, updated_at=utcnow())
+        )
+        kept_areas, full = self._both(session, settings, kept)
+        assert kept_areas == full and full["test-a"]["mean_risk"] == 10.0
+        assert kept._read_at == full_reads  # no full read so far
+        # A yard without a row (no submission yet): everything is read again.
+        _yard(session, "test-b", None)
+        kept_areas, full = self._both(session, settings, kept)
+        assert kept_areas == full and full["test-b"]["yards_known"] == 4
+        assert kept._read_at > full_reads
+        # A removed row: everything is read again.
+        session.execute(
+            delete(table_of(YardRisk)).where(table_of(YardRisk).c.micro_district_id == "test-b")
+        )
+        kept_areas, full = self._both(session, settings, kept)
+        assert kept_areas == full and full["test-b"]["yards_audited"] == 0

@@ -1,0 +1,424 @@
+"""A district's month: the figures the roadmap's monthly analysis asks for.
+
+One service function, ``monthly_summary``, gathers everything (the HTML page, the JSON API and
+the PDF report all read the same dataclass). Months are Almaty calendar months (see
+``app.areas.trend``). Month figures come from that month's submissions; the yards' risk is their
+current risk (``yard_risk``); flags are today's, since flags judge the present state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.areas import service as areas_service
+from app.areas.month_cache import MISSING, MonthCache
+from app.areas.service import AreaFigures
+from app.areas.shapes import AreaShapes, load_area_shapes
+from app.areas.trend import (
+    MonthPoint,
+    month_of,
+    month_start,
+    monthly_trend,
+    parse_month,
+    shift_month,
+)
+from app.config import Settings
+from app.db import table_of, utcnow
+from app.districts.models import District, MicroDistrict
+from app.errors import Invalid, NotFound
+from app.scoring import Flag, shrunk_risk
+from app.submissions.models import Submission
+from app.yards.models import Yard
+from app.yards.risk_models import YardRisk
+
+TREND_MONTHS = 12
+WORST_YARDS = 10
+PROBLEM_AREAS = 10
+
+_SUBMISSION = table_of(Submission)
+
+
+_YARD = table_of(Yard)
+_YARD_RISK = table_of(YardRisk)
+_MICRO = table_of(MicroDistrict)
+
+
+@dataclass(frozen=True)
+class YardLine:
+    """A yard with its current risk (``yard_risk``)."""
+
+    yard_id: int
+    address: str | None
+    micro_district_id: str | None
+    risk_index: float
+    band: str | None
+    basis: str
+    last_submission_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "yard_id": self.yard_id,
+            "url": f"/yards/{self.yard_id}",
+            "address": self.address,
+            "micro_district_id": self.micro_district_id,
+            "risk_index": round(self.risk_index, 1),
+            "band": self.band,
+            "basis": self.basis,
+            "last_submission_at": self.last_submission_at.isoformat()
+            if self.last_submission_at
+            else None,
+        }
+
+
+@dataclass(frozen=True)
+class AreaMonth:
+    """A micro-district in one month: yards checked, their mean index, shrunk toward the city."""
+
+    micro_district_id: str
+    name: str | None
+    yards: int  # distinct yards with a scored submission in the month
+    submissions: int
+    mean_risk: float  # mean over yards of each yard's mean index that month
+    coverage_risk: float  # shrunk toward the city's mean of that month (area_shrinkage_k)
+    problem: bool  # enough yards and coverage_risk >= problem_area_risk
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "micro_district_id": self.micro_district_id,
+            "name": self.name,
+            "yards": self.yards,
+            "submissions": self.submissions,
+            "mean_risk": round(self.mean_risk, 1),
+            "coverage_risk": round(self.coverage_risk, 1),
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class FlaggedArea:
+    """A micro-district with a flag today, with the figures that raised it."""
+
+    micro_district_id: str
+    name: str | None
+    figures: AreaFigures
+
+    @property
+    def flags(self) -> list[Flag]:
+        return self.figures.flags
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "micro_district_id": self.micro_district_id,
+            "name": self.name,
+            "coverage_risk": round(self.figures.coverage_risk, 1),
+            "yards_audited": self.figures.yards_audited,
+            "flags": [{"code": f.code, "reason": f.reason} for f in self.flags],
+        }
+
+
+@dataclass(frozen=True)
+class MonthlySummary:
+    district_id: str
+    district_names: dict[str, str]  # ru, kk, en
+    month: str  # "YYYY-MM"
+    previous_month: str
+    current: MonthPoint  # submissions, inspector audits, yards, mean index of the month
+    previous: MonthPoint
+    city_mean_risk: float | None  # mean over the city's yards checked that month
+    areas: list[AreaMonth]  # micro-districts with a check that month, riskiest first
+    problem_areas: list[AreaMonth]
+    worst_yards: list[YardLine]  # yards checked that month, by current risk, worst first
+    flagged_areas: list[FlaggedArea]  # today's flags of the district's micro-districts
+    district_figures: AreaFigures  # today's figures and flags of the whole district
+    never_checked_areas: int  # the district's micro-districts with no known yard at all
+    trend: list[MonthPoint]  # the 12 months ending with ``month``, oldest first
+    generated_at: datetime = field(default_factory=utcnow)
+
+    def district_name(self, lang: str) -> str:
+        return self.district_names.get(lang) or self.district_names["ru"]
+
+    @property
+    def mean_risk_change(self) -> float | None:
+        """This month's mean index minus the previous month's (None if either is missing)."""
+        if self.current.mean_risk is None or self.previous.mean_risk is None:
+            return None
+        return self.current.mean_risk - self.previous.mean_risk
+
+    @property
+    def submissions_change(self) -> int:
+        return self.current.submissions - self.previous.submissions
+
+    def as_dict(self) -> dict[str, Any]:
+        change = self.mean_risk_change
+        return {
+            "district_id": self.district_id,
+            "district_names": self.district_names,
+            "month": self.month,
+            "previous_month": self.previous_month,
+            "current": self.current.as_dict(),
+            "previous": self.previous.as_dict(),
+            "mean_risk_change": None if change is None else round(change, 1),
+            "submissions_change": self.submissions_change,
+            "city_mean_risk": None
+            if self.city_mean_risk is None
+            else round(self.city_mean_risk, 1),
+            "areas": [a.as_dict() for a in self.areas],
+            "problem_areas": [a.as_dict() for a in self.problem_areas],
+            "worst_yards": [y.as_dict() for y in self.worst_yards],
+            "flagged_areas": [a.as_dict() for a in self.flagged_areas],
+            "district_flags": [
+                {"code": f.code, "reason": f.reason} for f in self.district_figures.flags
+            ],
+            "never_checked_areas": self.never_checked_areas,
+            "trend": [p.as_dict() for p in self.trend],
+            "generated_at": self.generated_at.isoformat(),
+        }
+
+
+def checked_month(text: str | None, *, now: datetime | None = None) -> str:
+    """A "YYYY-MM" month that has begun (default: this month); ``Invalid`` (422) otherwise."""
+    this_month = month_of(now or utcnow())
+    if text is None or text == "":
+        return this_month
+    try:
+        month = parse_month(text)
+    except ValueError as error:
+        raise Invalid(
+            str(error), details=[{"field": "month", "message": "expected YYYY-MM"}]
+        ) from None
+    if month > this_month:
+        raise Invalid(
+            f"{month} has not begun yet; choose {this_month} or an earlier month",
+            details=[{"field": "month", "message": "a future month"}],
+        )
+    return month
+
+
+def _yard_means(month: str, *, district_id: str | None) -> Any:
+    """Per yard (and its micro-district): the mean index of its scored submissions that month."""
+    s = _SUBMISSION.c
+    query = (
+        select(
+            s.micro_district_id.label("micro_district_id"),
+            s.yard_id.label("yard_id"),
+            func.avg(s.risk_index).label("risk"),
+            func.count().label("n"),
+        )
+        .where(
+            s.received_at >= month_start(month),
+            s.received_at < month_start(shift_month(month, 1)),
+            s.risk_index.is_not(None),
+        )
+        .group_by(s.micro_district_id, s.yard_id)
+    )
+    if district_id is not None:
+        query = query.where(s.district_id == district_id)
+    return query.subquery()
+
+
+def _district_trend(
+    session: Session, *, district_id: str, month: str, this_month: str, cache: MonthCache | None
+) -> list[MonthPoint]:
+    """The 12 months ending with ``month``; months that are over come from the cache."""
+    if cache is None:
+        return monthly_trend(session, district_id=district_id, months=TREND_MONTHS, until=month)
+    first = shift_month(month, -(TREND_MONTHS - 1))
+    names = [shift_month(first, step) for step in range(TREND_MONTHS)]
+    found = {m: cache.done(("trend", district_id, m)) for m in names if m < this_month}
+    if any(point is MISSING for point in found.values()):
+        points = monthly_trend(session, district_id=district_id, months=TREND_MONTHS, until=month)
+        for point in points:
+            if point.month < this_month:
+                cache.keep_done(("trend", district_id, point.month), point)
+        return points
+    if month < this_month:
+        return [found[m] for m in names]
+    (running,) = monthly_trend(session, district_id=district_id, months=1, until=month)
+    return [found[m] for m in names[:-1]] + [running]
+
+
+def _city_mean(
+    session: Session, *, month: str, this_month: str, cache: MonthCache | None
+) -> float | None:
+    """The mean over the city's yards checked in the month of each yard's mean index."""
+
+    def compute() -> float | None:
+        yards = _yard_means(month, district_id=None)
+        mean = session.execute(select(func.avg(yards.c.risk))).scalar_one()
+        return float(mean) if mean is not None else None
+
+    if cache is None:
+        return compute()
+    if month == this_month:
+        return cache.running(("city", month), compute)
+    found = cache.done(("city", month))
+    if found is MISSING:
+        found = compute()
+        cache.keep_done(("city", month), found)
+    return found
+
+
+def _area_months(
+    session: Session, *, district_id: str, month: str, city_mean: float | None, settings: Settings
+) -> list[AreaMonth]:
+    yards = _yard_means(month, district_id=district_id)
+    rows = session.execute(
+        select(
+            yards.c.micro_district_id,
+            _MICRO.c.name,
+            func.count(),
+            func.sum(yards.c.n),
+            func.avg(yards.c.risk),
+        )
+        .select_from(yards)
+        .outerjoin(_MICRO, _MICRO.c.id == yards.c.micro_district_id)
+        .where(yards.c.micro_district_id.is_not(None))
+        .group_by(yards.c.micro_district_id, _MICRO.c.name)
+    ).all()
+    areas = []
+    for area_id, name, count, submissions, mean in rows:
+        coverage = shrunk_risk(count, float(mean), city_mean or 0.0, settings.area_shrinkage_k)
+        areas.append(
+            AreaMonth(
+                micro_district_id=area_id,
+                name=name,
+                yards=int(count),
+                submissions=int(submissions),
+                mean_risk=float(mean),
+                coverage_risk=coverage,
+                problem=count >= settings.area_min_audited
+                and coverage >= settings.problem_area_risk,
+            )
+        )
+    areas.sort(key=lambda a: (-a.coverage_risk, a.micro_district_id))
+    return areas
+
+
+def worst_yards(
+    session: Session,
+    *,
+    district_id: str | None = None,
+    micro_district_id: str | None = None,
+    month: str | None = None,
+    limit: int = WORST_YARDS,
+) -> list[YardLine]:
+    """Yards by current risk (``yard_risk``), worst first; with ``month``, only the yards
+    checked that month."""
+    r = _YARD_RISK.c
+    query = (
+        select(
+            r.yard_id,
+            _YARD.c.address,
+            r.micro_district_id,
+            r.risk_index,
+            r.band,
+            r.basis,
+            r.last_submission_at,
+        )
+        .join(_YARD, _YARD.c.id == r.yard_id)
+        .where(r.risk_index.is_not(None))
+        .order_by(r.risk_index.desc(), r.yard_id)
+        .limit(limit)
+    )
+    if district_id is not None:
+        query = query.where(r.district_id == district_id)
+    if micro_district_id is not None:
+        query = query.where(r.micro_district_id == micro_district_id)
+    if month is not None:
+        s = _SUBMISSION.c
+        checked = select(s.yard_id).where(
+            s.received_at >= month_start(month),
+            s.received_at < month_start(shift_month(month, 1)),
+        )
+        if district_id is not None:
+            checked = checked.where(s.district_id == district_id)
+        query = query.where(r.yard_id.in_(checked))
+    return [YardLine(*row) for row in session.execute(query).all()]
+
+
+def monthly_summary(
+    session: Session,
+    *,
+    district_id: str,
+    month: str,
+    settings: Settings,
+    shapes: AreaShapes | None = None,
+    now: datetime | None = None,
+    cache: MonthCache | None = None,
+    micro_kept: areas_service.KeptSums | None = None,
+    district_kept: areas_service.KeptSums | None = None,
+) -> MonthlySummary:
+    """The district's month ("YYYY-MM", Almaty): counts and mean index against the previous
+    month, micro-districts of the month (problem areas first), the worst yards checked that
+    month, today's flags and the 12-month trend. ``NotFound`` for an unknown district.
+    ``cache``, ``micro_kept``, ``district_kept``: what the web process keeps between calls
+    (``MonthCache``, ``areas.service.KeptSums``); without them everything is read afresh."""
+    district = session.get(District, district_id)
+    if district is None:
+        raise NotFound(f"There is no district {district_id!r}.")
+    month = parse_month(month)
+    this_month = month_of(now or utcnow())
+    trend = _district_trend(
+        session, district_id=district_id, month=month, this_month=this_month, cache=cache
+    )
+    previous = shift_month(month, -1)
+    previous_point = trend[-2]
+    city_mean = _city_mean(session, month=month, this_month=this_month, cache=cache)
+    areas = _area_months(
+        session, district_id=district_id, month=month, city_mean=city_mean, settings=settings
+    )
+
+    shapes = shapes or load_area_shapes(session)
+    report = areas_service.micro_district_figures(
+        session,
+        settings=settings,
+        neighbours=shapes.neighbours,
+        sections=micro_kept.sections if micro_kept else (),
+        now=now,
+        kept=micro_kept,
+    )
+    flagged, never_checked = [], 0
+    for shape in shapes.micro_districts.values():
+        figures = report.areas.get(shape.id)
+        if shape.district_id != district_id or figures is None:
+            continue
+        # Cells without a single known yard are counted, not listed: their "no data" flags
+        # would bury the ones that call for action.
+        if not figures.yards_known:
+            never_checked += 1
+        elif figures.flags:
+            flagged.append(FlaggedArea(shape.id, shape.name, figures))
+    flagged.sort(key=lambda a: (-a.figures.coverage_risk, a.micro_district_id))
+    district_row = next(
+        d
+        for d in areas_service.district_figures(
+            session,
+            settings=settings,
+            sections=district_kept.sections if district_kept else (),
+            now=now,
+            kept=district_kept,
+        )
+        if d.figures.id == district_id
+    )
+    return MonthlySummary(
+        district_id=district_id,
+        district_names={"ru": district.name_ru, "kk": district.name_kk, "en": district.name_en},
+        month=month,
+        previous_month=previous,
+        current=trend[-1],
+        previous=previous_point,
+        city_mean_risk=city_mean,
+        areas=areas,
+        problem_areas=[a for a in areas if a.problem][:PROBLEM_AREAS],
+        worst_yards=worst_yards(session, district_id=district_id, month=month),
+        flagged_areas=flagged,
+        district_figures=district_row.figures,
+        never_checked_areas=never_checked,
+        trend=trend,
+        generated_at=now or utcnow(),
+    )

@@ -1,0 +1,1 @@
+"""``safeyard backup`` and ``safeyard restore``: consistent copies of the database."""

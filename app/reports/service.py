@@ -1,0 +1,60 @@
+"""A report's PDF: from the disk cache, or rendered once (one render at a time per process).
+
+Rendering is CPU-bound Python (~0.2-0.4 s) that holds the GIL; the routes are plain ``def``
+so it runs in the thread pool, never on the event loop. A lock lets one render run at a time
+in a process: two renders at once would not finish sooner under the GIL, would double the
+memory (~100 MB each), and a second request for the same report waits and then finds it in
+the cache instead of rendering it again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from app.config import Settings
+from app.observability import metrics
+from app.reports.cache import ReportCache, cache_key
+from app.reports.render import data_of, html_to_pdf, template_version
+
+
+class Reports:
+    """The report cache and renderer of one process (kept on ``app.state.reports``)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.cache = ReportCache(
+            settings.data_dir / "reports", max_bytes=settings.report_cache_mb * 1024 * 1024
+        )
+        self._render_lock = threading.Lock()
+        self.renders = 0  # PDFs rendered by this process (tests and the benchmark read it)
+
+    def key(self, kind: str, report: Any) -> str:
+        return cache_key(kind, data_of(report), template_version=template_version())
+
+    def pdf(self, kind: str, report: Any, html: Callable[[], str]) -> bytes:
+        """The PDF of ``report``: cached, or rendered from ``html()`` and cached."""
+        key = self.key(kind, report)
+        found = self.cache.get(key)
+        if found is not None:
+            return found
+        metrics.REPORTS_IN_PROGRESS.inc()
+        try:
+            with self._render_lock:
+                found = self.cache.get(key)  # rendered by the request we waited for
+                if found is not None:
+                    return found
+                started = time.perf_counter()
+                try:
+                    pdf = html_to_pdf(html())
+                except Exception:
+                    metrics.REPORTS_RENDERED.labels(outcome="error").inc()
+                    raise
+                metrics.REPORT_SECONDS.observe(time.perf_counter() - started)
+                metrics.REPORTS_RENDERED.labels(outcome="ok").inc()
+                self.renders += 1
+                self.cache.put(key, pdf)
+                return pdf
+        finally:
+            metrics.REPORTS_IN_PROGRESS.dec()

@@ -1,0 +1,290 @@
+// SafeYard inspectors' map: micro-districts as a choropleth with flag outlines, an area's panel
+// beside the map, yard markers at close zoom, and the district table sorted in place.
+// Everything it needs comes from data- attributes of #inspector-map (no inline script: CSP);
+// the page works without it (the table, the list of areas, the panel pages).
+
+const YARD_ZOOM = 15;
+const CITY = [43.2389, 76.8897];
+const VIEW_KEY = "safeyard-inspector-view";
+const BAND_COLOURS = { low: "#176639", moderate: "#c98a00", high: "#d9480f", critical: "#a3001b" };
+
+function element(tag, attributes = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") node.textContent = value;
+    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function loadOnce(tag, attributes) {
+  return new Promise((resolve, reject) => {
+    const node = element(tag, attributes);
+    node.addEventListener("load", () => resolve(node), { once: true });
+    node.addEventListener("error", () => reject(new Error(`could not load ${attributes.src || attributes.href}`)), { once: true });
+    document.head.append(node);
+  });
+}
+
+async function loadLeaflet(data) {
+  if (window.L) return window.L;
+  await Promise.all([
+    loadOnce("link", { rel: "stylesheet", href: data.cssLeaflet }),
+    loadOnce("script", { src: data.jsLeaflet }),
+  ]);
+  return window.L;
+}
+
+/** The fill class of a value: the last class whose lower bound it reaches. */
+function fillColour(classes, value) {
+  let colour = classes[0].colour;
+  for (const c of classes) if (value >= c.lower) colour = c.colour;
+  return colour;
+}
+
+function areaStyle(config, shareLayer, props) {
+  const noData = !props.yards_audited || props.value === null || props.value === undefined;
+  const style = {
+    fillColor: noData ? config.no_data : fillColour(shareLayer ? config.share : config.risk, props.value),
+    fillOpacity: 0.7,
+    color: "#ffffff",
+    weight: 1,
+    opacity: 0.9,
+    dashArray: null,
+  };
+  // An area without a single known yard has only "no data" flags: its grey fill says so.
+  if (props.yards_known) {
+    const codes = new Set((props.flags || []).map((f) => f.code));
+    const code = config.order.find((c) => codes.has(c));
+    const outline = config.outlines.find((o) => o.code === code);
+    if (outline) Object.assign(style, { color: outline.colour, weight: outline.weight, dashArray: outline.dash, opacity: 1 });
+  }
+  return style;
+}
+
+function saveView(map) {
+  const c = map.getCenter();
+  try {
+    sessionStorage.setItem(VIEW_KEY, JSON.stringify({ lat: c.lat, lng: c.lng, zoom: map.getZoom() }));
+  } catch {
+    // private mode: the map starts from the city each time
+  }
+}
+
+function savedView() {
+  try {
+    const view = JSON.parse(sessionStorage.getItem(VIEW_KEY) || "null");
+    return view && Number.isFinite(view.lat) && Number.isFinite(view.zoom) ? view : null;
+  } catch {
+    return null;
+  }
+}
+
+/** An area's panel: the server renders /inspector/areas/{id}; its #area-panel goes beside the map. */
+function panelLoader(panel, data, strings, status) {
+  let controller = null;
+  return async function load(id) {
+    controller?.abort();
+    controller = new AbortController();
+    const query = data.months ? `?months=${encodeURIComponent(data.months)}` : "";
+    panel.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(`${data.panelUrl}${encodeURIComponent(id)}${query}`, {
+        headers: { Accept: "text/html" },
+        signal: controller.signal,
+      });
+      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+      const source = doc.getElementById("area-panel");
+      if (response.ok && source) {
+        panel.replaceChildren(...source.childNodes);
+      } else {
+        // The error page's message (e.g. "outside the area your account covers").
+        const message = doc.querySelector("main p")?.textContent || strings.panel_failed;
+        panel.replaceChildren(
+          element("h2", { id: "area-title", text: `${strings.area} ${id}` }),
+          element("p", { class: "warning", role: "alert", text: message }),
+        );
+      }
+      panel.focus({ preventScroll: true });
+      if (!matchMedia("(min-width: 62rem)").matches) panel.scrollIntoView({ behavior: "smooth", block: "start" });
+    } catch (error) {
+      if (error.name !== "AbortError") status(strings.panel_failed);
+    } finally {
+      panel.removeAttribute("aria-busy");
+    }
+  };
+}
+
+function yardMarkers(L, map, data, strings, status) {
+  const layer = L.layerGroup().addTo(map);
+  let controller = null;
+  async function refresh() {
+    controller?.abort();
+    if (map.getZoom() < YARD_ZOOM) {
+      layer.clearLayers();
+      status(strings.zoom_in);
+      return;
+    }
+    controller = new AbortController();
+    const b = map.getBounds();
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+    try {
+      const response = await fetch(`${data.yardsUrl}?bbox=${bbox}`, { signal: controller.signal });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const body = await response.json();
+      layer.clearLayers();
+      status(body.truncated ? strings.too_many : "");
+      for (const feature of body.features) {
+        const [lon, lat] = feature.geometry.coordinates;
+        const p = feature.properties;
+        const label = strings.yard.replace("{id}", p.yard_id);
+        const link = element("a", { href: p.url, text: strings.open_yard });
+        const popup = element("div", {}, [
+          element("strong", { text: label }),
+          element("br"),
+          `${strings.risk_index}: ${p.risk_index}`,
+          element("br"),
+          link,
+        ]);
+        L.circleMarker([lat, lon], {
+          radius: 7,
+          className: "yard-marker",
+          // A white ring: the dot stays visible on the darkest fill.
+          color: "#ffffff",
+          weight: 2.5,
+          fillColor: BAND_COLOURS[p.band] || "#777777",
+          fillOpacity: 0.95,
+        })
+          .bindTooltip(`${label}: ${p.risk_index}`)
+          .bindPopup(popup)
+          .addTo(layer);
+      }
+    } catch (error) {
+      if (error.name !== "AbortError") status(strings.load_failed);
+    }
+  }
+  map.on("moveend", refresh);
+  return refresh;
+}
+
+async function startMap(container) {
+  const data = container.dataset;
+  const config = JSON.parse(data.config);
+  const strings = config.strings;
+  const statusBox = document.getElementById("map-status");
+  const status = (text) => {
+    if (statusBox) statusBox.textContent = text;
+  };
+  const panel = document.getElementById("area-panel");
+  const L = await loadLeaflet(data);
+  container.hidden = false;
+  const map = L.map(container, { zoomSnap: 0.5 });
+  map.attributionControl.setPrefix(false);
+  const view = savedView();
+  map.setView(view ? [view.lat, view.lng] : CITY, view ? view.zoom : 11);
+  // Tiles are only the background: unreachable, the areas still draw on the plain background.
+  L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.tileAttribution }).addTo(map);
+
+  status(strings.loading);
+  const response = await fetch(data.geojson, { headers: { Accept: "application/geo+json" } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const collection = await response.json();
+  const shareLayer = Boolean(data.section);
+  const loadPanel = panel ? panelLoader(panel, data, strings, status) : null;
+  let selected = null;
+  const areas = L.geoJSON(collection, {
+    style: (feature) => areaStyle(config, shareLayer, feature.properties),
+    onEachFeature: (feature, layer) => {
+      const p = feature.properties;
+      const value = !p.yards_audited || p.value === null
+        ? strings.no_data
+        : shareLayer ? `${Math.round(p.value * 100)} %` : String(p.value);
+      layer.bindTooltip(`${p.name || feature.id}: ${value}`, { sticky: true });
+      layer.on("click", () => {
+        if (selected) areas.resetStyle(selected);
+        selected = layer;
+        layer.setStyle({ weight: 5, color: "#1d4ed8", dashArray: null, opacity: 1 });
+        layer.bringToFront();
+        loadPanel?.(feature.id);
+      });
+    },
+  }).addTo(map);
+  // A class and the id on each drawn polygon, for styles and tests.
+  areas.eachLayer((layer) => {
+    const path = layer.getElement?.();
+    path?.classList.add("area-shape");
+    path?.setAttribute("data-area-id", layer.feature.id);
+  });
+  map.attributionControl.addAttribution(collection.attribution);
+  if (!view && areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { padding: [8, 8] });
+  status("");
+  container.dataset.ready = "true";
+
+  const refreshYards = yardMarkers(L, map, data, strings, status);
+  map.on("moveend", () => saveView(map));
+  refreshYards();
+
+  // The list of areas needing attention opens the same panel in place.
+  for (const link of document.querySelectorAll("a[data-area]")) {
+    link.addEventListener("click", (event) => {
+      const id = link.dataset.area;
+      let found = null;
+      areas.eachLayer((layer) => {
+        if (layer.feature.id === id) found = layer;
+      });
+      if (!found || !loadPanel) return;
+      event.preventDefault();
+      map.fitBounds(found.getBounds(), { maxZoom: 14 });
+      found.fire("click");
+    });
+  }
+}
+
+/** The district table sorts in place; the header links (?sort=) still work without this. */
+function sortableTable(table) {
+  const body = table.tBodies[0];
+  const headers = [...table.tHead.rows[0].cells];
+  for (const [index, th] of headers.entries()) {
+    const link = th.querySelector("a[data-sort]");
+    if (!link) continue;
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const numeric = link.dataset.numeric === "true";
+      const current = th.getAttribute("aria-sort");
+      const descending = current ? current === "ascending" : numeric;
+      const value = (row) => row.cells[index].dataset.value ?? row.cells[index].textContent;
+      const rows = [...body.rows].sort((a, b) => {
+        const order = numeric
+          ? Number(value(a)) - Number(value(b))
+          : String(value(a)).localeCompare(String(value(b)), document.documentElement.lang);
+        return descending ? -order : order;
+      });
+      body.append(...rows);
+      for (const other of headers) other.removeAttribute("aria-sort");
+      th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+      const url = new URL(location.href);
+      url.searchParams.set("sort", link.dataset.sort);
+      history.replaceState(null, "", url);
+    });
+  }
+}
+
+function autoSubmit(form) {
+  for (const select of form.querySelectorAll("select")) {
+    select.addEventListener("change", () => form.requestSubmit());
+  }
+}
+
+const table = document.getElementById("district-table");
+if (table) sortableTable(table);
+const filters = document.getElementById("map-filters");
+if (filters) autoSubmit(filters);
+const container = document.getElementById("inspector-map");
+if (container) {
+  startMap(container).catch((error) => {
+    console.error("SafeYard: the map failed", error);
+    const box = document.getElementById("map-status");
+    if (box) box.textContent = JSON.parse(container.dataset.config).strings.load_failed;
+  });
+}
