@@ -7,16 +7,12 @@ created for the run and dropped afterwards.
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import migrate
@@ -24,8 +20,7 @@ from app.checklists.loader import ChecklistRegistry, load_registry
 from app.config import PROJECT_ROOT, Settings
 from app.db import Database
 from app.demo.reference import load_reference_data
-
-TEST_DATABASE_ENV = "SAFEYARD_TEST_DATABASE_URL"
+from tests.databases import empty_database
 
 # Property tests judge correctness, not speed: a loaded CI machine must not fail them on time.
 hypothesis_settings.register_profile("safeyard", deadline=None)
@@ -34,20 +29,9 @@ hypothesis_settings.load_profile("safeyard")
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base = os.environ.get(TEST_DATABASE_ENV)
-    if not base:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'safeyard-test.db'}"
-        return
-    name = f"safeyard_test_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    sqlite_file = tmp_path_factory.mktemp("db") / "safeyard-test.db"
+    with empty_database(sqlite_file, prefix="safeyard_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

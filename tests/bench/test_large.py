@@ -4,15 +4,12 @@ service's own read of the yard's submissions gives."""
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from app import migrate
 from app.checklists.loader import ChecklistRegistry
@@ -25,6 +22,7 @@ from app.yards.models import Yard
 from app.yards.risk import current_risk
 from app.yards.risk_models import YardRisk
 from bench.large import generate
+from tests.databases import empty_database
 
 YARDS, SUBMISSIONS = 25, 600
 
@@ -32,20 +30,8 @@ YARDS, SUBMISSIONS = 25, 600
 @pytest.fixture
 def fresh_url(tmp_path: Path) -> Iterator[str]:
     """A database of its own: the generator gives yards fixed ids."""
-    base = os.environ.get("SAFEYARD_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'large.db'}"
-        return
-    name = f"safeyard_test_large_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with empty_database(tmp_path / "large.db", prefix="safeyard_test_large") as url:
+        yield url
 
 
 def test_tiny_large_database(fresh_url: str, registry: ChecklistRegistry, tmp_path: Path) -> None:

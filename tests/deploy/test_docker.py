@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.cli import cli
 from app.config import PROJECT_ROOT, Settings
+from tests import databases
 from tests.reliability.support import Server, free_port
 
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
@@ -192,20 +192,10 @@ class TestCompose:
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[str]:
     """A database with nothing in it: the image's start command must migrate it."""
-    base = os.environ.get("SAFEYARD_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'var' / 'safeyard.db'}"
-        return
-    name = f"safeyard_docker_{os.getpid()}_{free_port()}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with databases.empty_database(
+        tmp_path / "var" / "safeyard.db", prefix="safeyard_docker"
+    ) as url:
+        yield url
 
 
 class TestImageCommandsOnThisMachine:

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app import migrate
@@ -28,9 +27,9 @@ from app.db import Database
 from app.demo.reference import load_reference_data
 from app.submissions.models import Submission
 from app.yards.models import Yard
+from tests.databases import empty_database
 
 SAFEYARD = str(Path(sys.executable).with_name("safeyard"))
-TEST_DATABASE_ENV = "SAFEYARD_TEST_DATABASE_URL"
 
 
 def free_port() -> int:
@@ -43,24 +42,10 @@ def free_port() -> int:
 def fresh_database(tmp_path: Path, registry: ChecklistRegistry) -> Iterator[str]:
     """A new, migrated database with Almaty's districts: a SQLite file, or a new PostgreSQL
     database (dropped afterwards) when SAFEYARD_TEST_DATABASE_URL is set."""
-    base = os.environ.get(TEST_DATABASE_ENV)
-    if not base:
-        url = f"sqlite:///{tmp_path / f'reliability-{secrets.token_hex(3)}.db'}"
+    sqlite_file = tmp_path / f"reliability-{secrets.token_hex(3)}.db"
+    with empty_database(sqlite_file, prefix="safeyard_rel") as url:
         _prepare(url, registry)
         yield url
-        return
-    name = f"safeyard_rel_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(base).set(database=name).render_as_string(hide_password=False)
-        _prepare(url, registry)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _prepare(url: str, registry: ChecklistRegistry) -> None:
