@@ -68,7 +68,7 @@ class TestAccess:
         inspector: TestClient,
         admin: TestClient,
     ) -> None:
-        mine = post(client, registry, unique_location(40))
+        mine = post(client, registry, unique_location(13))
         theirs = post(client, registry, elsewhere(db))
         seen = {f["id"] for f in inspector.get("/api/v1/exports/yards.geojson").json()["features"]}
         assert mine["yard_id"] in seen and theirs["yard_id"] not in seen
@@ -80,8 +80,8 @@ class TestPanel:
     def test_figures_flags_worst_yards_and_trend(
         self, client: TestClient, registry: ChecklistRegistry, inspector: TestClient
     ) -> None:
-        first = post(client, registry, unique_location(41))
-        second = post(client, registry, unique_location(41))  # the same yard again
+        first = post(client, registry, unique_location(14))
+        second = post(client, registry, unique_location(14))  # the same yard again
         assert second["yard_id"] == first["yard_id"]
         area = first["micro_district_id"]
         response = inspector.get(f"/api/v1/micro-districts/{area}")
@@ -134,7 +134,7 @@ class TestMonthly:
         self, client: TestClient, registry: ChecklistRegistry, inspector: TestClient
     ) -> None:
         before = inspector.get(f"/api/v1/districts/{HOME}/monthly").json()
-        created = post(client, registry, unique_location(42))
+        created = post(client, registry, unique_location(15))
         body = inspector.get(f"/api/v1/districts/{HOME}/monthly").json()
         assert body["district_id"] == HOME and body["district_names"]["en"]
         assert body["current"]["submissions"] == before["current"]["submissions"] + 1
@@ -176,7 +176,7 @@ class TestMapYards:
         inspector: TestClient,
         admin: TestClient,
     ) -> None:
-        mine = post(client, registry, unique_location(43))
+        mine = post(client, registry, unique_location(16))
         where = elsewhere(db, 1)
         theirs = post(client, registry, where)
         box = "76.5,43.0,77.3,43.5"  # the whole city
