@@ -47,6 +47,9 @@ _YARD = table_of(Yard)
 _YARD_RISK = table_of(YardRisk)
 
 
+# MonthFigures and YardRow copy trend.MonthPoint and monthly.YardLine rounded as printed and
+# without timestamps: the cache key hashes what the report shows, so unprinted precision or a
+# later submission time must not make an unchanged report render again.
 @dataclass(frozen=True)
 class MonthFigures:
     month: str
