@@ -37,9 +37,14 @@ RUN mkdir -p /srv/safeyard/var && chown safeyard:safeyard /srv/safeyard/var
 # SQLite in the data volume by default; compose.yaml points it at PostgreSQL.
 # PROMETHEUS_MULTIPROC_DIR: the workers' metric files, summed by /metrics (emptied at start).
 # WEB_CONCURRENCY: uvicorn worker processes (about one per CPU core; see docs/OPERATIONS.md).
+# The connection limits `safeyard serve` applies (app/server.py; the proxy's settings that go
+# with them: docs/OPERATIONS.md): header and keep-alive timeouts, connections per worker.
 ENV SAFEYARD_DATABASE_URL=sqlite:////srv/safeyard/var/safeyard.db \
     SAFEYARD_DATA_DIR=/srv/safeyard/var \
     SAFEYARD_LOG_FORMAT=json \
+    SAFEYARD_HEADER_TIMEOUT_S=10 \
+    SAFEYARD_KEEP_ALIVE_TIMEOUT_S=5 \
+    SAFEYARD_MAX_CONNECTIONS=1000 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/safeyard-metrics \
     WEB_CONCURRENCY=2 \
     PORT=8000

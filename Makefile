@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The PostgreSQL the suite also runs against (a fresh database is created from it per run).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run demo serve test test-deps test-sqlite test-postgres lint typecheck imports check bench bench-large bench-reports clean
+.PHONY: install run demo serve test test-deps test-sqlite test-postgres lint typecheck imports check bench bench-large bench-reports bench-photos clean
 
 $(BIN)/.installed: pyproject.toml
 	bash scripts/system-deps.sh
@@ -63,6 +63,11 @@ bench-large: install
 ## make bench-reports: a warm yard PDF report against WeasyPrint's one-page floor, one core
 bench-reports: install
 	$(BIN)/python -m bench.reports
+
+## make bench-photos: server RSS while 8 worst-case photos of each format are uploaded at once,
+## against a bare upload endpoint (see docs/PERFORMANCE.md)
+bench-photos: install
+	$(BIN)/python -m bench.photo_memory
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,5 +1,5 @@
 """The ``safeyard`` command: serve, migrate, backup, restore, import-districts, demo,
-create-user."""
+refresh-areas; staff accounts, photo housekeeping and residents' data from their domains."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Annotated
 
 import typer
 
+from app.accounts import commands as accounts_commands
 from app.config import get_settings
+from app.photos import commands as photos_commands
+from app.privacy import commands as privacy_commands
 
 
 class Level(StrEnum):
@@ -42,12 +45,14 @@ def serve(
     """Serve the API and pages with uvicorn (several workers: one process each)."""
     import uvicorn
 
+    from app import server
     from app.observability.logging import configure_logging
     from app.observability.metrics import prepare_multiprocess_dir
 
     settings = get_settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     prepare_multiprocess_dir(workers)  # before the workers start: they inherit it
+    server.raise_fd_limit()  # the workers inherit it too
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -59,6 +64,9 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        # A header timeout and a connection cap (app/server.py); idle keep-alive closed after:
+        http=server.PROTOCOL,
+        timeout_keep_alive=settings.keep_alive_timeout_s,
     )
 
 
@@ -71,6 +79,7 @@ def backup(
 ) -> None:
     """Back up the database while the service runs: SQLite through its online backup API
     (checked with integrity_check), PostgreSQL with pg_dump -Fc."""
+    from app.backup.manifest import path_of as manifest_path
     from app.backup.service import BackupError
     from app.backup.service import backup as run_backup
 
@@ -83,6 +92,12 @@ def backup(
         f"backed up to {done.path} ({done.size_bytes} bytes, {done.backend}, "
         f"schema {done.schema_revision})"
     )
+    if done.manifest is not None:
+        typer.echo(
+            f"manifest: {manifest_path(done.path)} (SHA-256 {done.manifest.sha256}, "
+            f"{len(done.manifest.tables)} tables, {done.manifest.rows} rows); keep it with "
+            "the backup: restore checks the file against it"
+        )
 
 
 @cli.command()
@@ -91,23 +106,42 @@ def restore(
     yes: Annotated[
         bool, typer.Option("--yes", help="Replace the database's content without asking.")
     ] = False,
+    no_manifest: Annotated[
+        bool,
+        typer.Option(
+            "--no-manifest",
+            help="Restore a backup that has no manifest (made before manifests existed). "
+            "Its bytes cannot be checked; a manifest that exists is always checked.",
+        ),
+    ] = False,
 ) -> None:
-    """Replace the database's content with a backup. Stop the service first; run
-    'safeyard migrate' after, when the backup is from an older version."""
+    """Replace the database's content with a backup, after checking the file against the
+    manifest beside it (SHA-256, size, row counts, schema): a backup that does not match
+    replaces nothing. Stop the service first; run 'safeyard migrate' after, when the backup is
+    from an older version."""
     from sqlalchemy.engine import make_url
 
-    from app.backup.service import BackupError
+    from app.backup.service import BackupError, verify
     from app.backup.service import restore as run_restore
 
     url = get_settings().database_url
-    if not yes:
-        shown = make_url(url).render_as_string(hide_password=True)
-        typer.confirm(f"Replace everything in {shown} with {src}?", abort=True)
     try:
-        done = run_restore(url, src)
+        # Checked before asking, so a bad file is refused before anyone says yes.
+        verify(url, src, require_manifest=not no_manifest)
+        if not yes:
+            shown = make_url(url).render_as_string(hide_password=True)
+            typer.confirm(f"Replace everything in {shown} with {src}?", abort=True)
+        done = run_restore(url, src, require_manifest=not no_manifest)
     except BackupError as exc:
         typer.echo(f"nothing restored: {exc}", err=True)
         raise typer.Exit(1) from exc
+    if done.manifest is None:
+        typer.echo(f"warning: {src} had no manifest; its content was not checked", err=True)
+    else:
+        typer.echo(
+            f"checked against its manifest: SHA-256 matches, {done.manifest.rows} rows in "
+            f"{len(done.manifest.tables)} tables"
+        )
     typer.echo(f"restored {src} into the database (schema {done.schema_revision})")
 
 
@@ -149,13 +183,22 @@ def import_districts(
     source: Annotated[
         str, typer.Option(help="Attribution of the data.")
     ] = "© OpenStreetMap contributors (ODbL)",
+    repair: Annotated[
+        bool,
+        typer.Option(
+            help="Repair invalid polygons with shapely's make_valid (and list each repair) "
+            "instead of refusing the file."
+        ),
+    ] = False,
 ) -> None:
-    """Import district or micro-district polygons from a GeoJSON file (upsert by id)."""
+    """Import district or micro-district polygons from a GeoJSON file (upsert by id). A file
+    with an invalid polygon, or one reaching outside SAFEYARD_CITY_BBOX, imports nothing."""
     from app.db import Database
     from app.districts import service
     from app.geo.errors import GeoImportError
 
     db = Database(get_settings().database_url)
+    repairs: list[str] = []
     try:
         with db.write_session() as session:
             if level is Level.district:
@@ -166,6 +209,8 @@ def import_districts(
                     name_properties={"ru": name_ru, "kk": name_kk, "en": name_en},
                     population_csv=population_csv,
                     source=source,
+                    repair=repair,
+                    repairs=repairs,
                 )
             else:
                 count = service.import_micro_districts(
@@ -176,10 +221,16 @@ def import_districts(
                     name_property=name_property,
                     district_property=district_property,
                     source=source,
+                    repair=repair,
+                    repairs=repairs,
                 )
     except GeoImportError as exc:
         typer.echo(f"nothing imported: {exc}", err=True)
         raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
+    for note in repairs:
+        typer.echo(f"repaired {note}")
     typer.echo(f"imported {count} {'districts' if level is Level.district else 'micro-districts'}")
 
 
@@ -221,10 +272,13 @@ def demo(
     )
 
 
-class AccountRole(StrEnum):
-    cooperative = "cooperative"
-    inspector = "inspector"
-    admin = "admin"
+# Commands that live with their domain.
+cli.command("create-user")(accounts_commands.create_user)
+cli.command("reset-password")(accounts_commands.reset_password)
+cli.add_typer(photos_commands.photos_cli, name="photos")
+# Residents' personal data: retention and deletion on request.
+cli.command()(privacy_commands.purge)
+cli.command()(privacy_commands.redact)
 
 
 @cli.command("refresh-areas")
@@ -233,62 +287,6 @@ def refresh_areas() -> None:
     from app.areas.refresh import refresh_areas as refresh
 
     typer.echo(f"refreshed {refresh(get_settings())} yards")
-
-
-@cli.command("create-user")
-def create_user(
-    email: Annotated[str, typer.Argument(help="The login; stored lower-cased.")],
-    role: Annotated[AccountRole, typer.Option(help="cooperative, inspector or admin.")],
-    name: Annotated[str, typer.Option(help="The person's or cooperative's name.")] = "",
-    district: Annotated[
-        list[str] | None, typer.Option(help="An inspector's district id (repeatable).")
-    ] = None,
-    micro_district: Annotated[
-        list[str] | None, typer.Option(help="An inspector's micro-district id (repeatable).")
-    ] = None,
-    city_wide: Annotated[bool, typer.Option(help="An inspector of the whole city.")] = False,
-    yard: Annotated[
-        list[int] | None, typer.Option(help="A cooperative's yard number (repeatable).")
-    ] = None,
-    password_stdin: Annotated[
-        bool, typer.Option(help="Read the password from standard input, not a prompt.")
-    ] = False,
-) -> None:
-    """Create an account (residents need none). The password comes from a prompt."""
-    import sys
-
-    from app.accounts import service as accounts_service
-    from app.accounts.models import UserRole
-    from app.db import Database
-    from app.errors import AppError
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    db = Database(get_settings().database_url)
-    try:
-        with db.write_session() as session:
-            user = accounts_service.create_user(
-                session,
-                email=email,
-                name=name,
-                role=UserRole(role.value),
-                password=password,
-                links=accounts_service.Links(
-                    district_ids=district or [],
-                    micro_district_ids=micro_district or [],
-                    yard_ids=yard or [],
-                    city_wide=city_wide,
-                ),
-            )
-            summary = f"created {user.role} {user.email} (id {user.id})"
-    except AppError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
-    typer.echo(summary)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,15 @@ class Settings(BaseSettings):
         description="How long a write waits for a lock held by another connection or process "
         "(SQLite busy timeout, PostgreSQL lock_timeout) before it is answered 503 with "
         "Retry-After.",
+    )
+    database_max_waiting_writers: int = Field(
+        default=32,
+        ge=1,
+        le=1000,
+        description="How many writers of one worker may be in line at once (writing or "
+        "waiting for their turn); more are answered 503 with Retry-After at once. Each holds "
+        "one of the 40 threads of the worker's pool: keep it below 40 so reads and /healthz "
+        "always find one while a lock held elsewhere keeps the writers waiting.",
     )
     data_dir: Path = Field(
         default=Path("./var"),
@@ -106,6 +115,12 @@ class Settings(BaseSettings):
     photo_max_per_submission: int = Field(
         default=60, gt=0, description="How many photos one submission may have."
     )
+    photo_upload_window_h: float = Field(
+        default=72,
+        gt=0,
+        description="Hours after a checklist is stored during which its sender may add photos "
+        "(with the photo_upload_token of the submission's answer); later uploads get 403.",
+    )
     secret_key: str | None = Field(
         default=None,
         description="Signs session cookies and form tokens. Unset: a random key is made and "
@@ -123,6 +138,12 @@ class Settings(BaseSettings):
     )
     login_lockout_minutes: int = Field(
         default=15, gt=0, description="The window and length of a login lock-out, in minutes."
+    )
+    require_totp: bool = Field(
+        default=True,
+        description="Admins and inspectors must pass a second factor (a TOTP code from an "
+        "authenticator app) after their password, enrolling at their first login. Set false "
+        "only on a development install.",
     )
     map_tile_url: str = Field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -187,6 +208,94 @@ class Settings(BaseSettings):
         description="Serve the interactive API browser at /docs and /redoc (they load "
         "Swagger UI and ReDoc from a CDN). /openapi.json is always served.",
     )
+    keep_alive_timeout_s: int = Field(
+        default=5,
+        ge=1,
+        le=300,
+        description="safeyard serve closes a connection that has waited this long for its next "
+        "request after a response (keep it below the reverse proxy's upstream keep-alive).",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="safeyard serve closes a connection whose request line and headers are not "
+        "complete this many seconds after it opened, or after its first byte following a "
+        "keep-alive wait (slow-header clients).",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Open connections one worker of safeyard serve keeps; a new one past it "
+        "closes the least recently active idle connection (or itself, when all are busy). "
+        "Lowered to the open-file limit less 64 when that is smaller.",
+    )
+    report_renders: int = Field(
+        default=1,
+        ge=1,
+        description="PDF reports one worker renders at once (rendering holds the GIL: more "
+        "would not finish sooner; run one worker per core); staff requests waiting for a "
+        "turn go before anonymous ones.",
+    )
+    report_wait_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long an anonymous report request waits for a render turn before it "
+        "is answered 503 with Retry-After (staff wait as long as it takes).",
+    )
+    rate_limit_reports: int = Field(
+        default=10,
+        ge=0,
+        description="Report PDFs one anonymous client address may have rendered per window "
+        "(SAFEYARD_RATE_LIMIT_WINDOW_S); reports already cached are free, staff are not "
+        "limited; more get 429 with Retry-After. 0: no limit.",
+    )
+    city_bbox: str = Field(
+        default="76.55,42.90,77.35,43.55",
+        pattern=r"^\s*-?\d+(\.\d+)?\s*(,\s*-?\d+(\.\d+)?\s*){3}$",
+        description="min_lon,min_lat,max_lon,max_lat: safeyard import-districts refuses a "
+        "polygon reaching outside this box. The default is Almaty's OSM districts "
+        "(76.74-77.17 E, 43.02-43.41 N) with a margin of about 10 km for the city's growth.",
+    )
+    retention_photos_days: int = Field(
+        default=365,
+        ge=1,
+        description="Photos older than this many days are deleted (rows and files) by "
+        "safeyard purge: a year covers a full season of follow-up.",
+    )
+    retention_comments_days: int = Field(
+        default=365,
+        ge=1,
+        description="Free-text comments (comment and item_comments) of submissions older than "
+        "this many days are erased by safeyard purge; answers and scores are kept.",
+    )
+    retention_login_attempts_hours: int = Field(
+        default=24,
+        ge=1,
+        description="Failed-login records (email and client address) older than this many "
+        "hours are deleted by safeyard purge (never sooner than the lock-out window).",
+    )
+
+    privacy_contact: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Where residents ask for their data to be deleted (an email address or a "
+        "web address), shown on /privacy. Unset: the page names the operator of the service.",
+    )
+
+    @field_validator("city_bbox")
+    @classmethod
+    def _bbox_in_order(cls, value: str) -> str:
+        min_lon, min_lat, max_lon, max_lat = (float(p) for p in value.split(","))
+        if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+            raise ValueError("expected min_lon,min_lat,max_lon,max_lat in degrees, min < max")
+        return value
+
+    @property
+    def city_bounds(self) -> tuple[float, float, float, float]:
+        """``city_bbox`` as (min_lon, min_lat, max_lon, max_lat)."""
+        min_lon, min_lat, max_lon, max_lat = (float(p) for p in self.city_bbox.split(","))
+        return min_lon, min_lat, max_lon, max_lat
 
 
 @lru_cache

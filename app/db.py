@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -15,6 +17,7 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, Table, TypeDecorator, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -69,8 +72,27 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+# When the current thread's write must give up (time.monotonic()), set while it holds the gate:
+# the SQLite busy wait gets only what is left of the writer's whole wait, not a fresh timeout.
+_write_deadline: ContextVar[float | None] = ContextVar("safeyard_write_deadline", default=None)
+
+
+def _wait_left_ms(full_wait_ms: int) -> int:
+    """What is left of this writer's wait (all of it outside a write session)."""
+    deadline = _write_deadline.get()
+    if deadline is None:
+        return full_wait_ms
+    return max(1, min(full_wait_ms, int((deadline - time.monotonic()) * 1000)))
+
+
 def make_engine(
-    database_url: str, *, immediate: bool = False, lock_timeout_s: float = 30.0
+    database_url: str,
+    *,
+    immediate: bool = False,
+    writer: bool = False,
+    lock_timeout_s: float = 30.0,
+    pool_size: int = 10,
+    max_overflow: int = 10,
 ) -> Engine:
     """Create the engine; for SQLite make the folder and set WAL, foreign keys and a busy wait.
 
@@ -80,22 +102,42 @@ def make_engine(
     ``immediate`` (SQLite only) starts every transaction with BEGIN IMMEDIATE: a writer takes
     the write lock up front and waits its turn (busy_timeout), instead of failing at once when
     it upgrades a read snapshot that another process has meanwhile written past.
+
+    ``writer`` (PostgreSQL; implied by ``immediate``): a transaction begun by a writer that
+    waited for its turn gets only the rest of its wait as lock_timeout.
     """
+    full_wait_ms = int(lock_timeout_s * 1000)
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         # No pre-ping: it costs a round trip per request; a dropped connection fails one
-        # request (503, retried by the client) and the pool replaces it.
-        return create_engine(
+        # request (503, retried by the client) and the pool replaces it. hide_parameters: an
+        # error's text (logged with a 500) never carries a resident's comment or coordinates.
+        engine = create_engine(
             url,
-            pool_size=10,
-            max_overflow=10,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
             pool_recycle=1800,
-            connect_args={"options": f"-c lock_timeout={int(lock_timeout_s * 1000)}"},
+            # Waiting for a pooled connection gives up with the lock wait (answered 503).
+            pool_timeout=lock_timeout_s,
+            hide_parameters=True,
+            connect_args={"options": f"-c lock_timeout={full_wait_ms}"},
         )
+        if writer:
+
+            @event.listens_for(engine, "begin")
+            def _postgres_begin(connection: Any) -> None:
+                # Only after a wait for the turn (a round trip): the usual write pays nothing.
+                left_ms = _wait_left_ms(full_wait_ms)
+                if left_ms < full_wait_ms - 100:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {left_ms}")
+
+        return engine
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": lock_timeout_s}
+        url,
+        hide_parameters=True,
+        connect_args={"check_same_thread": False, "timeout": lock_timeout_s},
     )
 
     @event.listens_for(engine, "connect")
@@ -111,30 +153,95 @@ def make_engine(
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
+        if immediate:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={_wait_left_ms(full_wait_ms)}")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+class WriteGateTimeout(OperationalError):
+    """A writer waited its whole lock timeout for its turn (or found too many waiting): the
+    database is locked, as SQLite's own "database is locked" says; answered 503 Retry-After."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("(waiting for the write lock)", None, TimeoutError(reason))
+
+
+class WriteGate:
+    """The writers of one process take turns: ``turns`` write at once (SQLite: one).
+
+    A writer waits at most ``timeout_s`` for its turn, and at most ``max_waiting`` writers are
+    in line at once (writing or waiting): each holds a thread of the pool, and reads and
+    /healthz need threads too while another process holds a lock the writers wait for. Past
+    either, WriteGateTimeout.
+    """
+
+    def __init__(self, *, timeout_s: float, max_waiting: int, turns: int = 1) -> None:
+        self.timeout_s = timeout_s
+        self.max_waiting = max_waiting
+        # A Lock when one writes at a time: the cheapest wait there is.
+        self._turn: threading.Lock | threading.BoundedSemaphore = (
+            threading.Lock() if turns == 1 else threading.BoundedSemaphore(turns)
+        )
+        self._places = threading.BoundedSemaphore(max(max_waiting, turns))
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        deadline = time.monotonic() + self.timeout_s
+        if not self._places.acquire(blocking=False):
+            raise WriteGateTimeout(f"{self.max_waiting} writers are already in line")
+        try:
+            if not self._turn.acquire(timeout=self.timeout_s):
+                raise WriteGateTimeout(f"no turn to write within {self.timeout_s:g} s")
+            token = _write_deadline.set(deadline)
+            try:
+                yield
+            finally:
+                _write_deadline.reset(token)
+                self._turn.release()
+        finally:
+            self._places.release()
+
+
+# Write transactions of one worker on PostgreSQL at once (its write pool's size). Two cores
+# commit no faster with more; the read pool (10 + 10) stays the readers'.
+POSTGRES_WRITERS = 5
 
 
 class Database:
     """The engines of one database: one for reads, one for writes.
 
     SQLite allows one writer. Threads racing for its lock fall into a busy-wait back-off with
-    p99 above a second (PERF-FLOORS), so within a process writers queue on a lock, and across
-    processes BEGIN IMMEDIATE makes them wait their turn. PostgreSQL needs neither.
+    p99 above a second (PERF-FLOORS), so within a process writers queue on a gate, and across
+    processes BEGIN IMMEDIATE makes them wait their turn; a writer's whole wait (gate and
+    busy wait) ends at ``lock_timeout_s``. PostgreSQL: ``POSTGRES_WRITERS`` write at once, from
+    a pool of their own, so writers stuck on a lock (lock_timeout) never take the connections
+    reads need.
     """
 
-    def __init__(self, database_url: str, *, lock_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, database_url: str, *, lock_timeout_s: float = 30.0, max_waiting_writers: int = 32
+    ) -> None:
         self.url = database_url
         self.engine = make_engine(database_url, lock_timeout_s=lock_timeout_s)
+        self._gate: WriteGate
         if is_sqlite(self.engine):
             self.write_engine = make_engine(
                 database_url, immediate=True, lock_timeout_s=lock_timeout_s
             )
-            self._gate: contextlib.AbstractContextManager[Any] = threading.Lock()
+            self._gate = WriteGate(timeout_s=lock_timeout_s, max_waiting=max_waiting_writers)
         else:
-            self.write_engine = self.engine
-            self._gate = contextlib.nullcontext()
+            self.write_engine = make_engine(
+                database_url,
+                writer=True,
+                lock_timeout_s=lock_timeout_s,
+                pool_size=POSTGRES_WRITERS,
+                max_overflow=0,
+            )
+            self._gate = WriteGate(
+                timeout_s=lock_timeout_s, max_waiting=max_waiting_writers, turns=POSTGRES_WRITERS
+            )
 
     @property
     def is_sqlite(self) -> bool:
@@ -148,7 +255,7 @@ class Database:
     def write_session(self) -> Iterator[Session]:
         """A session for one write transaction: committed on success (before the caller
         answers), rolled back on error."""
-        with self._gate, Session(self.write_engine, expire_on_commit=False) as session:
+        with self._gate.turn(), Session(self.write_engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

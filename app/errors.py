@@ -13,7 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("safeyard")
@@ -89,10 +90,21 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
-async def validation_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+def _message(request: Request, err: Any) -> str:
+    if err["type"] == "string_pattern_mismatch" and len(err["loc"]) == 2:
+        # Pydantic names the regular expression; the route's description says it in words.
+        from app.security.declared import expected_form
+
+        form = expected_form(request, str(err["loc"][0]), str(err["loc"][1]))
+        if form:
+            return f"expected {form}"
+    return str(err["msg"])
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     details = [
-        {"field": _field(tuple(err["loc"])), "message": err["msg"], "type": err["type"]}
+        {"field": _field(tuple(err["loc"])), "message": _message(request, err), "type": err["type"]}
         if err["type"] != "json_invalid"
         # FastAPI reports a malformed body at ("body", <offset>): say what it is instead.
         else {
@@ -108,6 +120,32 @@ async def validation_error_handler(_request: Request, exc: Exception) -> JSONRes
     return JSONResponse(
         jsonable_encoder(
             _body("validation_error", f"The request is not valid: {summary}", details)
+        ),
+        status_code=422,
+    )
+
+
+async def unstorable_value_handler(request: Request, exc: Exception) -> Response:
+    """A value the database refuses as data (PostgreSQL: a NUL byte, a number out of range)
+    that no check caught first: the client's input, so 422, never a 500 that queues retry."""
+    log.warning("database refused a value: %s", type(getattr(exc, "orig", exc)).__name__)
+    if wants_page(request):
+        from app.translations import gettext
+
+        return error_page(
+            request,
+            422,
+            gettext(
+                "Something in the request cannot be stored or looked up (for example a "
+                "control character). Check what you typed and try again."
+            ),
+        )
+    return JSONResponse(
+        _body(
+            "invalid",
+            "A value in the request cannot be stored or looked up (a NUL or other control "
+            "character, or a number out of range); correct it and send again.",
+            [],
         ),
         status_code=422,
     )
@@ -150,6 +188,8 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
             gettext("There is no such page. Check the address or start again.")
             if exc.status_code == 404
             else message,
+            # A 405's Allow (RFC 9110) belongs on pages as on the API.
+            getattr(exc, "headers", None),
         )
     return JSONResponse(
         _body(HTTP_CODES.get(exc.status_code, "http_error"), message, []),
@@ -161,5 +201,9 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(OperationalError, database_unavailable_handler)
+    # No pooled connection came free in time (PostgreSQL): as busy as a held lock.
+    app.add_exception_handler(PoolTimeout, database_unavailable_handler)
+    # What the input checks did not catch (app.limits' text types catch it first).
+    app.add_exception_handler(DataError, unstorable_value_handler)
     app.add_exception_handler(AppError, app_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

@@ -8,7 +8,10 @@ from sqlalchemy.exc import SQLAlchemyError
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    responses={503: {"description": "The database does not answer; retry after Retry-After."}},
+)
 def healthz(request: Request) -> JSONResponse:
     """200 when the database answers; 503 with Retry-After when it does not."""
     state = request.app.state

@@ -12,6 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from app import health
 from app.accounts import web as accounts_web
 from app.areas import api as areas_api
+from app.audit import pages as audit_pages
 from app.checklists import api as checklists_api
 from app.checklists.loader import load_registry
 from app.checklists.service import sync_versions
@@ -29,10 +30,13 @@ from app.observability.middleware import RequestObservability
 from app.pages import routes as pages
 from app.pages.language import LanguageMiddleware
 from app.photos import api as photos_api
+from app.photos import pages as photos_pages
+from app.privacy import pages as privacy_pages
 from app.pwa import routes as pwa
 from app.reports import pages as reports_pages
 from app.security import headers as security_headers
-from app.security.openapi import declare_refusals
+from app.security import methods as security_methods
+from app.security.openapi import declare_constraints, declare_refusals
 from app.security.privacy import install_log_filter
 from app.security.ratelimit import RateLimit, limits_of, make_backend
 from app.static_files import mount_static
@@ -47,7 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     registry = load_registry(settings.checklist_dir)
-    db = Database(settings.database_url, lock_timeout_s=settings.database_lock_timeout_s)
+    db = Database(
+        settings.database_url,
+        lock_timeout_s=settings.database_lock_timeout_s,
+        max_waiting_writers=settings.database_max_waiting_writers,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -104,9 +112,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_pages.router)
     app.include_router(pages.router)
     app.include_router(inspectors_pages.router)
+    app.include_router(photos_pages.router)
     app.include_router(pwa.router)
+    app.include_router(audit_pages.router)
+    app.include_router(privacy_pages.router)
     mount_static(app)
     security_headers.install(app, settings)  # around everything, 500s included
     declare_refusals(app)  # after every router: role-guarded routes document 401/403
+    declare_constraints(app)  # enums from the checklists; 400, 413, 503 of the platform
+    security_methods.install(app)  # after every route: OPTIONS and 405 list all methods
     install_log_filter()  # no query string (a resident's location) in uvicorn's access log
     return app

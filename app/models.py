@@ -7,9 +7,11 @@ from app.accounts.models import (
     UserMicroDistrict,
     UserYard,
 )
+from app.audit.models import AuditEvent
 from app.checklists.models import ChecklistVersion
 from app.districts.models import District, MicroDistrict
 from app.photos.models import Photo
+from app.privacy.models import SubmissionRedaction
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
@@ -20,10 +22,12 @@ __all__ = [
     "UserDistrict",
     "UserMicroDistrict",
     "UserYard",
+    "AuditEvent",
     "ChecklistVersion",
     "District",
     "MicroDistrict",
     "Photo",
+    "SubmissionRedaction",
     "Submission",
     "Yard",
     "YardRisk",

@@ -20,6 +20,15 @@ if ! command -v pdffonts >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends poppler-utils
 fi
+# docker-compose: the deployment tests check compose.yaml with the real `config` command (no
+# Docker engine is needed for that).
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "installing Debian's docker-compose for the deployment tests"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends docker-compose
+fi
 if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
   if ! command -v npm >/dev/null 2>&1; then
     SUDO=""

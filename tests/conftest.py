@@ -75,6 +75,7 @@ def settings(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Settings
         rate_limit_submissions=100_000,
         rate_limit_photos=100_000,
         rate_limit_login=100_000,
+        rate_limit_reports=100_000,
         api_docs=True,
     )
 

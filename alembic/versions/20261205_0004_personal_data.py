@@ -7,10 +7,10 @@ Create Date: 2026-12-05 17:30:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa  # noqa: F401
+import sqlalchemy as sa
 
 import app.db  # noqa: F401  (custom column types)
-from alembic import op  # noqa: F401
+from alembic import op
 
 revision: str = "e4personal04"
 down_revision: str | None = "e3staffsec03"
@@ -19,8 +19,26 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "submission_redaction",
+        sa.Column("submission_id", sa.Uuid(), nullable=False),
+        sa.Column("redacted_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("redacted_by", sa.Integer(), nullable=True),
+        sa.Column("texts_removed", sa.Integer(), nullable=False),
+        sa.Column("photos_removed", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["redacted_by"],
+            ["app_user.id"],
+            name=op.f("fk_submission_redaction_redacted_by_app_user"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["submission_id"],
+            ["submission.id"],
+            name=op.f("fk_submission_redaction_submission_id_submission"),
+        ),
+        sa.PrimaryKeyConstraint("submission_id", name=op.f("pk_submission_redaction")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("submission_redaction")

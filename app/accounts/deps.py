@@ -6,13 +6,16 @@ Pages send a visitor without the right session to /login (303); the API answers 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 
 from app.accounts import security
 from app.accounts import service as accounts_service
 from app.accounts.models import User, UserRole
+from app.accounts.second_factor import Stage, login_stage
 from app.db import SessionDep
 from app.errors import AppError
 from app.translations import gettext
@@ -33,19 +36,59 @@ def secret_of(request: Request) -> str:
     return key
 
 
-def current_user(request: Request) -> User | None:
-    """The active user of the session cookie, or None (a resident needs no account).
-    FastAPI resolves it once per request, however many dependencies ask."""
+@dataclass(frozen=True)
+class Login:
+    """A genuine session's user, how far their login got, and whether its cookie records
+    the second factor as passed."""
+
+    user: User
+    stage: Stage
+    second_factor_passed: bool
+
+
+def session_login(request: Request) -> Login | None:
+    """The login of the session cookie (its user active, its version current), or None.
+    Looked up once per request."""
+    if "session_login" in request.state._state:
+        cached: Login | None = request.state.session_login
+        return cached
     claim = security.read_session_cookie(
         secret_of(request), request.cookies.get(security.SESSION_COOKIE)
     )
-    user = None
+    login = None
     if claim is not None:
         with request.app.state.db.session() as session:
             found = session.get(User, claim.user_id)
         if found is not None and found.active and found.session_version == claim.version:
-            user = found
-    return user
+            stage = login_stage(
+                found,
+                second_factor_passed=claim.second_factor,
+                require_totp=request.app.state.settings.require_totp,
+            )
+            login = Login(found, stage, claim.second_factor)
+    request.state.session_login = login
+    return login
+
+
+def current_user(request: Request) -> User | None:
+    """The user of a complete login (password, the second factor when they need one, and a
+    chosen password), or None: a resident, or a login half done, reaches nothing staff-only.
+    FastAPI resolves it once per request, however many dependencies ask."""
+    login = session_login(request)
+    return login.user if login is not None and login.stage == Stage.done else None
+
+
+# The page of each unfinished step of a login.
+STEP_PATHS = {
+    Stage.code: "/login/code",
+    Stage.enrol: "/login/enrol",
+    Stage.new_password: "/login/new-password",
+}
+
+
+def step_url(stage: Stage, next_url: str) -> str:
+    """Where a half-done login continues, keeping where the user was going."""
+    return f"{STEP_PATHS[stage]}?next={quote(next_url, safe='')}"
 
 
 CurrentUser = Annotated[User | None, Depends(current_user)]

@@ -29,6 +29,14 @@ class User(SQLModel, table=True):
     # Raised when the password, role or active flag changes: older session cookies stop working.
     session_version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The second factor (RFC 6238): the secret sealed with a key derived from the signing key
+    # (app/accounts/totp.py), set at enrolment and unused until a first code confirms it.
+    totp_secret: str | None = Field(default=None, max_length=500)
+    totp_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The time step of the last code accepted: a code is never accepted twice.
+    totp_last_step: int | None = Field(default=None)
+    # Set by an admin's password reset: the next login must choose a new password.
+    must_change_password: bool = Field(default=False)
 
 
 class UserDistrict(SQLModel, table=True):

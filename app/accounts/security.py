@@ -1,8 +1,10 @@
 """Password hashing (argon2), the signing secret, signed session cookies and CSRF tokens.
 
-The session is a signed cookie ``<user id>.<session version>.<issued at>.<signature>``: no
-session table to clean up, and raising the user's ``session_version`` (password, role or
-status changed, or logout) ends every cookie issued before.
+The session is a signed cookie ``<user id>.<session version>.<issued at>.<factors>.<signature>``:
+no session table to clean up, and raising the user's ``session_version`` (password, role,
+status or second factor changed, or logout) ends every cookie issued before. ``factors`` is 1
+after the password alone and 2 once the second factor (TOTP) was passed; a one-factor session
+of a user who needs two reaches only the code or enrolment page (``app.accounts.deps``).
 """
 
 from __future__ import annotations
@@ -69,10 +71,11 @@ def _sign(key: str, purpose: str, value: str) -> str:
 class SessionClaim:
     user_id: int
     version: int
+    second_factor: bool = False
 
 
-def session_cookie(key: str, *, user_id: int, version: int) -> str:
-    value = f"{user_id}.{version}.{int(time.time())}"
+def session_cookie(key: str, *, user_id: int, version: int, second_factor: bool = False) -> str:
+    value = f"{user_id}.{version}.{int(time.time())}.{2 if second_factor else 1}"
     return f"{value}.{_sign(key, 'session', value)}"
 
 
@@ -84,12 +87,12 @@ def read_session_cookie(key: str, cookie: str | None) -> SessionClaim | None:
     if not hmac.compare_digest(_sign(key, "session", value), signature):
         return None
     try:
-        user_id, version, issued = (int(part) for part in value.split("."))
+        user_id, version, issued, factors = (int(part) for part in value.split("."))
     except ValueError:
         return None
-    if time.time() - issued > SESSION_MAX_AGE_S:
+    if time.time() - issued > SESSION_MAX_AGE_S or factors not in (1, 2):
         return None
-    return SessionClaim(user_id, version)
+    return SessionClaim(user_id, version, factors == 2)
 
 
 def csrf_token(key: str, binding: str) -> str:

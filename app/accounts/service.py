@@ -5,6 +5,7 @@ Services never commit; the caller's write session does.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -185,29 +186,64 @@ def forget_old_attempts(session: Session, *, minutes: int) -> None:
     session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < since))
 
 
+def refuse_when_locked_out(
+    session: Session, *, email: str, ip: str, max_failures: int, minutes: int
+) -> None:
+    """LockedOut after ``max_failures`` failed passwords or codes from this address for this
+    account within ``minutes``."""
+    if _recent_failures(session, email=email, ip=ip, minutes=minutes) >= max_failures:
+        raise LockedOut(f"Too many failed logins. Try again in {minutes} minutes.")
+
+
+def clear_failures(session: Session, *, email: str, ip: str) -> None:
+    """Forget the failures of a login that is complete (every factor passed)."""
+    session.exec(
+        delete(LoginAttempt).where(col(LoginAttempt.email) == email, col(LoginAttempt.ip) == ip)
+    )
+
+
 def authenticate(
     session: Session, *, email: str, password: str, ip: str, max_failures: int, minutes: int
 ) -> User | None:
     """The active user with this email and password, or None (a failure is recorded).
 
     Raises LockedOut after ``max_failures`` failures from this address for this account
-    within ``minutes``, without checking the password.
+    within ``minutes``, without checking the password. Failures are kept: the caller clears
+    them (``clear_failures``) once the login is complete, so a known password does not
+    reset the count of wrong second-factor codes.
     """
     email = normalise_email(email)
-    if _recent_failures(session, email=email, ip=ip, minutes=minutes) >= max_failures:
-        raise LockedOut(f"Too many failed logins. Try again in {minutes} minutes.")
+    refuse_when_locked_out(session, email=email, ip=ip, max_failures=max_failures, minutes=minutes)
     user = find_user(session, email)
     if user is None:
         security.verify_password(password, security.DUMMY_HASH)
     elif security.verify_password(password, user.password_hash) and user.active:
-        session.exec(
-            delete(LoginAttempt).where(col(LoginAttempt.email) == email, col(LoginAttempt.ip) == ip)
-        )
         return user
     session.add(LoginAttempt(email=email, ip=ip))
     forget_old_attempts(session, minutes=minutes)
     session.flush()
     return None
+
+
+def reset_password(session: Session, *, user: User) -> str:
+    """Give the user a random temporary password (returned, to be shown once), which they
+    must replace at their next login; their sessions end."""
+    temporary = secrets.token_urlsafe(12)
+    user.password_hash = security.hash_password(temporary)
+    user.must_change_password = True
+    end_sessions(session, user=user)
+    return temporary
+
+
+def change_password(session: Session, *, user: User, password: str) -> None:
+    """The user's own new password (Invalid when too short or the temporary one again);
+    every session of theirs ends, the caller issues a new cookie."""
+    check_password(password)
+    if security.verify_password(password, user.password_hash):
+        raise Invalid("Choose a password different from the temporary one.")
+    user.password_hash = security.hash_password(password)
+    user.must_change_password = False
+    end_sessions(session, user=user)
 
 
 def list_users(session: Session) -> list[User]:

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts import security
-from app.accounts.deps import LoginRequired
+from app.accounts.deps import LoginRequired, session_login, step_url
+from app.accounts.second_factor import Stage
 from app.config import Settings
 from app.errors import app_error_handler, wants_page
 from app.templating import environment
@@ -83,6 +84,10 @@ class CsrfGuard:
 async def login_required_handler(request: Request, exc: Exception) -> Response:
     if wants_page(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        login = session_login(request)
+        if login is not None and login.stage != Stage.done:
+            # Password given, a step left (the code, enrolment, a new password): go on there.
+            return RedirectResponse(step_url(login.stage, target), status_code=303)
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     response = await app_error_handler(request, exc)
     response.headers["WWW-Authenticate"] = 'Cookie realm="safeyard"'
@@ -91,11 +96,13 @@ async def login_required_handler(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Key, CSRF guard, the login redirect and the accounts' pages."""
-    from app.accounts import pages
+    from app.accounts import admin_pages, login_steps, pages
 
     app.state.secret_key = security.secret_key(settings)
     app.add_middleware(CsrfGuard, key=app.state.secret_key)
     app.add_exception_handler(LoginRequired, login_required_handler)
     app.include_router(pages.router)
+    app.include_router(login_steps.router)
+    app.include_router(admin_pages.router)
     # Pages of a signed-in user carry the session's CSRF token for the offline queue's calls.
     environment.globals["session_csrf_token"] = pages.session_csrf_token

@@ -22,8 +22,11 @@ from sqlmodel import Session
 from app.accounts.deps import InspectorScope, RequireInspector
 from app.areas import service
 from app.areas.shapes import AreaShapes, load_area_shapes
+from app.audit.deps import AuditDep
+from app.audit.service import AuditAction, export_target
 from app.db import SessionDep, utcnow
 from app.errors import Invalid
+from app.security.openapi import CHOICES, SECTIONS
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 
@@ -183,7 +186,11 @@ def micro_districts_geojson(
     _user: RequireInspector,
     district: Annotated[str | None, Query(description="Only this district's id.")] = None,
     section: Annotated[
-        str | None, Query(description="Make `value` the share of yards failing this section.")
+        str | None,
+        Query(
+            description="Make `value` the share of yards failing this section.",
+            json_schema_extra={CHOICES: SECTIONS},
+        ),
     ] = None,
     months: MonthsQuery = None,
 ) -> Response:
@@ -288,7 +295,11 @@ CSV_COLUMNS = (
 
 @router.get("/exports/areas.csv", response_class=Response)
 def areas_csv(
-    request: Request, session: SessionDep, shapes: AreaShapesDep, _user: RequireInspector
+    request: Request,
+    session: SessionDep,
+    shapes: AreaShapesDep,
+    _user: RequireInspector,
+    audit: AuditDep,
 ) -> Response:
     """Every district and micro-district's figures, one row each (no personal data)."""
     settings = request.app.state.settings
@@ -305,6 +316,7 @@ def areas_csv(
         writer.writerow(
             _csv_row("micro_district", report.areas[shape.id].as_dict(), shape.district_id)
         )
+    audit(AuditAction.export_downloaded, export_target("areas.csv"))
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -322,9 +334,10 @@ def _csv_row(level: str, figures: dict[str, Any], district_id: str | None) -> di
 
 
 @router.get("/exports/yards.geojson", response_class=Response)
-def yards_geojson(session: SessionDep, scope: InspectorScope) -> Response:
+def yards_geojson(session: SessionDep, scope: InspectorScope, audit: AuditDep) -> Response:
     """Every scored yard's current figures in the inspector's scope (admins: the city): no
     comments, submission ids or addresses; coordinates rounded to about 10 m."""
+    audit(AuditAction.export_downloaded, export_target("yards.geojson"))
     return _geojson(
         {
             "type": "FeatureCollection",

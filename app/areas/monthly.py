@@ -33,6 +33,7 @@ from app.districts.models import District, MicroDistrict
 from app.errors import Invalid, NotFound
 from app.scoring import Flag, shrunk_risk
 from app.submissions.models import Submission
+from app.yards import naming
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
 
@@ -53,18 +54,23 @@ class YardLine:
     """A yard with its current risk (``yard_risk``)."""
 
     yard_id: int
-    address: str | None
+    public_name: str | None  # set by staff; the address a sender typed is never read here
     micro_district_id: str | None
     risk_index: float
     band: str | None
     basis: str
     last_submission_at: datetime | None
 
+    @property
+    def name(self) -> str:
+        """The yard's public name, in the current language."""
+        return naming.public_title(yard_id=self.yard_id, public_name=self.public_name)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "yard_id": self.yard_id,
             "url": f"/yards/{self.yard_id}",
-            "address": self.address,
+            "name": self.name,
             "micro_district_id": self.micro_district_id,
             "risk_index": round(self.risk_index, 1),
             "band": self.band,
@@ -313,7 +319,7 @@ def worst_yards(
     query = (
         select(
             r.yard_id,
-            _YARD.c.address,
+            _YARD.c.public_name,
             r.micro_district_id,
             r.risk_index,
             r.band,

@@ -7,15 +7,15 @@ into place, so a backup file that exists is a good one.
 
 PostgreSQL: ``pg_dump -Fc`` (custom format: compressed, restorable table by table) in one
 snapshot; ``pg_restore --clean --single-transaction`` puts it back all or nothing.
+
+Every backup gets a manifest beside it (``app.backup.manifest``); a restore checks the file
+against it (SHA-256, size, row counts, schema revision) before anything is replaced.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,9 +24,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from app.backup import manifest as manifests
+from app.backup import postgres
+from app.backup.errors import BackupError
 
-class BackupError(Exception):
-    """The backup or restore did not happen; the message says why and what to do."""
+__all__ = ["BackupError", "BackupResult", "backup", "restore", "verify"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class BackupResult:
     size_bytes: int
     backend: str  # "sqlite" or "postgresql"
     schema_revision: str | None  # the Alembic revision the copy is at
+    manifest: manifests.Manifest | None = None  # None: restored without one (--no-manifest)
 
 
 def _stamp() -> str:
@@ -50,8 +53,8 @@ def _target(dest: Path, backend: str) -> Path:
     # An existing folder gets a time-stamped file inside (for a nightly job).
     if dest.is_dir():
         return dest / default_name(backend)
-    if dest.exists():
-        raise BackupError(f"{dest} exists; name a new file or a folder")
+    if dest.exists() or manifests.path_of(dest).exists():
+        raise BackupError(f"{dest} or its manifest exists; name a new file or a folder")
     dest.parent.mkdir(parents=True, exist_ok=True)
     return dest
 
@@ -68,21 +71,52 @@ def backup(database_url: str, dest: Path) -> BackupResult:
     raise BackupError(f"no backup for {backend} databases")
 
 
-def restore(database_url: str, src: Path) -> BackupResult:
-    """Replace the database's content with the backup at ``src`` (checked first).
+def verify(
+    database_url: str, src: Path, *, require_manifest: bool = True
+) -> tuple[manifests.Manifest | None, str | None]:
+    """Check a backup without touching the database: its bytes against the manifest beside it
+    (size, SHA-256), then the rows and schema revision read out of the file. Returns the
+    manifest (None when there is none and ``require_manifest`` is off) and the file's schema
+    revision; raises BackupError on any disagreement."""
+    if not src.is_file():
+        raise BackupError(f"no backup file at {src}")
+    backend = make_url(database_url).get_backend_name()
+    if backend not in manifests.FILE_FORMATS:
+        raise BackupError(f"no restore for {backend} databases")
+    manifest = manifests.read(src)
+    if manifest is None and require_manifest:
+        raise BackupError(
+            f"no manifest beside {src} ({manifests.path_of(src).name}), so a changed byte "
+            "could not be detected. Use the manifest made with the backup; only for a backup "
+            "made before manifests existed, run again with --no-manifest"
+        )
+    if manifest is not None:
+        manifests.check_file(manifest, src, backend=backend)
+    if backend == "sqlite":
+        revision = _check_sqlite(src)
+        tables = _sqlite_counts(src)
+    else:
+        tables, revision = postgres.dump_contents(src)
+    if manifest is not None:
+        manifests.check_content(manifest, src, tables=tables, schema_revision=revision)
+    return manifest, revision
+
+
+def restore(database_url: str, src: Path, *, require_manifest: bool = True) -> BackupResult:
+    """Replace the database's content with the backup at ``src``, checked first by ``verify``:
+    a refused backup replaces nothing.
 
     Stop the service (or every app server) first: a running one keeps cached areas and open
     transactions of the old content.
     """
-    if not src.is_file():
-        raise BackupError(f"no backup file at {src}")
+    manifest, revision = verify(database_url, src, require_manifest=require_manifest)
     url = make_url(database_url)
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        return _restore_sqlite(url, src)
-    if backend == "postgresql":
-        return _restore_postgresql(url, src)
-    raise BackupError(f"no restore for {backend} databases")
+    if url.get_backend_name() == "sqlite":
+        done = _restore_sqlite(url, src, revision)
+    else:
+        postgres.restore(url, src)
+        done = BackupResult(src, src.stat().st_size, "postgresql", _pg_revision(url))
+    return BackupResult(done.path, done.size_bytes, done.backend, done.schema_revision, manifest)
 
 
 # --- SQLite -------------------------------------------------------------------------------
@@ -119,6 +153,36 @@ def _sqlite_revision(connection: sqlite3.Connection) -> str | None:
     return str(row[0]) if row else None
 
 
+def _sqlite_counts(path: Path) -> dict[str, int]:
+    """Rows of every table of a SQLite file (opened read-only)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = [
+            str(row[0])
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {
+            name: int(connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+            for name in names
+        }
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} cannot be read: {exc}") from exc
+    finally:
+        connection.close()
+
+
+def _finish(partial: Path, target: Path, described: manifests.Manifest) -> None:
+    """Move a verified copy to its name, then write its manifest beside it."""
+    partial.replace(target)
+    try:
+        manifests.write(described, manifests.path_of(target))
+    except BaseException:
+        target.unlink(missing_ok=True)  # no backup without its manifest
+        raise
+
+
 def _copy_sqlite(source: Path, target: Path) -> None:
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     dst = sqlite3.connect(target, timeout=30)
@@ -141,14 +205,16 @@ def _backup_sqlite(url: URL, target: Path) -> BackupResult:
     try:
         _copy_sqlite(source, partial)
         revision = _check_sqlite(partial)
-        partial.replace(target)  # only a verified copy gets the final name
+        described = manifests.describe(
+            partial, backend="sqlite", schema_revision=revision, tables=_sqlite_counts(partial)
+        )
+        _finish(partial, target, replace(described, file=target.name))
     finally:
         partial.unlink(missing_ok=True)
-    return BackupResult(target, target.stat().st_size, "sqlite", revision)
+    return BackupResult(target, target.stat().st_size, "sqlite", revision, described)
 
 
-def _restore_sqlite(url: URL, src: Path) -> BackupResult:
-    revision = _check_sqlite(src)
+def _restore_sqlite(url: URL, src: Path, revision: str | None) -> BackupResult:
     target = _sqlite_path(url)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Through the backup API into the live file, not a file copy: it takes the database's
@@ -169,33 +235,6 @@ def _restore_sqlite(url: URL, src: Path) -> BackupResult:
 # --- PostgreSQL ---------------------------------------------------------------------------
 
 
-def _libpq(url: URL) -> tuple[str, dict[str, str]]:
-    """A libpq connection URI without the password, and the environment carrying it (a
-    password on the command line would show in the process list)."""
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
-    return plain.render_as_string(hide_password=False), env
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise BackupError(
-            f"{name} is not installed: install the PostgreSQL client (Debian: "
-            f"postgresql-client, the same major version as the server)"
-        )
-    return found
-
-
-def _run(command: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise BackupError(f"{Path(command[0]).name} failed: {done.stderr.strip()[:2000]}")
-    return done.stdout
-
-
 def _pg_revision(url: URL) -> str | None:
     engine = create_engine(url, poolclass=NullPool)
     try:
@@ -208,32 +247,18 @@ def _pg_revision(url: URL) -> str | None:
 
 
 def _backup_postgresql(url: URL, target: Path) -> BackupResult:
-    uri, env = _libpq(url)
     partial = target.with_name(target.name + ".partial")
     try:
-        _run([_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}", uri], env)
-        # A dump pg_restore can read back is a complete one.
-        _run([_tool("pg_restore"), "--list", str(partial)], env)
-        partial.replace(target)
+        tables, revision = postgres.dump(url, partial)
+        # A dump pg_restore can read back, holding the rows counted, is a complete one.
+        described = manifests.describe(
+            partial, backend="postgresql", schema_revision=revision, tables=tables
+        )
+        in_file, in_file_revision = postgres.dump_contents(partial)
+        manifests.check_content(
+            described, partial, tables=in_file, schema_revision=in_file_revision
+        )
+        _finish(partial, target, replace(described, file=target.name))
     finally:
         partial.unlink(missing_ok=True)
-    return BackupResult(target, target.stat().st_size, "postgresql", _pg_revision(url))
-
-
-def _restore_postgresql(url: URL, src: Path) -> BackupResult:
-    uri, env = _libpq(url)
-    _run([_tool("pg_restore"), "--list", str(src)], env)  # refuse a file that is no dump
-    _run(
-        [
-            _tool("pg_restore"),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--single-transaction",
-            "--exit-on-error",
-            f"--dbname={uri}",
-            str(src),
-        ],
-        env,
-    )
-    return BackupResult(src, src.stat().st_size, "postgresql", _pg_revision(url))
+    return BackupResult(target, target.stat().st_size, "postgresql", revision, described)

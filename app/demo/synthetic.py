@@ -131,7 +131,8 @@ def generate(
                     continue
                 jitter_lat, jitter_lon = _point_near(rng, lat, lon, 0.008)
                 data = SubmissionCreate(
-                    id=uuid.uuid5(NAMESPACE, f"{seed}:{n}"),
+                    # Reproducible, and a version 4 UUID as the API asks of every client.
+                    id=uuid.UUID(int=uuid.uuid5(NAMESPACE, f"{seed}:{n}").int, version=4),
                     checklist_version=loaded.version,
                     location=LocationIn(
                         lat=jitter_lat, lon=jitter_lon, accuracy_m=rng.choice([5, 8, 12, 20, 35])

@@ -19,7 +19,7 @@ from app.config import PROJECT_ROOT, get_settings
 from app.db import utcnow
 from app.districts.models import District, MicroDistrict
 from app.geo.errors import GeoImportError
-from app.geo.features import geodesic_area_km2, read_polygon_features
+from app.geo.features import PolygonFeature, geodesic_area_km2, read_polygon_features
 from app.geo.locator import Area, AreaIndex
 
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "geo"
@@ -46,15 +46,18 @@ def import_districts(
     population_csv: Path | str | None = None,
     population_property: str | None = None,
     population_as_of: str | None = None,
+    repair: bool = False,
+    repairs: list[str] | None = None,
 ) -> int:
     """Insert or update a District row per feature of a GeoJSON FeatureCollection.
 
     Population comes from ``population_csv`` (columns ``district_id, pop_total, as_of``) when
     given, else from ``population_property`` (dated ``population_as_of``). A missing name falls
     back to another language, then to the id. Districts absent from the file are kept.
+    Invalid geometry and polygons outside the city's box are refused (see ``read_checked``).
     Returns the number of features imported.
     """
-    features = read_polygon_features(path, id_property=id_property)
+    features = read_checked(path, id_property=id_property, repair=repair, repairs=repairs)
     ids = {f.id for f in features}
     population = _read_population_csv(population_csv, ids) if population_csv else {}
 
@@ -92,15 +95,18 @@ def import_micro_districts(
     source: str,
     name_property: str | None = None,
     district_property: str | None = None,
+    repair: bool = False,
+    repairs: list[str] | None = None,
 ) -> int:
     """Insert or update a MicroDistrict row per polygon feature (precincts, quarters, a grid).
 
     The district is ``properties[district_property]`` when that names a known district, else
     the district holding the largest share of the polygon (None outside every district). An id
     already used by another kind of micro-district is an error, not an overwrite.
+    Invalid geometry and polygons outside the city's box are refused (see ``read_checked``).
     Returns the number of features imported.
     """
-    features = read_polygon_features(path, id_property=id_property)
+    features = read_checked(path, id_property=id_property, repair=repair, repairs=repairs)
     file = Path(path).name
     known_districts = {d.id: d for d in session.exec(select(District)).all()}
     district_index = (
@@ -141,6 +147,40 @@ def import_micro_districts(
         _upsert(session, current, MicroDistrict, micro_id, values)
     session.flush()
     return len(features)
+
+
+def read_checked(
+    path: Path | str,
+    *,
+    id_property: str,
+    repair: bool = False,
+    repairs: list[str] | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> list[PolygonFeature]:
+    """The file's polygon features, every one valid and inside the city's box.
+
+    An invalid geometry is refused with shapely's reason unless ``repair`` (make_valid); each
+    repair is described in ``repairs`` when given. ``bounds`` (min_lon, min_lat, max_lon,
+    max_lat) defaults to the ``SAFEYARD_CITY_BBOX`` setting: a polygon reaching outside it
+    (another city, swapped coordinates) would make points there count as the city's.
+    """
+    features = read_polygon_features(path, id_property=id_property, repair=repair)
+    min_lon, min_lat, max_lon, max_lat = bounds or get_settings().city_bounds
+    file = Path(path).name
+    for feature in features:
+        left, bottom, right, top = feature.geometry.bounds
+        if left < min_lon or bottom < min_lat or right > max_lon or top > max_lat:
+            raise GeoImportError(
+                f"{file}: feature #{feature.index} (id {feature.id!r}): reaches outside the "
+                f"city's box (its bounds {left:.4f},{bottom:.4f},{right:.4f},{top:.4f}; the "
+                f"box {min_lon},{min_lat},{max_lon},{max_lat}, setting SAFEYARD_CITY_BBOX)."
+            )
+        if feature.repaired and repairs is not None:
+            repairs.append(
+                f"feature #{feature.index} (id {feature.id!r}): {feature.invalid_reason}; "
+                f"repaired with make_valid into a {feature.geometry.geom_type}"
+            )
+    return features
 
 
 def load_area_index(

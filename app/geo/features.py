@@ -30,13 +30,17 @@ class PolygonFeature:
     geometry: BaseGeometry
     geojson: str  # the geometry as compact GeoJSON text, as stored in the tables
     repaired: bool
+    invalid_reason: str | None = None  # shapely's explain_validity, when it was repaired
 
 
-def read_polygon_features(path: Path | str, *, id_property: str) -> list[PolygonFeature]:
+def read_polygon_features(
+    path: Path | str, *, id_property: str, repair: bool = False
+) -> list[PolygonFeature]:
     """Read a GeoJSON FeatureCollection of polygons; raise GeoImportError at the first bad feature.
 
     The id is ``properties[id_property]``, else the feature member of that name (so
-    ``id_property="id"`` takes the GeoJSON feature id). Invalid geometries are repaired with
+    ``id_property="id"`` takes the GeoJSON feature id). An invalid geometry (self-intersecting,
+    say) is refused with shapely's reason; with ``repair`` it is repaired with
     ``shapely.make_valid`` when the repair leaves a polygon.
     """
     path = Path(path)
@@ -53,7 +57,9 @@ def read_polygon_features(path: Path | str, *, id_property: str) -> list[Polygon
     features: list[PolygonFeature] = []
     first_index: dict[str, int] = {}
     for index, raw in enumerate(raw_features):
-        feature = _read_feature(raw, index=index, id_property=id_property, file=path.name)
+        feature = _read_feature(
+            raw, index=index, id_property=id_property, file=path.name, repair=repair
+        )
         if feature.id in first_index:
             raise GeoImportError(
                 f"{path.name}: feature #{index} (id {feature.id!r}): duplicate id, "
@@ -64,7 +70,9 @@ def read_polygon_features(path: Path | str, *, id_property: str) -> list[Polygon
     return features
 
 
-def _read_feature(raw: Any, *, index: int, id_property: str, file: str) -> PolygonFeature:
+def _read_feature(
+    raw: Any, *, index: int, id_property: str, file: str, repair: bool
+) -> PolygonFeature:
     where = f"{file}: feature #{index}"
     if not isinstance(raw, dict) or raw.get("type") != "Feature":
         raise GeoImportError(f"{where}: not a GeoJSON Feature.")
@@ -107,8 +115,14 @@ def _read_feature(raw: Any, *, index: int, id_property: str, file: str) -> Polyg
         )
 
     repaired = False
+    reason: str | None = None
     if not geometry.is_valid:
         reason = shapely.is_valid_reason(geometry)
+        if not repair:
+            raise GeoImportError(
+                f"{where}: invalid geometry ({reason}). Fix the file, or import again with "
+                "--repair to apply shapely's make_valid."
+            )
         geometry = _repair(geometry)
         if geometry is None:
             raise GeoImportError(f"{where}: invalid geometry that cannot be repaired ({reason}).")
@@ -122,6 +136,7 @@ def _read_feature(raw: Any, *, index: int, id_property: str, file: str) -> Polyg
         geometry=geometry,
         geojson=geojson,
         repaired=repaired,
+        invalid_reason=reason,
     )
 
 

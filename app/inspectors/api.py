@@ -16,10 +16,13 @@ from app.accounts.deps import InspectorScope
 from app.areas import monthly
 from app.areas.api import ATTRIBUTION, LICENSE, AreaShapesDep, MonthsQuery, kept_sums
 from app.areas.shapes import AreaShapes
+from app.audit import service as audit_service
+from app.audit.deps import AuditDep
 from app.db import SessionDep
 from app.districts.models import District
 from app.errors import Invalid, NotFound
 from app.inspectors import access, service
+from app.security.openapi import BBOX_PATTERN, MONTH_PATTERN
 
 router = APIRouter(prefix="/api/v1", tags=["inspectors"])
 
@@ -64,6 +67,7 @@ def micro_district_panel(
     session: SessionDep,
     shapes: AreaShapesDep,
     scope: InspectorScope,
+    audit: AuditDep,
     months: MonthsQuery = None,
 ) -> dict[str, Any]:
     """A micro-district's figures and flags with reasons (as on the map for the same
@@ -81,6 +85,7 @@ def micro_district_panel(
         months=months,
         kept=kept_sums(request, "micro_district_id", sections_of(request)),
     )
+    audit(audit_service.AuditAction.area_viewed, audit_service.area_target(shape.id))
     return panel.as_dict()
 
 
@@ -94,8 +99,14 @@ def district_monthly(
     session: SessionDep,
     shapes: AreaShapesDep,
     scope: InspectorScope,
+    audit: AuditDep,
     month: Annotated[
-        str | None, Query(description="YYYY-MM (Almaty time); default: this month.")
+        str | None,
+        Query(
+            description="YYYY-MM (Almaty time), a month that has begun; default: this month.",
+            examples=["2026-10"],
+            pattern=MONTH_PATTERN,
+        ),
     ] = None,
 ) -> dict[str, Any]:
     """A district's month: submissions, audits, yards checked and mean index against the
@@ -105,6 +116,10 @@ def district_monthly(
     access.require_district(scope, district_id)
     summary = summary_of(
         request, session, district_id=district_id, month=monthly.checked_month(month), shapes=shapes
+    )
+    audit(
+        audit_service.AuditAction.district_month_viewed,
+        audit_service.district_target(district_id, summary.month),
     )
     return summary.as_dict()
 
@@ -117,23 +132,24 @@ def district_monthly(
 def map_yards(
     session: SessionDep,
     scope: InspectorScope,
+    audit: AuditDep,
     bbox: Annotated[
-        str | None,
-        Query(description="west,south,east,north in degrees", examples=["76.90,43.23,76.95,43.26"]),
-    ] = None,
+        str,
+        Query(
+            description="west,south,east,north in degrees, west < east and south < north",
+            examples=["76.90,43.23,76.95,43.26"],
+            pattern=BBOX_PATTERN,
+        ),
+    ],
 ) -> JSONResponse:
     """Scored yards in the box (the map's view) that this inspector may see, as GeoJSON
     points linking to their yard pages. Over 1,500 in the box: none, and ``truncated``."""
-    if not bbox:
-        raise Invalid(
-            "bbox is required: west,south,east,north in degrees",
-            details=[{"field": "bbox", "message": "missing"}],
-        )
     try:
         box = service.BBox.parse(bbox)
     except ValueError as error:
         raise Invalid(str(error), details=[{"field": "bbox", "message": "invalid"}]) from None
     features, truncated = service.yards_in_bbox(session, bbox=box, scope=scope)
+    audit(audit_service.AuditAction.map_yards_viewed, f"bbox:{bbox[:120]}")
     return JSONResponse(
         {
             "type": "FeatureCollection",

@@ -18,6 +18,8 @@ from app.areas import monthly
 from app.areas import service as areas_service
 from app.areas.api import AreaShapesDep, kept_sums
 from app.areas.trend import shift_month
+from app.audit import service as audit_service
+from app.audit.deps import AuditDep
 from app.checklists.schemas import checklist_public
 from app.db import SessionDep
 from app.districts.models import District
@@ -190,6 +192,7 @@ def area_page(
     session: SessionDep,
     shapes: AreaShapesDep,
     scope: InspectorScope,
+    audit: AuditDep,
     months: str | None = None,
 ) -> HTMLResponse:
     """A micro-district's panel as a page (the map loads its ``#area-panel`` beside it)."""
@@ -210,6 +213,7 @@ def area_page(
         kept=kept_sums(request, "micro_district_id", tuple(titles)),
     )
     district = session.get(District, shape.district_id) if shape.district_id else None
+    audit(audit_service.AuditAction.area_viewed, audit_service.area_target(shape.id))
     context = {
         "panel": panel,
         "district": district,
@@ -233,6 +237,7 @@ def monthly_page(
     session: SessionDep,
     shapes: AreaShapesDep,
     scope: InspectorScope,
+    audit: AuditDep,
     month: str | None = None,
 ) -> HTMLResponse:
     """A district's monthly summary (``?month=YYYY-MM``, default this month)."""
@@ -254,6 +259,10 @@ def monthly_page(
     settings = request.app.state.settings
     fmt = Formatter(translations.current_lang.get())
     summary = summary_of(request, session, district_id=district_id, month=chosen, shapes=shapes)
+    audit(
+        audit_service.AuditAction.district_month_viewed,
+        audit_service.district_target(district_id, chosen),
+    )
     this_month = monthly.checked_month(None)
     context = {
         "summary": summary,

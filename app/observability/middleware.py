@@ -27,6 +27,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 # Any other method a client invents is counted as OTHER: one series, not one per invention.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_UUID_IN_PATH = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 UNMATCHED = "<unmatched>"  # 404s: raw paths would give every scanner's guess its own series
 
 # Routes that take a submission: how their answers count in the submission metrics.
@@ -43,6 +44,12 @@ def request_id_from(scope: Scope) -> str:
                 return candidate
             break
     return uuid.uuid4().hex
+
+
+def without_capabilities(path: str) -> str:
+    """The path with every UUID masked: submission and photo ids open results and photos, so
+    whoever reads the logs must not hold them."""
+    return _UUID_IN_PATH.sub("{uuid}", path)
 
 
 def route_template(scope: Scope, requested: str) -> str:
@@ -124,7 +131,7 @@ class RequestObservability:
         # The path only: a query string can hold a resident's coordinates.
         return {
             "method": scope["method"],
-            "path": path,
+            "path": without_capabilities(path),
             "route": route_template(scope, path),
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),

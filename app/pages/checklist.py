@@ -196,7 +196,12 @@ def send(
     photos = {k: v for k, v in filled.photos.items() if k in loaded.items_by_id}
     if accepted.created and photos:
         refusals = photo_upload.store_photos(
-            state.db, settings=state.settings, submission_id=data.id, photos=photos
+            state.db,
+            settings=state.settings,
+            registry=registry,
+            secret=state.secret_key,
+            submission_id=data.id,
+            photos=photos,
         )
         if refusals:
             url += "?" + urlencode({"photo_refused": photo_upload.refusals_query(refusals)})

@@ -86,7 +86,8 @@ def near(
 
 
 def by_address(session: Session, *, text: str, lang: Lang) -> AddressSearch:
-    """Known yards whose address contains ``text``, in any letter case."""
+    """Known yards whose public name or typed address contains ``text``, in any letter case,
+    each shown by its public name (a typed address is matched, never shown)."""
     text = " ".join(text.split())
     if len(text) < SEARCH_MIN_CHARS:
         return AddressSearch(

@@ -58,11 +58,29 @@ def unavailable() -> FormError:
     )
 
 
+def control_character_error(where: list[str], char: str) -> FormError:
+    """A comment or the address holds a control character (from app.limits' text types)."""
+    target = {"comment": "comment", "address": LOCATION}.get(where[0] if where else "")
+    if where[:1] == ["item_comments"] and len(where) > 1:
+        target = question_target(where[1])
+    return FormError(
+        gettext(
+            "This text contains a control character (%(char)s) that cannot be stored. "
+            "Remove it and send again.",
+            char=char,
+        ),
+        target,
+    )
+
+
 def validation_errors(exc: ValidationError) -> list[FormError]:
     """Limits the browser should have kept (maxlength), checked again on the server."""
     errors = []
     for error in exc.errors():
         where = [str(part) for part in error["loc"]]
+        if error["type"] == "control_character":
+            errors.append(control_character_error(where, str(error["ctx"]["char"])))
+            continue
         if where[:1] == ["comment"]:
             message, target = (
                 gettext("The comment about the yard is too long: at most 2000 characters."),

@@ -10,12 +10,30 @@ from dataclasses import dataclass, field, replace
 from starlette.datastructures import FormData, UploadFile
 
 from app.db import parse_row_id
+from app.errors import Invalid
+from app.limits import control_character
 from app.translations import gettext
 
 # "43.2389", "43,2389" (a decimal comma), "-0.5"; "43.2389, 76.8897" holds two of them.
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 ADDRESS_MAX = 300
 LOCATION = "location"  # the id of the form's location block, where its errors point
+
+
+def checked_search(text: str) -> str:
+    """The address search as typed; Invalid (422, a page in the reader's language) when it
+    holds a control character (PostgreSQL cannot compare NUL; no address has one)."""
+    found = control_character(text)
+    if found is not None:
+        raise Invalid(
+            gettext(
+                "The search text contains a control character (%(char)s). "
+                "Remove it and search again.",
+                char=found,
+            ),
+            details=[{"field": "q", "message": "control character", "type": "control_character"}],
+        )
+    return text
 
 
 @dataclass(frozen=True)
@@ -184,6 +202,9 @@ def read_checklist_form(form: FormData) -> FilledChecklist:
     try:
         submission_id = uuid.UUID(_text(form.get("id")))
     except ValueError:
+        submission_id = uuid.uuid4()
+    if submission_id.version != 4:
+        # The form made the id (a random one); anything else was not typed by a resident.
         submission_id = uuid.uuid4()
     filled = FilledChecklist(
         id=submission_id,

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import UploadFile
 
+from app.checklists.loader import ChecklistRegistry
 from app.config import Settings
 from app.db import Database
 from app.errors import AppError
 from app.photos import service as photos_service
+from app.photos import uploads
 
 log = logging.getLogger("safeyard")
 
@@ -40,10 +42,16 @@ def store_photos(
     db: Database,
     *,
     settings: Settings,
+    registry: ChecklistRegistry,
+    secret: str,
     submission_id: uuid.UUID,
     photos: Mapping[str, UploadFile],
 ) -> list[PhotoRefusal]:
-    """Store each non-empty photo of a stored submission; return the ones refused."""
+    """Store each non-empty photo of a stored submission; return the ones refused.
+
+    The same rules as the API's uploads: the token (minted here, in-process, for the form that
+    just stored the submission), the window, the submission's items and the cap."""
+    token = uploads.upload_token(secret, submission_id)
     cap = max_bytes(settings)
     refused = []
     for item_id, upload in photos.items():
@@ -58,18 +66,30 @@ def store_photos(
             # The image work runs outside the write transaction (on SQLite it holds the lock).
             processed = photos_service.process(data, settings=settings, filename=upload.filename)
             with db.write_session() as session:
+                target = uploads.authorize(
+                    session,
+                    secret=secret,
+                    registry=registry,
+                    submission_id=submission_id,
+                    token=token,
+                    lock=True,
+                )
                 photos_service.save_processed(
                     session,
                     settings=settings,
-                    submission_id=submission_id,
+                    target=target,
                     item_id=item_id,
                     processed=processed,
                 )
         except photos_service.PhotoRejected as exc:
             refused.append(PhotoRefusal(item_id, exc.reason))
-        except (AppError, OSError, SQLAlchemyError):
+        except AppError as exc:
+            # Refused by a rule (the cap, the window): reported, nothing to investigate.
+            log.info("photo for %s refused: %s", item_id, exc.code)  # no id: it is a capability
+            refused.append(PhotoRefusal(item_id, NOT_SAVED))
+        except (OSError, SQLAlchemyError):
             # The answers are stored already; a photo that fails is reported, not fatal.
-            log.exception("photo for %s of submission %s not stored", item_id, submission_id)
+            log.exception("photo for %s not stored", item_id)
             refused.append(PhotoRefusal(item_id, NOT_SAVED))
     return refused
 

@@ -1,4 +1,9 @@
-"""Yards and points as the pages describe them: address, district name, micro-district."""
+"""Yards and points as the pages describe them: public name, district name, micro-district.
+
+A yard's ``address`` was typed by its first sender, who may be anonymous: a page shows it only
+to staff (``typed_address``), labelled as such; everyone else sees the yard's public name
+(``app.yards.naming``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from app.errors import Unavailable
 from app.geo.locator import AreaIndex
 from app.submissions.models import Submission
 from app.translations import gettext
+from app.yards import naming
 from app.yards.models import Yard
 
 HISTORY_LIMIT = 50
@@ -23,7 +29,12 @@ _SUBMISSION = table_of(Submission)
 
 @dataclass(frozen=True)
 class Place:
-    """A yard (``yard_id`` set) or a point a resident gave, with where it lies."""
+    """A yard (``yard_id`` set) or a point a resident gave, with where it lies.
+
+    ``address`` is the address the reader typed for a point (their own words); a yard never
+    carries one. ``typed_address`` is a yard's address as its first sender typed it, filled
+    for staff only.
+    """
 
     lat: float
     lon: float
@@ -34,13 +45,15 @@ class Place:
     yard_id: int | None = None
     checks: int = 0
     distance_m: float | None = None
+    public_name: str | None = None
+    typed_address: str | None = None
 
     @property
     def title(self) -> str:
+        if self.yard_id is not None:
+            return naming.public_title(yard_id=self.yard_id, public_name=self.public_name)
         if self.address:
             return self.address
-        if self.yard_id is not None:
-            return gettext("Yard no. %(id)s", id=self.yard_id)
         return gettext("A new yard")
 
 
@@ -62,17 +75,25 @@ def district_names(session: Session, lang: Lang) -> dict[str, str]:
     return {row[0]: row[column] for row in rows}
 
 
-def yard_place(yard: Yard, names: dict[str, str], *, distance_m: float | None = None) -> Place:
+def yard_place(
+    yard: Yard,
+    names: dict[str, str],
+    *,
+    distance_m: float | None = None,
+    staff: bool = False,
+) -> Place:
+    """A yard as pages show it; ``staff``: with the address its first sender typed."""
     assert yard.id is not None
     return Place(
         lat=yard.lat,
         lon=yard.lon,
         district=names.get(yard.district_id, yard.district_id),
         micro_district_id=yard.micro_district_id,
-        address=yard.address,
         yard_id=yard.id,
         checks=yard.submission_count,
         distance_m=distance_m,
+        public_name=yard.public_name,
+        typed_address=yard.address if staff else None,
     )
 
 

@@ -6,7 +6,6 @@ reader's language, not the API's JSON validation error.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -15,15 +14,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from app import translations
-from app.accounts.deps import CurrentUser, submitter_role
+from app.accounts.deps import CurrentUser, RequireUser, submitter_role
+from app.accounts.models import User
+from app.accounts.pages import CheckedForm, session_csrf_token
+from app.audit import service as audit_service
+from app.audit.deps import AuditDep
 from app.checklists.schema import Lang
 from app.checklists.schemas import checklist_public
-from app.db import SessionDep, parse_row_id
-from app.errors import NotFound
-from app.pages import checklist, find, views
+from app.db import DatabaseDep, SessionDep, parse_row_id
+from app.errors import Invalid, NotFound, Unavailable
+from app.pages import checklist, find, views, yard_staff
 from app.pages.formatting import Formatter
-from app.pages.forms import FilledChecklist, WhereInput, read_checklist_form
+from app.pages.forms import FilledChecklist, WhereInput, checked_search, read_checklist_form
 from app.reports import access as reports_access
+from app.submissions import ids as submission_ids
 from app.submissions import service as submissions_service
 from app.templating import render
 from app.yards.models import Yard
@@ -102,7 +106,7 @@ def find_yard(
         if isinstance(near, list):
             status_code = 422
     if q is not None:
-        search = find.by_address(session, text=q, lang=_lang())
+        search = find.by_address(session, text=checked_search(q), lang=_lang())
     context = {"q": q or "", "near": near, "search": search}
     return page(request, "pages/find.html", context, status_code=status_code)
 
@@ -161,7 +165,11 @@ def send_checklist(
         errors=sent.errors,
         role=role,
     )
-    return page(request, "pages/checklist.html", context, status_code=sent.status_code)
+    response = page(request, "pages/checklist.html", context, status_code=sent.status_code)
+    if sent.status_code == 503:
+        # The database is locked or away: the answers are in the page; say when to send again.
+        response.headers["Retry-After"] = str(Unavailable.retry_after_s)
+    return response
 
 
 @router.get("/result/{submission_id}", response_class=HTMLResponse)
@@ -169,10 +177,9 @@ def result(
     request: Request, submission_id: str, session: SessionDep, photo_refused: str = ""
 ) -> HTMLResponse:
     """A submission's result: the index, what to fix first and who fixes it."""
-    try:
-        submission = submissions_service.find_submission(session, uuid.UUID(submission_id))
-    except ValueError:
-        submission = None
+    submission = submissions_service.find_submission(
+        session, submission_ids.parse_submission_id(submission_id)
+    )
     if submission is None:
         raise NotFound(
             translations.gettext(
@@ -189,12 +196,26 @@ def result(
     return page(request, "pages/result.html", context)
 
 
-@router.get("/yards/{yard_id}", response_class=HTMLResponse)
-def yard_page(
-    request: Request, yard: YardPageDep, session: SessionDep, user: CurrentUser
+def _yard_page(
+    request: Request,
+    session: SessionDep,
+    user: User | None,
+    yard: Yard,
+    *,
+    name_value: str | None = None,
+    name_error: str | None = None,
 ) -> HTMLResponse:
-    """A yard: where it is, its current risk from recent checks, and its history."""
-    context = views.yard_context(request.app.state, session, yard=yard, lang=_lang())
+    staff = yard_staff.may_name(session, user, yard)
+    context = views.yard_context(request.app.state, session, yard=yard, lang=_lang(), staff=staff)
+    context["naming"] = (
+        {
+            "csrf_token": session_csrf_token(request),
+            "value": (yard.public_name or "") if name_value is None else name_value,
+            "error": name_error,
+        }
+        if staff
+        else None
+    )
     assert yard.id is not None
     # The PDF link only for those the report route lets in (its cooperative, inspectors, admins).
     context["report_allowed"] = reports_access.may_download_yard(
@@ -204,4 +225,37 @@ def yard_page(
         district_id=yard.district_id,
         micro_district_id=yard.micro_district_id,
     )
-    return page(request, "pages/yard.html", context)
+    return page(request, "pages/yard.html", context, status_code=422 if name_error else 200)
+
+
+@router.get("/yards/{yard_id}", response_class=HTMLResponse)
+def yard_page(
+    request: Request, yard: YardPageDep, session: SessionDep, user: CurrentUser, audit: AuditDep
+) -> HTMLResponse:
+    """A yard: where it is, its current risk from recent checks, and its history; for staff
+    who may name it, the address its first sender typed and the form that names it."""
+    if user is not None and yard.id is not None:  # staff see more than residents: logged
+        audit(audit_service.AuditAction.yard_viewed, audit_service.yard_target(yard.id))
+    return _yard_page(request, session, user, yard)
+
+
+@router.post("/yards/{yard_id}/name", response_class=HTMLResponse)
+def name_yard(
+    request: Request,
+    yard_id: str,
+    user: RequireUser,
+    form: CheckedForm,
+    session: SessionDep,
+    db: DatabaseDep,
+) -> Response:
+    """Set the yard's public name (admins; inspectors whose scope covers the yard): 303 back
+    to the yard's page, or the page again with what to correct (422)."""
+    yard = yard_staff.yard_to_name(session, user, yard_id)
+    assert yard.id is not None
+    typed = form.get("public_name")
+    text = typed if isinstance(typed, str) else ""
+    try:
+        yard_staff.set_name(db, yard_id=yard.id, text=text, clear=form.get("clear") == "1")
+    except Invalid as exc:
+        return _yard_page(request, session, user, yard, name_value=text, name_error=exc.message)
+    return RedirectResponse(f"/yards/{yard.id}", status_code=303)

@@ -91,7 +91,9 @@ def photo_refusal_sentence(
         "unsupported_type": gettext(
             "this picture format is not accepted; use JPEG, PNG, WebP or HEIC"
         ),
-        "too_many_pixels": gettext("the picture has too many pixels"),
+        "too_many_pixels": gettext(
+            "the picture is too large in pixels; send it as a JPEG or take it at a lower resolution"
+        ),
     }
     reason = reasons.get(refusal.reason, gettext("it could not be stored"))
     return gettext(

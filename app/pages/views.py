@@ -12,6 +12,8 @@ from app.errors import Unavailable
 from app.pages import photo_upload, scores
 from app.pages.formatting import Formatter
 from app.pages.places import district_names, yard_history, yard_place
+from app.photos import service as photos_service
+from app.photos.schemas import thumb_url
 from app.submissions import service as submissions_service
 from app.submissions.models import Submission
 from app.yards.models import Yard
@@ -41,6 +43,15 @@ def result_context(
             (items[p.item_id].question if p.item_id in items else "", p.label)
             for p in result.perception
         ],
+        # The holder sees their photos at once, whatever staff decided (others: approved only).
+        "photos": [
+            {
+                "thumb_url": thumb_url(photo.id),
+                "question": items[photo.item_id].question if photo.item_id in items else "",
+                "state": photo.state,
+            }
+            for photo in photos_service.photos_for(session, submission_id=submission.id)
+        ],
         "photo_refusals": [
             scores.photo_refusal_sentence(r, items, max_mb=max_mb)
             for r in photo_upload.parse_refusals(photo_refused, items)
@@ -48,8 +59,10 @@ def result_context(
     }
 
 
-def yard_context(state: Any, session: Session, *, yard: Yard, lang: Lang) -> dict[str, Any]:
-    """Context of ``pages/yard.html``."""
+def yard_context(
+    state: Any, session: Session, *, yard: Yard, lang: Lang, staff: bool = False
+) -> dict[str, Any]:
+    """Context of ``pages/yard.html`` (``staff``: with the address its first sender typed)."""
     assert yard.id is not None
     window_days = state.settings.current_risk_window_days
     current = current_risk(
@@ -58,7 +71,7 @@ def yard_context(state: Any, session: Session, *, yard: Yard, lang: Lang) -> dic
     score = current.score
     fmt = Formatter(lang)
     return {
-        "place": yard_place(yard, district_names(session, lang)),
+        "place": yard_place(yard, district_names(session, lang), staff=staff),
         "current": current,
         "score": score,
         "bars": scores.bars(score) if score else [],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.photos.models import Photo
 
@@ -26,6 +26,10 @@ class PhotoPublic(BaseModel):
     height: int
     content_type: str
     created_at: datetime
+    state: str = Field(
+        description="pending, approved or rejected: only approved photos are "
+        "shown beyond the sender and staff."
+    )
     url: str
     thumb_url: str
 
@@ -39,6 +43,7 @@ class PhotoPublic(BaseModel):
             height=photo.height,
             content_type=photo.content_type,
             created_at=photo.created_at,
+            state=photo.state,
             url=photo_url(photo.id),
             thumb_url=thumb_url(photo.id),
         )

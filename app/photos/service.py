@@ -1,8 +1,8 @@
 """Storing photos exactly once: checked, processed, written as files, then recorded in one row.
 
-Photos live apart from their submission (no foreign key): a refused photo never costs the
-submission, and the offline queue may send either first. Files go under
-``<data_dir>/photos/``, named by the server; the client's file name is never used for storage.
+A photo goes to a stored submission (a foreign key; see ``uploads`` for who may send it); a
+refused photo never costs the submission. Files go under ``<data_dir>/photos/``, named by the
+server; the client's file name is never used for storage.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,12 @@ from app.errors import Conflict, Invalid, Unavailable
 from app.photos.errors import PhotoRejected
 from app.photos.models import Photo
 from app.photos.processing import ProcessedPhoto, process_photo
+from app.photos.uploads import UploadTarget, check_item, check_window
 
 __all__ = [
     "PhotoRejected",
     "Stored",
+    "UploadTarget",
     "check_upload",
     "file_path",
     "find_photo",
@@ -37,6 +40,7 @@ __all__ = [
     "photos_for",
     "process",
     "save_processed",
+    "stored_path",
     "store_photo",
 ]
 
@@ -57,12 +61,21 @@ def photos_dir(settings: Settings) -> Path:
     return settings.data_dir / "photos"
 
 
+def stored_path(settings: Settings, stored_name: str, *, thumb: bool = False) -> Path:
+    """The file of a stored name (the photo, or its thumbnail); ValueError for a name the
+    server never makes."""
+    if not _STORED_NAME.match(stored_name):  # only the server names files
+        raise ValueError(f"unexpected stored name {stored_name[:80]!r}")
+    name = stored_name.removesuffix(".jpg") + ".thumb.jpg" if thumb else stored_name
+    return photos_dir(settings) / name
+
+
 def file_path(settings: Settings, photo: Photo, *, thumb: bool = False) -> Path:
     """The stored JPEG of a photo, or its thumbnail."""
-    if not _STORED_NAME.match(photo.stored_name):  # only the server names files
-        raise ValueError(f"photo {photo.id} has an unexpected stored name")
-    name = photo.stored_name.removesuffix(".jpg") + ".thumb.jpg" if thumb else photo.stored_name
-    return photos_dir(settings) / name
+    try:
+        return stored_path(settings, photo.stored_name, thumb=thumb)
+    except ValueError:
+        raise ValueError(f"photo {photo.id} has an unexpected stored name") from None
 
 
 def photo_id_for(
@@ -82,7 +95,8 @@ def find_photo(session: Session, photo_id: uuid.UUID) -> Photo | None:
 
 
 def photos_for(session: Session, *, submission_id: uuid.UUID) -> list[Photo]:
-    """The photos of a submission, oldest first."""
+    """The photos of a submission, oldest first, whatever their moderation state (for the
+    holder of the submission's id and staff only)."""
     query = (
         select(Photo)
         .where(Photo.submission_id == submission_id)
@@ -104,27 +118,32 @@ def check_upload(
     session: Session,
     *,
     settings: Settings,
-    submission_id: uuid.UUID,
+    target: UploadTarget,
     item_id: str,
     photo_id: uuid.UUID | None,
+    now: datetime | None = None,
 ) -> Photo | None:
     """Check an upload before its bytes are worked on: the stored photo if this is a retry,
-    else None. Raises Invalid for a malformed item id, Conflict when the id belongs to another
-    photo or the submission already has as many photos as allowed."""
+    else None. Raises Invalid for a malformed item id or one the submission's checklist lacks,
+    Conflict when the id belongs to another photo or the submission already has as many
+    photos as allowed, UploadWindowClosed (403) after the upload window."""
     if not _ITEM_ID.match(item_id):
         raise Invalid(
             f"{item_id[:80]!r} is not a checklist item id (like 'lighting.at_night').",
             details=[{"field": "item_id", "message": "not an item id"}],
         )
     if photo_id is not None and (existing := find_photo(session, photo_id)) is not None:
-        return _replay(existing, submission_id=submission_id, item_id=item_id)
+        # A retry whose first answer was lost: the same photo, even after the window closed.
+        return _replay(existing, submission_id=target.submission_id, item_id=item_id)
+    check_window(settings, target, now=now)
+    check_item(target, item_id)
     count = session.exec(
-        select(func.count()).select_from(Photo).where(Photo.submission_id == submission_id)
+        select(func.count()).select_from(Photo).where(Photo.submission_id == target.submission_id)
     ).one()
     if count >= settings.photo_max_per_submission:
         raise Conflict(
-            f"Submission {submission_id} already has the {settings.photo_max_per_submission} "
-            "photos allowed; no more can be added."
+            f"Submission {target.submission_id} already has the "
+            f"{settings.photo_max_per_submission} photos allowed; no more can be added."
         )
     return None
 
@@ -169,7 +188,7 @@ def save_processed(
     session: Session,
     *,
     settings: Settings,
-    submission_id: uuid.UUID,
+    target: UploadTarget,
     item_id: str,
     processed: ProcessedPhoto,
     photo_id: uuid.UUID | None = None,
@@ -178,12 +197,14 @@ def save_processed(
 
     The files are written before the row, so a stored row always has its files; a transaction
     rolled back later leaves unreferenced files behind, never a row without files.
+    ``target`` comes from ``uploads.load_target`` (with ``lock=True`` in this transaction).
     """
     existing = check_upload(
-        session, settings=settings, submission_id=submission_id, item_id=item_id, photo_id=photo_id
+        session, settings=settings, target=target, item_id=item_id, photo_id=photo_id
     )
     if existing is not None:
         return Stored(existing, created=False)
+    submission_id = target.submission_id
     name = str(uuid.uuid4())
     values: dict[str, Any] = dict(
         id=photo_id or uuid.uuid4(),
@@ -195,6 +216,9 @@ def save_processed(
         content_type=processed.content_type,
         stored_name=f"{name[:2]}/{name}.jpg",
         created_at=utcnow(),
+        state=target.initial_state.value,
+        moderated_by=None,
+        moderated_at=None,
     )
     photo = Photo(**values)
     image, thumb = file_path(settings, photo), file_path(settings, photo, thumb=True)
@@ -223,7 +247,7 @@ def store_photo(
     session: Session,
     *,
     settings: Settings,
-    submission_id: uuid.UUID,
+    target: UploadTarget,
     item_id: str,
     data: bytes,
     filename: str | None,
@@ -238,7 +262,7 @@ def store_photo(
     ``process`` outside it and ``save_processed`` inside, as the API does.
     """
     existing = check_upload(
-        session, settings=settings, submission_id=submission_id, item_id=item_id, photo_id=photo_id
+        session, settings=settings, target=target, item_id=item_id, photo_id=photo_id
     )
     if existing is not None:
         return existing
@@ -246,7 +270,7 @@ def store_photo(
     return save_processed(
         session,
         settings=settings,
-        submission_id=submission_id,
+        target=target,
         item_id=item_id,
         processed=processed,
         photo_id=photo_id,

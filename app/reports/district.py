@@ -80,7 +80,7 @@ class AreaLine:
 @dataclass(frozen=True)
 class YardRow:
     yard_id: int
-    address: str | None
+    name: str  # public name (app.yards.naming), in the report's language
     micro_district_id: str | None
     risk_index: float
     band: str | None
@@ -292,7 +292,7 @@ def _micro_figures(session: Session, *, micro_district_id: str, settings: Settin
 
 def _rows(lines: Sequence[monthly.YardLine]) -> tuple[YardRow, ...]:
     return tuple(
-        YardRow(y.yard_id, y.address, y.micro_district_id, round(y.risk_index, 1), y.band, y.basis)
+        YardRow(y.yard_id, y.name, y.micro_district_id, round(y.risk_index, 1), y.band, y.basis)
         for y in lines
     )
 

@@ -4,7 +4,6 @@ event loop keeps answering other requests (see ``app.reports.service``)."""
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,14 +15,18 @@ from app.accounts.deps import CurrentUser, Forbidden, InspectorScope, LoginRequi
 from app.accounts.models import User, UserRole
 from app.areas.api import AreaShapesDep
 from app.areas.monthly import checked_month
+from app.audit import service as audit_service
+from app.audit.deps import AuditDep
 from app.checklists.schema import Lang
 from app.db import SessionDep
 from app.districts.models import District
 from app.errors import NotFound
 from app.reports import access, render
 from app.reports.district import area_report
+from app.reports.gate import requester
 from app.reports.service import Reports
 from app.reports.yard import yard_report
+from app.submissions import ids as submission_ids
 from app.submissions import service as submissions_service
 from app.translations import gettext
 from app.yards.models import Yard
@@ -78,7 +81,12 @@ def _sees_every_yard(user: User) -> bool:
 
 @router.get("/yards/{yard_id}/report.pdf")
 def yard_report_pdf(
-    request: Request, yard_id: str, session: SessionDep, user: CurrentUser, reports: ReportsDep
+    request: Request,
+    yard_id: str,
+    session: SessionDep,
+    user: CurrentUser,
+    reports: ReportsDep,
+    audit: AuditDep,
 ) -> Response:
     """The yard's current risk as a printable report, for its cooperative, its district's
     inspectors and admins."""
@@ -108,7 +116,13 @@ def yard_report_pdf(
     report = yard_report(
         session, yard=yard, registry=state.checklists, settings=state.settings, lang=_lang()
     )
-    pdf = reports.pdf("yard", report, lambda: render.yard_html(report))
+    pdf = reports.pdf(
+        "yard", report, lambda: render.yard_html(report), requester(request, staff=True)
+    )
+    audit(
+        audit_service.AuditAction.report_downloaded,
+        audit_service.report_target("yard", yard_id=yard.id),
+    )
     stamp = report.report_date.strftime("%Y-%m-%d")
     noun = _slug(gettext("yard"))
     return pdf_response(
@@ -120,14 +134,13 @@ def yard_report_pdf(
 
 @router.get("/result/{submission_id}/report.pdf")
 def submission_report_pdf(
-    request: Request, submission_id: str, session: SessionDep, reports: ReportsDep
+    request: Request, submission_id: str, session: SessionDep, reports: ReportsDep, audit: AuditDep
 ) -> Response:
     """One submission's result as a printable report. Its id is the capability: whoever
     holds it (the resident who sent it) may download it, as they may open the result page."""
-    try:
-        submission = submissions_service.find_submission(session, uuid.UUID(submission_id))
-    except ValueError:
-        submission = None
+    submission = submissions_service.find_submission(
+        session, submission_ids.parse_submission_id(submission_id)
+    )
     if submission is None:
         raise NotFound(
             gettext("There is no such result. Check the link, or check your yard again.")
@@ -143,7 +156,13 @@ def submission_report_pdf(
         lang=_lang(),
         submission=submission,
     )
-    pdf = reports.pdf("submission", report, lambda: render.yard_html(report))
+    # Staff go first and are not limited; anyone else holding the link is (gate.py).
+    pdf = reports.pdf("submission", report, lambda: render.yard_html(report), requester(request))
+    # The kind and the yard, never the submission's id (a capability).
+    audit(
+        audit_service.AuditAction.report_downloaded,
+        audit_service.report_target("submission", yard_id=yard.id),
+    )
     stamp = submission.received_at.strftime("%Y-%m-%d")
     noun = _slug(gettext("yard"))
     return pdf_response(
@@ -161,6 +180,7 @@ def district_report_pdf(
     scope: InspectorScope,
     shapes: AreaShapesDep,
     reports: ReportsDep,
+    audit: AuditDep,
     month: str | None = None,
 ) -> Response:
     """A district's month (``?month=YYYY-MM``, default this month) for inspectors in scope."""
@@ -168,7 +188,7 @@ def district_report_pdf(
         raise NotFound(gettext("There is no such district."))
     if not access.in_scope(scope, district_id=district_id, micro_district_id=None):
         raise Forbidden(gettext("This district is outside the areas your account covers."))
-    return _area_pdf(request, session, shapes, reports, month, district_id=district_id)
+    return _area_pdf(request, session, shapes, reports, audit, month, district_id=district_id)
 
 
 @router.get("/inspector/reports/micro-districts/{micro_district_id}.pdf")
@@ -179,6 +199,7 @@ def micro_district_report_pdf(
     scope: InspectorScope,
     shapes: AreaShapesDep,
     reports: ReportsDep,
+    audit: AuditDep,
     month: str | None = None,
 ) -> Response:
     """A micro-district's month, seen within its district, for inspectors in scope."""
@@ -188,7 +209,9 @@ def micro_district_report_pdf(
     district_id = shape.district_id
     if not access.in_scope(scope, district_id=district_id, micro_district_id=micro_district_id):
         raise Forbidden(gettext("This micro-district is outside the areas your account covers."))
-    return _area_pdf(request, session, shapes, reports, month, micro_district_id=micro_district_id)
+    return _area_pdf(
+        request, session, shapes, reports, audit, month, micro_district_id=micro_district_id
+    )
 
 
 def _area_pdf(
@@ -196,6 +219,7 @@ def _area_pdf(
     session: SessionDep,
     shapes: AreaShapesDep,
     reports: Reports,
+    audit: AuditDep,
     month: str | None,
     *,
     district_id: str | None = None,
@@ -212,8 +236,14 @@ def _area_pdf(
         district_id=district_id,
         micro_district_id=micro_district_id,
     )
-    pdf = reports.pdf("area", report, lambda: render.area_html(report, shapes))
+    pdf = reports.pdf(
+        "area", report, lambda: render.area_html(report, shapes), requester(request, staff=True)
+    )
     level = "district" if micro_district_id is None else "micro-district"
+    audit(
+        audit_service.AuditAction.report_downloaded,
+        audit_service.report_target(level, area=f"{report.area_id}:{report.month}"),
+    )
     return pdf_response(
         pdf,
         ascii_name=f"safeyard-{level}-{_ascii(report.area_id)}-{report.month}.pdf",

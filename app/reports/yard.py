@@ -26,10 +26,12 @@ from app.config import Settings
 from app.db import table_of, utcnow
 from app.districts.models import District
 from app.errors import Unavailable
+from app.photos import moderation as photo_moderation
 from app.photos import service as photos_service
 from app.photos.models import Photo
 from app.scoring import ScoreResult, band_for, score_answers, shrunk_risk
 from app.submissions.models import Submission
+from app.yards import naming
 from app.yards.models import Yard
 from app.yards.risk import consensus
 from app.yards.risk_models import YardRisk
@@ -97,7 +99,8 @@ class YardReport:
     lang: Lang
     report_date: date  # Almaty date the figures were read
     yard_id: int
-    address: str | None
+    name: str  # the yard's public name (app.yards.naming), never an address a sender typed
+    named: bool  # staff gave it a name (else the name is "Yard no. N")
     district_id: str
     district_name: str
     micro_district_id: str | None
@@ -176,14 +179,24 @@ def _explain(
 
 
 def _photos(
-    session: Session, settings: Settings, *, submission_ids: Sequence[uuid.UUID], item_ids: set[str]
+    session: Session,
+    settings: Settings,
+    *,
+    submission_ids: Sequence[uuid.UUID],
+    item_ids: set[str],
+    states: Sequence[str],
 ) -> dict[str, tuple[str, ...]]:
-    """Thumbnails per failing item, newest first, a few per item; files that exist only."""
+    """Thumbnails per failing item, newest first, a few per item; files that exist only;
+    photos in ``states`` only (approved ones in anything given beyond the sender)."""
     if not submission_ids or not item_ids:
         return {}
     found = session.exec(
         sqlmodel_select(Photo)
-        .where(col(Photo.submission_id).in_(list(submission_ids)), col(Photo.item_id).in_(item_ids))
+        .where(
+            col(Photo.submission_id).in_(list(submission_ids)),
+            col(Photo.item_id).in_(item_ids),
+            col(Photo.state).in_(list(states)),
+        )
         .order_by(col(Photo.created_at).desc(), col(Photo.id))
     ).all()
     out: dict[str, list[str]] = defaultdict(list)
@@ -305,6 +318,10 @@ def yard_report(
             settings,
             submission_ids=photo_from,
             item_ids={f.item_id for f in score.factors},
+            # The sender's own result shows theirs at once; the yard's report, approved only.
+            states=photo_moderation.sender_states()
+            if submission is not None
+            else photo_moderation.public_states(),
         )
         sections, failing, plan, critical = _explain(loaded, score, answers, lang, photos)
     compared, riskier, _own = comparisons(
@@ -316,7 +333,8 @@ def yard_report(
         lang=lang,
         report_date=almaty_date(now),
         yard_id=yard.id,
-        address=yard.address,
+        name=naming.public_title(yard_id=yard.id, public_name=yard.public_name),
+        named=bool(yard.public_name),
         district_id=yard.district_id,
         district_name=district_name,
         micro_district_id=yard.micro_district_id,

@@ -178,9 +178,11 @@ def _session_cookie(scope: Scope) -> str | None:
 
 
 def is_staff(scope: Scope) -> bool:
-    """The request carries the genuine session of an active inspector or admin."""
+    """The request carries the genuine, completed session (second factor passed where it is
+    required) of an active inspector or admin."""
     from app.accounts import security
     from app.accounts.models import User, UserRole
+    from app.accounts.second_factor import Stage, login_stage
 
     cookie = _session_cookie(scope)
     app = scope.get("app")
@@ -196,6 +198,12 @@ def is_staff(scope: Scope) -> bool:
         and user.active
         and user.session_version == claim.version
         and user.role in (UserRole.inspector, UserRole.admin)
+        and login_stage(
+            user,
+            second_factor_passed=claim.second_factor,
+            require_totp=app.state.settings.require_totp,
+        )
+        is Stage.done
     )
 
 

@@ -3,50 +3,99 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    UUID4,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from app.checklists.schemas import PartyPublic
 from app.db import MAX_ROW_ID
+from app.limits import NO_CONTROLS, MultiLineText, SingleLineText
+from app.security.openapi import CHOICES, VERSIONS
 
-ItemId = Annotated[str, StringConstraints(min_length=1, max_length=80)]
-OptionValue = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+# Strict: a string is never read as a number, a number never as a string, a bool never as
+# either (lax pydantic would store "43.25" and true). Text has no control characters.
+ItemId = Annotated[str, NO_CONTROLS, StringConstraints(min_length=1, max_length=80, strict=True)]
+OptionValue = Annotated[SingleLineText, StringConstraints(min_length=1, max_length=40, strict=True)]
+StrictFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+# client_created_at is the device's clock: a phone set by hand to the wrong zone can run hours
+# fast (refusing it would strand the checklist on the phone), but not into next week; and
+# nothing was filled before SafeYard existed.
+CLIENT_CLOCK_SKEW = timedelta(hours=24)
+EARLIEST_CLIENT_TIME = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _text_time(value: Any) -> Any:
+    # Lax datetimes read a number as seconds since 1970: only ISO 8601 text (JSON) or a
+    # datetime (the form, Python callers) is a time here.
+    if value is not None and not isinstance(value, str | datetime):
+        raise ValueError("give the time as ISO 8601 text with a time zone")
+    return value
 
 
 class LocationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="WGS84 latitude")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="WGS84 longitude")
-    accuracy_m: float | None = Field(
+    lat: StrictFloat = Field(ge=-90, le=90, description="WGS84 latitude")
+    lon: StrictFloat = Field(ge=-180, le=180, description="WGS84 longitude")
+    accuracy_m: StrictFloat | None = Field(
         default=None,
         ge=0,
         le=100_000,
-        allow_inf_nan=False,
         description="The device's stated accuracy in metres.",
     )
 
 
 class SubmissionCreate(BaseModel):
-    """A filled checklist. ``id`` is made by the client so a retry never makes a duplicate."""
+    """A filled checklist. ``id`` is a random (version 4) UUID made by the client, so a retry
+    never makes a duplicate; it is also the sender's key to the result."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: uuid.UUID
-    checklist_version: str = Field(max_length=16)
+    id: UUID4
+    checklist_version: SingleLineText = Field(
+        max_length=16, strict=True, json_schema_extra={CHOICES: VERSIONS}
+    )
     location: LocationIn | None = None
-    yard_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
-    address: str | None = Field(default=None, max_length=300)
-    comment: str | None = Field(default=None, max_length=2000)
+    yard_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID, strict=True)
+    address: SingleLineText | None = Field(default=None, max_length=300, strict=True)
+    comment: MultiLineText | None = Field(default=None, max_length=2000, strict=True)
     answers: dict[ItemId, OptionValue] = Field(max_length=200)
-    item_comments: dict[ItemId, Annotated[str, StringConstraints(max_length=500)]] = Field(
-        default_factory=dict, max_length=200, description="Optional free comment per item."
+    item_comments: dict[
+        ItemId, Annotated[MultiLineText, StringConstraints(max_length=500, strict=True)]
+    ] = Field(default_factory=dict, max_length=200, description="Optional free comment per item.")
+    client_created_at: Annotated[AwareDatetime | None, BeforeValidator(_text_time)] = Field(
+        default=None,
+        description="When the resident finished the checklist on the device (ISO 8601 with a "
+        "time zone; from 2025-01-01 to a day after the server's clock).",
     )
-    client_created_at: AwareDatetime | None = Field(
-        default=None, description="When the resident finished the checklist on the device."
-    )
+
+    @field_validator("client_created_at")
+    @classmethod
+    def _sane_time(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value < EARLIEST_CLIENT_TIME:
+            raise PydanticCustomError(
+                "datetime_window", "is before 2025-01-01; check the device's clock"
+            )
+        if value > datetime.now(UTC) + CLIENT_CLOCK_SKEW:
+            raise PydanticCustomError(
+                "datetime_window", "is in the future; check the device's clock"
+            )
+        return value
 
     @model_validator(mode="after")
     def _where(self) -> SubmissionCreate:
@@ -117,3 +166,8 @@ class SubmissionResult(ScoreOut):
     district_id: str
     role: str
     received_at: datetime
+    photo_upload_token: str | None = Field(
+        default=None,
+        description="Only in answers to POST /api/v1/submissions (the 201 and any 200 replay): "
+        "send it as X-Upload-Token with this submission's photos. Keep it with the id.",
+    )

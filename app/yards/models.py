@@ -15,7 +15,10 @@ class Yard(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     lat: float
     lon: float
+    # Typed by the first sender, who may be anonymous: shown to staff only, never publicly.
     address: str | None = Field(default=None, max_length=300)
+    # Set by an admin or an in-scope inspector; public surfaces name the yard by it.
+    public_name: str | None = Field(default=None, max_length=120)
     micro_district_id: str | None = Field(default=None, foreign_key="micro_district.id", index=True)
     district_id: str = Field(foreign_key="district.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,7 +1,6 @@
 """Yards as the API shows them."""
 
-import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -11,13 +10,18 @@ from app.submissions.schemas import ScoreOut
 
 class YardSummary(BaseModel):
     id: int
+    name: str = Field(
+        description="The yard's public name: the one staff gave it, else its number, district "
+        "and micro-district. Never an address a sender typed."
+    )
     lat: float
     lon: float
-    address: str | None
     district_id: str
     micro_district_id: str | None
     submission_count: int
-    last_submission_at: datetime | None
+    last_checked_on: date | None = Field(
+        description="The Almaty date of the newest check (a day, not a time: see history)."
+    )
     synthetic: bool
 
 
@@ -26,13 +30,13 @@ class NearbyYardOut(YardSummary):
 
 
 class HistoryEntry(BaseModel):
-    id: uuid.UUID
-    received_at: datetime
-    role: str
-    checklist_version: str
+    """One check of the yard, without its id (the id is its sender's key to the result) and
+    dated to the day, so neighbours cannot tell their checks apart by the minute."""
+
+    received_on: date = Field(description="The Almaty date the check arrived.")
+    role: str = Field(description="resident, cooperative or inspector")
     risk_index: float | None
     band: str | None
-    completeness: float
 
 
 class CurrentRisk(BaseModel):

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, insert, select, text, update
+from sqlalchemy import bindparam, case, insert, or_, select, text, update
 from sqlmodel import Session
 
 from app.db import table_of
@@ -88,14 +88,23 @@ def _caseless_pattern(text: str) -> str:
 
 
 def search_by_address(session: Session, *, text: str, limit: int = 20) -> list[Yard]:
-    """Yards whose address contains ``text`` ignoring letter case (Cyrillic and Kazakh too),
-    the most checked first. An empty text finds nothing."""
+    """Yards whose public name or typed address contains ``text`` ignoring letter case
+    (Cyrillic and Kazakh too), the most checked first. An empty text finds nothing.
+
+    The typed address may come from an anonymous sender: it is matched here but callers show
+    the yard's public name (``app.yards.naming``), never the address.
+    """
     pattern = _caseless_pattern(text)
     if not pattern:
         return []
     rows = session.execute(
         select(_YARD)
-        .where(_YARD.c.address.is_not(None), _YARD.c.address.regexp_match(pattern))
+        .where(
+            or_(
+                _YARD.c.public_name.regexp_match(pattern),
+                _YARD.c.address.regexp_match(pattern),
+            )
+        )
         .order_by(_YARD.c.submission_count.desc(), _YARD.c.id)
         .limit(limit)
     ).mappings()
@@ -124,6 +133,12 @@ def create_yard(
     values = yard.model_dump(exclude={"id"})
     yard.id = session.execute(insert(_YARD).returning(_YARD.c.id), values).scalar_one()
     return yard
+
+
+def set_public_name(session: Session, *, yard_id: int, name: str | None) -> None:
+    """Set (or, with None, remove) the yard's public name; ``name`` is already checked
+    (``app.yards.naming.clean_public_name``)."""
+    session.execute(update(_YARD).where(_YARD.c.id == yard_id).values(public_name=name))
 
 
 def record_submission(session: Session, *, yard_id: int, at: datetime) -> None:

@@ -21,6 +21,8 @@ const MAX_DELAY_S = 15 * 60;
 const MAX_RETRY_AFTER_S = 60 * 60;
 const SEND_TIMEOUT_MS = 30_000;
 const PHOTO_TIMEOUT_MS = 120_000;
+// Photo refusals that a fresh token (the checklist sent again) may cure.
+const TOKEN_REFUSALS = ["upload_token_missing", "upload_token_invalid"];
 
 // ---------------------------------------------------------------- storage
 
@@ -262,35 +264,15 @@ export async function sendNow(id) {
   });
 }
 
+// The checklist goes first; its answer carries the photo_upload_token, kept in IndexedDB with
+// the waiting photos (so a browser restart between the two loses nothing), and each photo is
+// sent with it. An entry whose token is missing (queued by an older version, or an answer that
+// could not be read) sends its checklist again: the server's replay answers with the same token.
 async function send(entry, { notices }) {
   const refused = [];
-  if (entry.state === WAITING) {
-    const query = entry.lang ? `?lang=${encodeURIComponent(entry.lang)}` : "";
-    let response;
-    try {
-      response = await request(`${SUBMISSIONS_URL}${query}`, {
-        method: "POST",
-        headers: withCsrf({ "Content-Type": "application/json", Accept: "application/json" }, entry),
-        body: JSON.stringify(entry.body),
-      }, SEND_TIMEOUT_MS);
-    } catch {
-      return retryLater(entry, null);
-    }
-    if (response.ok) {
-      // 201 stored now, 200 stored by an earlier try: either way the server has it.
-      Object.assign(entry, { state: PHOTOS, attempts: 0, next_try_at: Date.now(), error: null });
-      entry.sent_at = new Date().toISOString();
-      await putEntry(entry);
-      emit({ type: "changed" });
-    } else if (isRetryable(response.status)) {
-      return retryLater(entry, response);
-    } else {
-      entry.state = FAILED;
-      entry.error = { status: response.status, ...(await errorOf(response)) };
-      await putEntry(entry);
-      emit({ type: "changed" });
-      return { result: "failed", error: entry.error };
-    }
+  if (entry.state === WAITING || (entry.photos.length && !entry.upload_token)) {
+    const stop = await sendSubmission(entry, { notices, refused });
+    if (stop) return stop;
   }
   while (entry.photos.length) {
     const photo = entry.photos[0];
@@ -301,14 +283,21 @@ async function send(entry, { notices }) {
       const retry = await retryLater(entry, null);
       return { ...retry, result: "sent", photosPending: entry.photos.length, refused };
     }
-    if (!response.ok && (response.status === 404 || isRetryable(response.status))) {
-      // 404: the photo route is not deployed yet on this server; keep the photo and retry.
+    if (!response.ok && isRetryable(response.status)) {
       await retryLater(entry, response);
       return { result: "sent", photosPending: entry.photos.length, refused };
     }
     if (!response.ok) {
+      const error = await errorOf(response);
+      if (TOKEN_REFUSALS.includes(error.code) && !entry.token_renewed) {
+        // A token the server does not take (its key changed?): ask for it once more.
+        Object.assign(entry, { upload_token: null, token_renewed: true });
+        const stop = await sendSubmission(entry, { notices, refused });
+        if (stop) return stop;
+        continue;
+      }
       // A refused photo is reported but never holds the checklist back.
-      const refusal = { item_id: photo.item_id, name: photo.name, status: response.status, ...(await errorOf(response)) };
+      const refusal = { item_id: photo.item_id, name: photo.name, status: response.status, ...error };
       refused.push(refusal);
       if (notices) await addNotice({ kind: "photo-refused", submission_id: entry.id, ...refusal });
     }
@@ -320,14 +309,72 @@ async function send(entry, { notices }) {
   return { result: "sent", photosPending: 0, refused };
 }
 
+// POST the checklist (again, for a token). Resolves to undefined when stored, else to what
+// send() returns.
+async function sendSubmission(entry, { notices, refused }) {
+  const stored = entry.state !== WAITING;
+  const query = entry.lang ? `?lang=${encodeURIComponent(entry.lang)}` : "";
+  let response;
+  try {
+    response = await request(`${SUBMISSIONS_URL}${query}`, {
+      method: "POST",
+      headers: withCsrf({ "Content-Type": "application/json", Accept: "application/json" }, entry),
+      body: JSON.stringify(entry.body),
+    }, SEND_TIMEOUT_MS);
+  } catch {
+    const retry = await retryLater(entry, null);
+    return stored ? { ...retry, result: "sent", photosPending: entry.photos.length, refused } : retry;
+  }
+  if (response.ok) {
+    // 201 stored now, 200 stored by an earlier try: either way the server has it.
+    let token = null;
+    try {
+      token = (await response.json()).photo_upload_token || null;
+    } catch {
+      // unreadable: the next try asks again
+    }
+    Object.assign(entry, { state: PHOTOS, attempts: 0, next_try_at: Date.now(), error: null, upload_token: token });
+    entry.sent_at = entry.sent_at || new Date().toISOString();
+    await putEntry(entry);
+    emit({ type: "changed" });
+    if (!token && entry.photos.length) {
+      await retryLater(entry, null);
+      return { result: "sent", photosPending: entry.photos.length, refused };
+    }
+    return undefined;
+  }
+  if (isRetryable(response.status)) {
+    const retry = await retryLater(entry, response);
+    return stored ? { ...retry, result: "sent", photosPending: entry.photos.length, refused } : retry;
+  }
+  const error = { status: response.status, ...(await errorOf(response)) };
+  if (stored) {
+    // The checklist is on the server but its photos cannot follow: say so, keep nothing.
+    for (const photo of entry.photos) {
+      const refusal = { item_id: photo.item_id, name: photo.name, ...error };
+      refused.push(refusal);
+      if (notices) await addNotice({ kind: "photo-refused", submission_id: entry.id, ...refusal });
+    }
+    await deleteEntry(entry.id);
+    emit({ type: "changed", sent: entry.id });
+    return { result: "sent", photosPending: 0, refused };
+  }
+  entry.state = FAILED;
+  entry.error = error;
+  await putEntry(entry);
+  emit({ type: "changed" });
+  return { result: "failed", error: entry.error };
+}
+
 function sendPhoto(entry, photo) {
   const submissionId = entry.id;
   const form = new FormData();
   form.append("item_id", photo.item_id);
   form.append("file", photo.blob, photo.name);
+  const headers = { "Idempotency-Key": photo.photo_id, "X-Upload-Token": entry.upload_token, Accept: "application/json" };
   return request(`${SUBMISSIONS_URL}/${encodeURIComponent(submissionId)}/photos`, {
     method: "POST",
-    headers: withCsrf({ "Idempotency-Key": photo.photo_id, Accept: "application/json" }, entry),
+    headers: withCsrf(headers, entry),
     body: form,
   }, PHOTO_TIMEOUT_MS);
 }

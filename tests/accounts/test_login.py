@@ -20,7 +20,7 @@ from tests.accounts.support import (
 
 class TestLogin:
     def test_success_sets_a_safe_cookie(self, client: TestClient, db: Database) -> None:
-        user = create_user(db, role=UserRole.inspector)
+        user = create_user(db, role=UserRole.cooperative)  # no second factor asked
         browser = fresh_client(client.app)
         response = log_in(browser, user.email.upper())
         assert response.status_code == 303

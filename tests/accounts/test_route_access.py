@@ -23,9 +23,18 @@ LOGIN = "login"  # the login form itself: wrong credentials are a 401 for anyone
 # The monitoring system only: loopback clients or SAFEYARD_METRICS_TOKEN, never an account
 # (the test client is neither, so every role is refused).
 MONITORING = "monitoring"
+# The steps of a login after the password (the code, enrolment, a new password): only a
+# half-done login gets the form; anyone else is sent on (303: to /login, or where they were
+# going when their login is complete).
+LOGIN_STEP = "login_step"
+# Any signed-in account (cooperatives, inspectors, admins); residents get the login page.
+SIGNED_IN = "signed_in"
 # Admins; cooperatives and inspectors only for the yards they are linked to or cover (the
 # walk's users are linked to nothing, so it checks them like ADMIN).
 OWN_YARD = "own_yard"
+# Admins; inspectors only for the yards their scope covers (the walk's inspector covers
+# nothing, so it checks them like ADMIN); cooperatives never.
+YARD_STAFF = "yard_staff"
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
@@ -38,6 +47,22 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/users"): ADMIN,
     ("POST", "/admin/users"): ADMIN,
     ("POST", "/admin/users/{user_id}"): ADMIN,
+    ("POST", "/admin/users/{user_id}/password-reset"): ADMIN,
+    ("POST", "/admin/users/{user_id}/second-factor-reset"): ADMIN,
+    ("GET", "/admin/audit"): ADMIN,
+    ("GET", "/admin/audit.csv"): ADMIN,
+    ("GET", "/admin/privacy"): ADMIN,
+    ("POST", "/admin/privacy/preview"): ADMIN,
+    ("POST", "/admin/privacy/redact"): ADMIN,
+    ("GET", "/privacy"): PUBLIC,
+    ("GET", "/login/code"): LOGIN_STEP,
+    ("POST", "/login/code"): LOGIN_STEP,
+    ("GET", "/login/enrol"): LOGIN_STEP,
+    ("POST", "/login/enrol"): LOGIN_STEP,
+    ("GET", "/login/new-password"): LOGIN_STEP,
+    ("POST", "/login/new-password"): LOGIN_STEP,
+    ("GET", "/account/second-factor"): SIGNED_IN,
+    ("POST", "/account/second-factor"): SIGNED_IN,
     ("GET", "/api/v1/checklist"): PUBLIC,
     ("GET", "/api/v1/checklist/{version}"): PUBLIC,
     ("POST", "/api/v1/submissions"): PUBLIC,
@@ -59,6 +84,9 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/inspector"): INSPECTOR,
     ("GET", "/inspector/areas/{micro_district_id}"): INSPECTOR,
     ("GET", "/inspector/districts/{district_id}/monthly"): INSPECTOR,
+    # Moderating residents' photos: inspectors (their scope) and admins.
+    ("GET", "/inspector/photos"): INSPECTOR,
+    ("POST", "/inspector/photos/{photo_id}"): INSPECTOR,
     # PDF reports: the yard's cooperative/inspectors; a submission's holder; inspectors.
     ("GET", "/yards/{yard_id}/report.pdf"): OWN_YARD,
     ("GET", "/result/{submission_id}/report.pdf"): PUBLIC,
@@ -72,6 +100,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/checklist"): PUBLIC,
     ("GET", "/result/{submission_id}"): PUBLIC,
     ("GET", "/yards/{yard_id}"): PUBLIC,
+    ("POST", "/yards/{yard_id}/name"): YARD_STAFF,
     ("GET", "/manifest.webmanifest"): PUBLIC,
     ("GET", "/sw.js"): PUBLIC,
     ("GET", "/offline"): PUBLIC,
@@ -105,6 +134,7 @@ def concrete(path: str, user_id: int) -> str:
         "{version}": "1",
         "{submission_id}": str(uuid.uuid4()),
         "{photo_id:uuid}": str(uuid.uuid4()),
+        "{photo_id}": str(uuid.uuid4()),
         "{yard_id}": "999999",
         "{micro_district_id}": "no-such-area",
         "{district_id}": "no-such-district",
@@ -148,7 +178,13 @@ def check(rule: str, role: str, path: str, response: httpx.Response) -> str | No
         ok = status == 401
     elif rule == MONITORING:
         ok = status == 403
-    elif role == "admin" or (rule == INSPECTOR and role == "inspector"):
+    elif rule == LOGIN_STEP:
+        ok = status == 303 and (role not in ("anonymous", "resident") or to_login(response))
+    elif (
+        role == "admin"
+        or (rule == INSPECTOR and role == "inspector")
+        or (rule == SIGNED_IN and role in ("cooperative", "inspector"))
+    ):
         ok = status not in (401, 403) and not to_login(response)
     elif role in ("anonymous", "resident"):
         ok = status == 401 if path.startswith("/api/") else to_login(response)
@@ -171,7 +207,12 @@ class TestRouteAccess:
         target_id = create_user(db, role=UserRole.inspector).id
         assert target_id is not None
         problems = []
-        for method, template in sorted(set(endpoints(client.app.routes))):  # type: ignore[attr-defined]
+        # POST /logout ends the session: walked last, so the routes after it see a user.
+        walk = sorted(
+            set(endpoints(client.app.routes)),  # type: ignore[attr-defined]
+            key=lambda route: (route == ("POST", "/logout"), route),
+        )
+        for method, template in walk:
             rule = RULES.get((method, template))
             if rule is None:
                 problems.append(f"{method} {template}: no rule")

@@ -96,9 +96,11 @@ class TestBackupAndRestore:
         done = safeyard(fresh_url, tmp_path, "backup", str(tmp_path / "backups"))
         busy.join()
         assert done.returncode == 0, done.stderr
-        files = sorted((tmp_path / "backups").iterdir())
+        made = sorted((tmp_path / "backups").iterdir())
+        assert not any(f.name.endswith(".partial") for f in made)
+        files = [f for f in made if not f.name.endswith(".manifest.json")]
         assert len(files) == 1 and files[0].stat().st_size > 0
-        assert not any(f.name.endswith(".partial") for f in files)
+        assert [f.name for f in made if f not in files] == [files[0].name + ".manifest.json"]
 
         later = writer.submit(5, seed=40)
         writer.db.dispose()  # the service is stopped for a restore

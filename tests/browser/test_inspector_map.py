@@ -16,7 +16,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
 from app.db import Database
-from tests.accounts.support import PASSWORD, create_user
+from tests.accounts.support import PASSWORD, code_for, create_user
 from tests.browser.conftest import PHONE, axe_violations
 from tests.factories import submission_body, unique_location
 
@@ -58,6 +58,11 @@ def log_in(page, base: str, email: str, target: str = "/inspector") -> None:  # 
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    if "/login/enrol" in page.url:  # inspectors and admins set up their second factor
+        key = page.locator("code.totp-secret").inner_text().replace(" ", "")
+        page.fill("input[name=code]", code_for(key))
+        page.locator("main form button[type=submit]").first.click()
 
 
 def no_tiles(context) -> list[str]:  # type: ignore[no-untyped-def]

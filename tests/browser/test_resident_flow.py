@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from app.db import Database
 from app.submissions.models import Submission
-from tests.browser.conftest import PHONE, axe_violations
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, axe_violations
 from tests.factories import unique_location
 
 SCREENSHOTS = Path("/tmp/safeyard-screens")
@@ -184,6 +184,150 @@ class TestPhoto:
                 break
             page.wait_for_timeout(200)
         assert photo_count() == 1
+
+
+QUEUE_ENTRIES = """async () => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("safeyard");
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  const rows = await new Promise((resolve, reject) => {
+    const request = db.transaction("queue").objectStore("queue").getAll();
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  db.close();
+  return rows.map((e) => ({ id: e.id, state: e.state, token: e.upload_token || null,
+                            photos: e.photos.length }));
+}"""
+
+
+def photos_stored(db: Database, ids: list[str]) -> dict[str, int]:
+    from app.photos.models import Photo
+
+    wanted = [uuid.UUID(i) for i in ids]
+    with db.session() as session:
+        rows = session.exec(select(Photo.submission_id).where(col(Photo.submission_id).in_(wanted)))
+        found = [str(r) for r in rows]
+    return {i: found.count(i) for i in ids}
+
+
+def submissions_stored(db: Database, ids: list[str]) -> dict[str, int]:
+    with db.session() as session:
+        rows = session.exec(
+            select(Submission.id).where(col(Submission.id).in_([uuid.UUID(i) for i in ids]))
+        )
+        found = [str(r) for r in rows]
+    return {i: found.count(i) for i in ids}
+
+
+def fill_with_photo(page, photo: Path) -> str:  # type: ignore[no-untyped-def]
+    """Fill the open checklist with a photo on its first question and send it; its id."""
+    first_question = page.locator("fieldset.question").first
+    extra = first_question.locator("details.item-extra")
+    if extra.count():
+        extra.locator("summary").click()
+    first_question.locator("input[type=file]").set_input_files(str(photo))
+    answer_all_sections(page)
+    submission_id: str = page.locator("input[name=id]").input_value()
+    page.locator("#checklist-form button[type=submit]").click()
+    page.locator("#queued").wait_for(state="visible")
+    return submission_id
+
+
+class TestOfflineQueueAcrossRestarts:
+    """20 checklists with photos filled offline; the browser restarts (a new context on the
+    same profile); online, the checklists go first and hand out their upload tokens, which
+    wait in IndexedDB with the photos across a second restart; each is stored exactly once."""
+
+    COUNT = 20
+
+    def test_twenty_checklists_with_photos(  # type: ignore[no-untyped-def]
+        self, browser, live_server: str, db: Database, tmp_path: Path
+    ) -> None:
+        photo = tmp_path / "yard.jpg"
+        buffer = io.BytesIO()
+        Image.new("RGB", (640, 480), (90, 60, 40)).save(buffer, "JPEG")
+        photo.write_bytes(buffer.getvalue())
+        profile = tmp_path / "profile"
+
+        def start():  # type: ignore[no-untyped-def]
+            return browser.browser_type.launch_persistent_context(
+                str(profile),
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
+                viewport=PHONE,
+                locale="ru-RU",
+                service_workers="allow",
+            )
+
+        url = checklist_url(live_server, 36)
+        first = start()
+        page = first.pages[0] if first.pages else first.new_page()
+        open_checklist(page, url)
+        wait_for_service_worker(page)
+        first.set_offline(True)
+        ids = []
+        for _ in range(self.COUNT):
+            page.goto(url)
+            page.locator("#checklist-form[data-enhanced]").wait_for(state="attached")
+            ids.append(fill_with_photo(page, photo))
+        assert len(set(ids)) == self.COUNT
+        queued = page.evaluate(QUEUE_ENTRIES)
+        assert sorted(e["id"] for e in queued) == sorted(ids)
+        assert all(e["state"] == "waiting" and e["photos"] == 1 for e in queued)
+        first.close()  # the browser quits with everything still on the phone
+        assert set(submissions_stored(db, ids).values()) == {0}
+
+        # Second start, online, but the photo uploads fail: the checklists go, with tokens.
+        second = start()
+        second.route(
+            "**/api/v1/submissions/*/photos",
+            lambda route: route.fulfill(status=503, headers={"Retry-After": "1"}, body="busy"),
+        )
+        page = second.pages[0] if second.pages else second.new_page()
+        page.goto(live_server + "/")
+        for _ in range(300):
+            if set(submissions_stored(db, ids).values()) == {1}:
+                break
+            page.wait_for_timeout(200)
+        assert set(submissions_stored(db, ids).values()) == {1}
+        for _ in range(50):
+            queued = page.evaluate(QUEUE_ENTRIES)
+            if all(e["token"] for e in queued):
+                break
+            page.wait_for_timeout(200)
+        assert sorted(e["id"] for e in queued) == sorted(ids)
+        assert all(e["state"] == "photos" and e["token"] and e["photos"] == 1 for e in queued)
+        assert set(photos_stored(db, ids).values()) == {0}
+        second.close()
+
+        # Third start: the photos follow with the tokens kept in IndexedDB.
+        third = start()
+        page = third.pages[0] if third.pages else third.new_page()
+        posted = []
+        third.on(
+            "request",
+            lambda r: (
+                posted.append(r.url)
+                if r.method == "POST" and r.url.endswith("/api/v1/submissions")
+                else None
+            ),
+        )
+        page.goto(live_server + "/")
+        for _ in range(600):
+            if set(photos_stored(db, ids).values()) == {1}:
+                break
+            page.wait_for_timeout(200)
+        assert photos_stored(db, ids) == {i: 1 for i in ids}
+        assert posted == [], "the photos went with the kept tokens, not a new checklist POST"
+        page.reload()
+        page.wait_for_timeout(1500)
+        assert page.evaluate(QUEUE_ENTRIES) == []
+        assert submissions_stored(db, ids) == {i: 1 for i in ids}
+        assert photos_stored(db, ids) == {i: 1 for i in ids}
+        third.close()
 
 
 @pytest.mark.parametrize(

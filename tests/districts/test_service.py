@@ -179,7 +179,7 @@ class TestImportMicroDistricts:
             [
                 feature(square(76.975, 43.231), qid="q1", name="Kok-Tobe", district="nowhere"),
                 feature(square(76.975, 43.231), qid="q2", district="almaly"),
-                feature(square(78.0, 44.0), qid="q3"),
+                feature(square(77.30, 43.50), qid="q3"),  # in the box, in no district
             ],
         )
         assert import_quarters(session, path) == 3
@@ -250,7 +250,7 @@ class TestImportMicroDistricts:
     ) -> None:
         path = write_geojson(tmp_path / "bad.geojson", [feature(geometry, **properties)])
         with pytest.raises(GeoImportError, match=message):
-            import_quarters(session, path)
+            import_quarters(session, path, repair=True)
 
     def test_not_a_feature_collection(self, session: Session, tmp_path: Path) -> None:
         path = tmp_path / "x.geojson"
@@ -266,7 +266,12 @@ class TestImportMicroDistricts:
         bowtie = [[76.975, 43.231], [76.977, 43.233], [76.977, 43.231], [76.975, 43.233]]
         geometry = {"type": "Polygon", "coordinates": [[*bowtie, bowtie[0]]]}
         path = write_geojson(tmp_path / "bowtie.geojson", [feature(geometry, qid="bow")])
-        assert import_quarters(session, path) == 1
+        with pytest.raises(GeoImportError, match=r"#0 \(id 'bow'\): invalid geometry \(Self"):
+            import_quarters(session, path)
+        assert session.get(MicroDistrict, "bow") is None
+        repairs: list[str] = []
+        assert import_quarters(session, path, repair=True, repairs=repairs) == 1
+        assert len(repairs) == 1 and "Self-intersection" in repairs[0]
         row = session.get(MicroDistrict, "bow")
         assert row is not None and row.district_id == "medeu"
         assert json.loads(row.geometry)["type"] == "MultiPolygon"

@@ -80,7 +80,9 @@ class TestMonthlySummary:
         # Worst yards checked that month, by current risk: B (residents, worst answers) first,
         # then A (its latest inspector audit, all best answers); C was not checked that month.
         assert [y.yard_id for y in summary.worst_yards] == [b, a]
-        assert summary.worst_yards[0].address == "B 2"
+        # Named by its number: the address its sender typed ("B 2") is never shown.
+        assert summary.worst_yards[0].name == f"Двор № {b}"  # Russian, the default
+        assert summary.worst_yards[0].public_name is None
         assert summary.worst_yards[1].basis == "inspector_audit"
         # The trend: 12 months ending with the month, oldest first.
         assert [p.month for p in summary.trend][-2:] == [previous, month]

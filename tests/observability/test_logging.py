@@ -70,6 +70,24 @@ class TestAccessLog:
         logged = "\n".join(FORMAT.format(r) for r in caplog.records)
         assert "43.251234" not in logged and "76.912345" not in logged
 
+    def test_no_capability_id_is_ever_logged(
+        self, client: TestClient, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """Submission and photo ids open results and photos: whoever reads logs must not."""
+        secret = "3f2b8c1e-6a4d-4e5f-9a7b-0c1d2e3f4a5b"
+        with caplog.at_level(logging.DEBUG):
+            client.get(f"/result/{secret}")
+            client.get(f"/api/v1/submissions/{secret}/photos")
+            client.get(f"/photos/{secret.replace('-', '')}.jpg")
+        lines = access_lines(caplog)
+        assert [line["path"] for line in lines] == [
+            "/result/{uuid}",
+            "/api/v1/submissions/{uuid}/photos",
+            "/photos/{uuid}.jpg",
+        ]
+        logged = "\n".join(FORMAT.format(r) for r in caplog.records)
+        assert secret not in logged and secret.replace("-", "") not in logged
+
     def test_records_inside_a_request_carry_its_id(
         self, client: TestClient, caplog: pytest.LogCaptureFixture
     ) -> None:

@@ -87,7 +87,9 @@ class TestWhereTheYardIs:
         html = get(web, f"/checklist?yard_id={checked.yard_id}").text
         assert form_fields(html)["yard_id"] == str(checked.yard_id)
         text = main_text(html)
-        assert "ул. Тимирязева 42" in text and "Бостандыкский район" in text
+        # The yard by its public name, never the address its first sender typed.
+        assert f"Двор № {checked.yard_id}" in text and "Бостандыкский район" in text
+        assert "ул. Тимирязева 42" not in html
         assert "Выбрать другой двор" in text
 
     def test_nothing_known_asks_to_choose_the_yard_but_renders_the_form(

@@ -29,12 +29,17 @@ class TestResultPage:
         assert 'href="/yard/find"' in html
         assert "/reports/" not in html
 
-    def test_unknown_or_malformed_id_is_a_404_page_in_the_language(self, web: TestClient) -> None:
-        for url in ("/result/3f2c7d0e-8a4b-4c1e-9d7a-1b2c3d4e5f60", "/result/not-a-uuid"):
-            response = get(web, url, "kk")
-            assert response.status_code == 404
-            assert "text/html" in response.headers["content-type"]
-            assert "Бет табылмады" in response.text and "Мұндай нәтиже жоқ" in response.text
+    def test_unknown_id_is_a_404_page_in_the_language(self, web: TestClient) -> None:
+        response = get(web, "/result/3f2c7d0e-8a4b-4c1e-9d7a-1b2c3d4e5f60", "kk")
+        assert response.status_code == 404
+        assert "text/html" in response.headers["content-type"]
+        assert "Бет табылмады" in response.text and "Мұндай нәтиже жоқ" in response.text
+
+    def test_malformed_id_is_a_422_page_in_the_language(self, web: TestClient) -> None:
+        response = get(web, "/result/not-a-uuid", "kk")
+        assert response.status_code == 422
+        assert "text/html" in response.headers["content-type"]
+        assert "Сілтеме жарамсыз: submission_id" in response.text
 
     def test_photo_refusals_from_the_query(self, web: TestClient, checked: Checked) -> None:
         url = checked.result_url + "?photo_refused=lighting.at_night:too_large,nope:bad,x:too_large"
@@ -48,7 +53,9 @@ class TestYardPage:
         response = get(web, f"/yards/{checked.yard_id}", "ru")
         assert response.status_code == 200
         html, text = response.text, main_text(response.text)
-        assert "ул. Тимирязева 42" in text and "Бостандыкский район" in text
+        # The address its first (anonymous) sender typed is never shown: the yard's number is.
+        assert "ул. Тимирязева 42" not in html and f"Двор № {checked.yard_id}" in text
+        assert "Бостандыкский район" in text
         assert "Микрорайон" in text and "43.20500, 76.89000" in text
         assert "Критический риск" in text and '<ul class="bars">' in html
         assert "проверка жителей" in text and "0 проверок инспектора" in text

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlmodel import Session, func, select
 
-from app.config import Settings
+from app.checklists.loader import ChecklistRegistry, load_registry
+from app.config import PROJECT_ROOT, Settings
 from app.errors import Conflict, Invalid
 from app.photos import service
 from app.photos.models import Photo
 from app.photos.service import PhotoRejected
 from app.templating import STATIC
 from tests.photos.images import bomb_png, is_gps_free, jpeg_with_gps, png
+from tests.photos.support import stored_submission, target_of
 
 ITEM = "lighting.at_night"
 
@@ -26,12 +29,22 @@ def photo_settings(settings: Settings, tmp_path: Path) -> Settings:
     return settings.model_copy(update={"data_dir": tmp_path / "data"})
 
 
+@cache
+def _registry() -> ChecklistRegistry:
+    return load_registry(PROJECT_ROOT / "app" / "checklists" / "data")
+
+
+def new_submission(session: Session, settings: Settings) -> uuid.UUID:
+    return stored_submission(session, registry=_registry(), settings=settings)
+
+
 def store(session: Session, settings: Settings, **overrides: Any) -> Photo:
-    values: dict[str, Any] = dict(
-        submission_id=uuid.uuid4(), item_id=ITEM, data=jpeg_with_gps(), filename="IMG_1.jpg"
-    )
+    """Store a photo through the service, to ``submission_id`` (default: a new submission)."""
+    submission_id = overrides.pop("submission_id", None) or new_submission(session, settings)
+    values: dict[str, Any] = dict(item_id=ITEM, data=jpeg_with_gps(), filename="IMG_1.jpg")
     values.update(overrides)
-    return service.store_photo(session, settings=settings, **values)
+    target = target_of(session, _registry(), submission_id)
+    return service.store_photo(session, settings=settings, target=target, **values)
 
 
 def files(settings: Settings) -> list[Path]:
@@ -47,7 +60,7 @@ def rows(session: Session, submission_id: uuid.UUID) -> int:
 
 class TestStorePhoto:
     def test_stores_a_row_and_two_files(self, session: Session, photo_settings: Settings) -> None:
-        submission_id = uuid.uuid4()  # no such submission yet: photos may come first
+        submission_id = new_submission(session, photo_settings)
         photo = store(session, photo_settings, submission_id=submission_id)
         stored = session.get(Photo, photo.id)
         assert stored is not None and stored.submission_id == submission_id
@@ -81,7 +94,7 @@ class TestStorePhoto:
 
 class TestIdempotency:
     def test_same_photo_id_stores_once(self, session: Session, photo_settings: Settings) -> None:
-        submission_id, photo_id = uuid.uuid4(), uuid.uuid4()
+        submission_id, photo_id = new_submission(session, photo_settings), uuid.uuid4()
         first = store(session, photo_settings, submission_id=submission_id, photo_id=photo_id)
         again = store(session, photo_settings, submission_id=submission_id, photo_id=photo_id)
         assert first.id == again.id == photo_id
@@ -92,7 +105,7 @@ class TestIdempotency:
     def test_a_racing_insert_of_the_same_id_keeps_the_first(
         self, session: Session, photo_settings: Settings, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        submission_id, photo_id = uuid.uuid4(), uuid.uuid4()
+        submission_id, photo_id = new_submission(session, photo_settings), uuid.uuid4()
         first = store(session, photo_settings, submission_id=submission_id, photo_id=photo_id)
         # As if the other request committed between this one's check and its insert.
         monkeypatch.setattr(service, "check_upload", lambda *_a, **_k: None)
@@ -100,7 +113,7 @@ class TestIdempotency:
         again = service.save_processed(
             session,
             settings=photo_settings,
-            submission_id=submission_id,
+            target=target_of(session, _registry(), submission_id),
             item_id=ITEM,
             processed=processed,
             photo_id=photo_id,
@@ -112,7 +125,7 @@ class TestIdempotency:
     def test_same_photo_id_for_another_item_is_a_conflict(
         self, session: Session, photo_settings: Settings
     ) -> None:
-        submission_id, photo_id = uuid.uuid4(), uuid.uuid4()
+        submission_id, photo_id = new_submission(session, photo_settings), uuid.uuid4()
         store(session, photo_settings, submission_id=submission_id, photo_id=photo_id)
         with pytest.raises(Conflict):
             store(
@@ -145,7 +158,7 @@ class TestRefusals:
     def test_refused_photo_stores_nothing_and_the_transaction_goes_on(
         self, session: Session, photo_settings: Settings
     ) -> None:
-        submission_id = uuid.uuid4()
+        submission_id = new_submission(session, photo_settings)
         with pytest.raises(PhotoRejected) as info:
             store(session, photo_settings, submission_id=submission_id, data=bomb_png())
         assert info.value.reason == "too_many_pixels"
@@ -168,7 +181,7 @@ class TestRefusals:
         self, session: Session, photo_settings: Settings
     ) -> None:
         two = photo_settings.model_copy(update={"photo_max_per_submission": 2})
-        submission_id = uuid.uuid4()
+        submission_id = new_submission(session, photo_settings)
         for _ in range(2):
             store(session, two, submission_id=submission_id, data=png((40, 30)))
         with pytest.raises(Conflict) as info:
@@ -182,7 +195,7 @@ class TestPhotosFor:
     def test_the_photos_of_one_submission_oldest_first(
         self, session: Session, photo_settings: Settings
     ) -> None:
-        submission_id = uuid.uuid4()
+        submission_id = new_submission(session, photo_settings)
         first = store(session, photo_settings, submission_id=submission_id, data=png((40, 30)))
         second = store(
             session,

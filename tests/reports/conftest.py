@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +17,9 @@ from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
 from app.config import Settings
 from app.db import Database, utcnow
+from app.photos.uploads import upload_token
 from app.submissions import service as submissions_service
+from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate
 from app.yards import service as yards_service
 from tests.accounts.support import create_user, fresh_client, logged_in
@@ -101,16 +103,37 @@ def report_yard(
         answers=answers_for(registry.current, pick="worst"),
         days_ago=35,
     )
+    # Photos are taken within SAFEYARD_PHOTO_UPLOAD_WINDOW_H of their checklist: as if this
+    # one came right after it, 35 days ago (with the token the checklist's answer carried).
+    received = _received_at(db, uuid.UUID(resident))
+    _set_received_at(db, uuid.UUID(resident), utcnow())
     photo = client.post(
         f"/api/v1/submissions/{resident}/photos",
         data={"item_id": "lighting.at_night"},
         files={"file": ("night.jpg", encode(two_colours(), "JPEG"), "image/jpeg")},
+        headers={"X-Upload-Token": upload_token(client.app.state.secret_key, uuid.UUID(resident))},
     )
+    _set_received_at(db, uuid.UUID(resident), received)
     assert photo.status_code == 201, photo.text
     audit = answers_for(registry.current, pick="best", role="inspector")
     audit.update({"lighting.at_night": "no", "access.basements": "open"})
     submit(db, registry, settings, yard_id=yard_id, role="inspector", answers=audit)
     return ReportYard(yard_id, DISTRICT, micro, resident)
+
+
+def _received_at(db: Database, submission_id: uuid.UUID) -> datetime:
+    with db.session() as session:
+        submission = session.get(Submission, submission_id)
+        assert submission is not None
+        return submission.received_at
+
+
+def _set_received_at(db: Database, submission_id: uuid.UUID, when: datetime) -> None:
+    with db.write_session() as session:
+        submission = session.get(Submission, submission_id)
+        assert submission is not None
+        submission.received_at = when
+        session.add(submission)
 
 
 def staff(

@@ -38,6 +38,7 @@ HEADINGS = {
     "kk": ("Аула қауіпсіздігі туралы есеп", "Алдымен осыларды түзетіңіз", "Кім жауапты"),
     "en": ("Yard safety report", "Fix these first", "Who is responsible"),
 }
+YARD_WORD = {"ru": "Двор № {id}", "kk": "№ {id} аула", "en": "Yard no. {id}"}
 LIGHTING = {
     "ru": "Освещён ли двор ночью?",
     "kk": "Түнде аулада жарық бар ма?",
@@ -80,7 +81,9 @@ class TestYardReport:
         assert current.basis == "inspector_audit" and current.score is not None
         index = f"{current.score.risk_index:.1f}".replace(".", "," if lang != "en" else ".")
         assert index.removesuffix(",0").removesuffix(".0") in pdf.text
-        assert ADDRESS in pdf.text and report_yard.micro_district_id in pdf.text
+        # Named by its number: the address its first sender typed is never printed.
+        assert ADDRESS not in pdf.text and report_yard.micro_district_id in pdf.text
+        assert YARD_WORD[lang].format(id=report_yard.yard_id) in pdf.text
         assert registry.current.version in pdf.text
         # The failing items of the audit, with the remedy and who is responsible.
         assert LIGHTING[lang] in pdf.text
@@ -124,8 +127,10 @@ class TestSubmissionReport:
         assert 1 <= pdf.pages <= 6
 
     def test_unknown_submission_is_a_404(self, anonymous: TestClient) -> None:
-        for sid in ("3f2c7d0e-8a4b-4c1e-9d7a-1b2c3d4e5f60", "nope"):
-            assert anonymous.get(f"/result/{sid}/report.pdf").status_code == 404
+        unknown = "3f2c7d0e-8a4b-4c1e-9d7a-1b2c3d4e5f60"
+        assert anonymous.get(f"/result/{unknown}/report.pdf").status_code == 404
+        # Not a version 4 UUID: refused before any look-up (tests/security/test_capabilities.py).
+        assert anonymous.get("/result/nope/report.pdf").status_code == 422
 
 
 class TestYardReportAccess:

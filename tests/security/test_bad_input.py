@@ -14,6 +14,13 @@
 | decompression bombs             | 422 too_many_pixels          | here; tests/photos      |
 | file names with path tricks     | stored under a server name   | here; tests/photos      |
 | any JSON (property-based)       | stored or 422, never 500     | test_submission_prop... |
+| control characters (NUL, ESC,   | 422 naming the field, on     | here (JSON_CASES,       |
+| C1, lone surrogates) in text    | SQLite and PostgreSQL alike  | test_bad_input_text.py) |
+| strings as numbers, bools, a    | 422 naming the field         | here; tests/submissions |
+| key twice, a far-future date    |                              |                         |
+| any of the above                | no log line holds the text,  | test_bad_input_text.py  |
+|                                 | the coordinates or any bound |                         |
+|                                 | parameter                    |                         |
 """
 
 from __future__ import annotations
@@ -109,6 +116,53 @@ JSON_CASES: list[tuple[str, Any, int, str]] = [
         422,
         "answers",
     ),
+    # PostgreSQL cannot store NUL (it answered 500); the other controls are refused alike.
+    ("nul-in-comment", lambda b: {**b, "comment": "dark\x00arch"}, 422, "comment"),
+    ("nul-in-address", lambda b: {**b, "address": "Abaya 1\x00"}, 422, "address"),
+    (
+        "nul-in-item-comment",
+        lambda b: {**b, "item_comments": {next(iter(b["answers"])): "\x00"}},
+        422,
+        "item_comments",
+    ),
+    (
+        "nul-in-answer-key",
+        lambda b: {**b, "answers": {**b["answers"], "lighting\x00": "yes"}},
+        422,
+        "answers",
+    ),
+    ("escape-in-address", lambda b: {**b, "address": "\x1b[2JAbaya 1"}, 422, "address"),
+    ("newline-in-address", lambda b: {**b, "address": "Abaya 1\nflat 5"}, 422, "address"),
+    ("c1-control-in-comment", lambda b: {**b, "comment": "a\x85b"}, 422, "comment"),
+    ("bell-in-comment", lambda b: {**b, "comment": "a\x07b"}, 422, "comment"),
+    (
+        "lone-surrogate-in-comment",
+        lambda b: raw({**b, "comment": "@c@"}, c='"half \\ud800 a pair"'),
+        422,
+        "comment",
+    ),
+    ("lat-as-string", lambda b: {**b, "location": {"lat": "43.25", "lon": 76.9}}, 422, "lat"),
+    ("yard-id-as-bool", lambda b: {**b, "location": None, "yard_id": True}, 422, "yard_id"),
+    (
+        "accuracy-as-bool",
+        lambda b: {**b, "location": {**b["location"], "accuracy_m": True}},
+        422,
+        "accuracy_m",
+    ),
+    ("version-as-number", lambda b: {**b, "checklist_version": 2026.1}, 422, "checklist_version"),
+    ("id-version-1", lambda b: {**b, "id": str(uuid.uuid1())}, 422, "id"),
+    (
+        "created-at-year-9999",
+        lambda b: {**b, "client_created_at": "9999-12-31T00:00:00Z"},
+        422,
+        "client_created_at",
+    ),
+    (
+        "duplicate-key-nested",
+        lambda b: json.dumps(b).replace('"lat": ', '"lat": 43.2, "lat": ', 1).encode(),
+        422,
+        "location.lat",
+    ),
 ]
 
 
@@ -160,10 +214,19 @@ class TestIdsInUrls:
 
 
 def photo_upload(client: TestClient, data: bytes, filename: str) -> Any:
+    """Upload to a stored submission of its own, with its token (as the phone's queue does)."""
+    from app.checklists.loader import load_registry
+    from app.config import PROJECT_ROOT
+
+    loaded = load_registry(PROJECT_ROOT / "app" / "checklists" / "data").current
+    body = submission_body(loaded, location=scratch_location(53))
+    created = client.post("/api/v1/submissions", json=body)
+    assert created.status_code == 201, created.text
     return client.post(
-        f"/api/v1/submissions/{uuid.uuid4()}/photos",
+        f"/api/v1/submissions/{body['id']}/photos",
         data={"item_id": "lighting.at_night"},
         files={"file": (filename, data, "image/jpeg")},
+        headers={"X-Upload-Token": created.json()["photo_upload_token"]},
     )
 
 

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from app.accounts import security
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
 from app.config import Settings
@@ -189,6 +190,27 @@ class TestRefusals:
             for _ in range(3)
         ]
         assert codes == [403, 403, 429]  # the CSRF guard, then the limit
+
+    def test_a_session_without_its_second_factor_is_limited(
+        self, tight_app: FastAPI, db: Database
+    ) -> None:
+        """A stolen password alone (the code not yet given) buys no staff exemption."""
+        inspector = create_user(db, role=UserRole.inspector)
+        half = browser(tight_app)
+        half.cookies.set(
+            "safeyard_session",
+            security.session_cookie(
+                tight_app.state.secret_key,
+                user_id=inspector.id,
+                version=inspector.session_version,
+                second_factor=False,
+            ),
+        )
+        codes = [
+            half.post("/api/v1/submissions", json={}, headers={"X-CSRF-Token": "x"}).status_code
+            for _ in range(3)
+        ]
+        assert codes == [403, 403, 429]
 
 
 def signed_in(

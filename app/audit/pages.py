@@ -1,0 +1,123 @@
+"""/admin/audit: the audit log for admins, filtered by user, action and dates (Almaty days),
+a page at a time, and the same selection as CSV."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.accounts import service as accounts_service
+from app.accounts.deps import RequireAdmin
+from app.areas.trend import ALMATY
+from app.audit import service
+from app.audit.deps import AuditDep
+from app.db import SessionDep, parse_row_id
+from app.errors import Invalid
+from app.templating import render
+from app.translations import gettext
+
+router = APIRouter(include_in_schema=False)
+
+
+def _day(text: str | None, name: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise Invalid(
+            gettext(
+                "“%(value)s” is not a date. Write it as YYYY-MM-DD, for example 2026-12-01.",
+                value=text[:20],
+            ),
+            details=[{"field": name, "message": "not a date"}],
+        ) from None
+
+
+def _filters(
+    user: str | None, action: str | None, since: str | None, until: str | None
+) -> service.Filters:
+    user_id = parse_row_id(user) if user else None
+    if user and user_id is None:
+        raise Invalid(gettext("Choose a user from the list."))
+    if action and action not in {a.value for a in service.AuditAction}:
+        raise Invalid(gettext("Choose an action from the list."))
+    start, end = _day(since, "from"), _day(until, "to")
+    return service.Filters(
+        user_id=user_id,
+        action=action or None,
+        since=datetime(start.year, start.month, start.day, tzinfo=ALMATY) if start else None,
+        # "to" is the last day shown, whole.
+        until=datetime(end.year, end.month, end.day, tzinfo=ALMATY) + timedelta(days=1)
+        if end
+        else None,
+    )
+
+
+def _page_number(text: str | None) -> int:
+    if not text:
+        return 1
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise Invalid(gettext("The page must be a number from 1."))
+    return int(text)
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    admin: RequireAdmin,
+    user: str | None = None,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    page: str | None = None,
+) -> HTMLResponse:
+    filters = _filters(user, action, since, until)
+    number = _page_number(page)
+    total = service.count_events(session, filters=filters)
+    query = {"user": user or "", "action": action or "", "since": since or "", "until": until or ""}
+    pages = max(1, -(-total // service.PAGE_SIZE))
+    context: dict[str, Any] = {
+        "rows": [
+            (row, row.at.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M:%S"))
+            for row in service.list_events(session, filters=filters, page=number)
+        ],
+        "total": total,
+        "page": number,
+        "pages": pages,
+        "query": query,
+        "users": accounts_service.list_users(session),
+        "actions": [a.value for a in service.AuditAction],
+        "previous_url": f"?{urlencode({**query, 'page': number - 1})}" if number > 1 else None,
+        "next_url": f"?{urlencode({**query, 'page': number + 1})}" if number < pages else None,
+        "csv_url": f"/admin/audit.csv?{urlencode(query)}",
+    }
+    return render(request, "admin/audit.html", context)
+
+
+@router.get("/admin/audit.csv", response_class=Response)
+def audit_csv(
+    session: SessionDep,
+    admin: RequireAdmin,
+    audit: AuditDep,
+    user: str | None = None,
+    action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    """Every event of the selection (times in UTC), newest first."""
+    body = service.events_csv(session, filters=_filters(user, action, since, until))
+    audit(service.AuditAction.export_downloaded, service.export_target("audit.csv"))
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="safeyard-audit.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

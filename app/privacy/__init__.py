@@ -1,0 +1,1 @@
+"""Residents' personal data: retention (purge) and deletion on request (redaction)."""
