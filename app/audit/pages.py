@@ -58,6 +58,29 @@ def _filters(
     )
 
 
+def action_labels() -> dict[str, str]:
+    """Each action in the reader's language (the stored code stays in the CSV)."""
+    return {
+        service.AuditAction("login"): gettext("Signed in"),
+        service.AuditAction("second_factor.enrol"): gettext("Second factor set up"),
+        service.AuditAction("password.change"): gettext("Password changed"),
+        service.AuditAction("yard.view"): gettext("Yard opened"),
+        service.AuditAction("area.view"): gettext("Area opened"),
+        service.AuditAction("district.monthly"): gettext("Monthly summary opened"),
+        service.AuditAction("map.yards"): gettext("Yards on the map"),
+        service.AuditAction("report.download"): gettext("Report downloaded"),
+        service.AuditAction("export.download"): gettext("Export downloaded"),
+        service.AuditAction("audit.view"): gettext("Audit log read"),
+        service.AuditAction("user.create"): gettext("User created"),
+        service.AuditAction("user.update"): gettext("User changed"),
+        service.AuditAction("user.password_reset"): gettext("Password reset"),
+        service.AuditAction("user.second_factor_reset"): gettext("Second factor reset"),
+        service.AuditAction("submission.redact"): gettext("Resident's data deleted"),
+        service.AuditAction("photos.view"): gettext("Photos opened"),
+        service.AuditAction("photo.moderate"): gettext("Photo checked"),
+    }
+
+
 def _page_number(text: str | None) -> int:
     if not text:
         return 1
@@ -93,6 +116,7 @@ def audit_page(
         "query": query,
         "users": accounts_service.list_users(session),
         "actions": [a.value for a in service.AuditAction],
+        "action_labels": action_labels(),
         "previous_url": f"?{urlencode({**query, 'page': number - 1})}" if number > 1 else None,
         "next_url": f"?{urlencode({**query, 'page': number + 1})}" if number < pages else None,
         "csv_url": f"/admin/audit.csv?{urlencode(query)}",

@@ -13,8 +13,8 @@ from app.translations import gettext
 
 
 def parse_submission_id(text: str, *, parameter: str = "submission_id") -> uuid.UUID:
-    """The id in a page's path. Raises Invalid (422, in the reader's language) unless it is
-    a version-4 UUID."""
+    """The id in a page's path. Raises Invalid (422: a sentence a resident can act on, in the
+    reader's language, with ``parameter`` named in its details) unless it is a version-4 UUID."""
     try:
         found = uuid.UUID(text)
     except ValueError:
@@ -22,9 +22,8 @@ def parse_submission_id(text: str, *, parameter: str = "submission_id") -> uuid.
     if found is None or found.version != 4:
         raise Invalid(
             gettext(
-                "This link is not valid: %(parameter)s must be a random (version 4) UUID, "
-                "as the phone made it. Check the link, or check your yard again.",
-                parameter=parameter,
+                "This link is broken: the result's key at its end is incomplete or changed. "
+                "Copy the whole link again, or check your yard again."
             ),
             details=[{"field": parameter, "message": "not a version 4 UUID"}],
         )

@@ -58,13 +58,13 @@ class TestPage:
         first = admin.get("/admin/audit", params={"user": subject.id, "action": "yard.view"})
         assert first.status_code == 200
         assert "Events found: 60" in first.text
-        assert first.text.count("<td>yard.view</td>") == audit_service.PAGE_SIZE
+        assert first.text.count("<td>Yard opened</td>") == audit_service.PAGE_SIZE
         assert "yard:59" in first.text and ">yard:0<" not in first.text  # newest first
         assert "Page 1 of 2" in first.text
         second = admin.get(
             "/admin/audit", params={"user": subject.id, "action": "yard.view", "page": 2}
         )
-        assert second.text.count("<td>yard.view</td>") == 10 and ">yard:0<" in second.text
+        assert second.text.count("<td>Yard opened</td>") == 10 and ">yard:0<" in second.text
 
     def test_filter_by_day(self, admin: TestClient, subject: User) -> None:
         old_day = (utcnow() - timedelta(days=40)).astimezone(ALMATY).date().isoformat()
@@ -108,3 +108,19 @@ class TestPage:
     def test_in_russian_and_kazakh(self, admin: TestClient, lang: str, title: str) -> None:
         page = admin.get("/admin/audit", headers={"Accept-Language": lang})
         assert f"<h1>{title}</h1>" in page.text
+
+
+class TestActionLabels:
+    def test_every_action_has_a_label_in_every_language(self) -> None:
+        from app.audit.pages import action_labels
+        from app.audit.service import AuditAction
+        from app.translations import current_lang
+
+        for lang in ("ru", "kk", "en"):
+            token = current_lang.set(lang)
+            try:
+                labels = action_labels()
+            finally:
+                current_lang.reset(token)
+            assert set(labels) == {a.value for a in AuditAction}
+            assert all(text and "." not in text for text in labels.values()), lang

@@ -176,8 +176,8 @@ class TestOnlyVersion4Ids:
     @pytest.mark.parametrize(
         ("lang", "words"),
         [
-            ("ru", "Ссылка неверна: submission_id должен быть случайным UUID версии 4"),
-            ("kk", "Сілтеме жарамсыз: submission_id телефон жасайтындай кездейсоқ UUID"),
+            ("ru", "Ссылка повреждена: ключ результата в её конце неполный или изменён"),
+            ("kk", "Сілтеме бүлінген: оның соңындағы нәтиже кілті толық емес"),
         ],
     )
     @pytest.mark.parametrize("page", ["/result/{}", "/result/{}/report.pdf"])
