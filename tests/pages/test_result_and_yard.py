@@ -39,7 +39,7 @@ class TestResultPage:
         response = get(web, "/result/not-a-uuid", "kk")
         assert response.status_code == 422
         assert "text/html" in response.headers["content-type"]
-        assert "Сілтеме жарамсыз: submission_id" in response.text
+        assert "Сілтеме бүлінген: оның соңындағы нәтиже кілті" in response.text
 
     def test_photo_refusals_from_the_query(self, web: TestClient, checked: Checked) -> None:
         url = checked.result_url + "?photo_refused=lighting.at_night:too_large,nope:bad,x:too_large"

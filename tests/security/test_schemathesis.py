@@ -17,10 +17,11 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 import schemathesis
-from fastapi import FastAPI
+from fastapi import FastAPI, routing
 from fastapi.testclient import TestClient
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
@@ -66,17 +67,19 @@ SEMANTIC = {
 }
 
 
-def config(headers: dict[str, str] | None = None) -> SchemathesisConfig:
+def config(
+    headers: dict[str, str] | None = None, checks: list[str] = CHECKS, examples: int = EXAMPLES
+) -> SchemathesisConfig:
     data: dict[str, object] = {
         "seed": SEED,
         "workers": 1,
         "generation": {
             "mode": "all",
-            "max-examples": EXAMPLES,
+            "max-examples": examples,
             "database": "none",
             "no-shrink": True,
         },
-        "checks": {name: {"enabled": True} for name in CHECKS},
+        "checks": {"enabled": False, **{name: {"enabled": True} for name in checks}},
         "operations": [
             {
                 "include-path-regex": "^" + re.escape(path) + "$",
@@ -104,9 +107,9 @@ class Outcome:
         )
 
 
-def run(app: FastAPI, headers: dict[str, str] | None = None) -> Outcome:
+def run(app: FastAPI, headers: dict[str, str] | None = None, **options: Any) -> Outcome:
     """Every phase of the engine over the app; its failures, one paragraph each."""
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config(headers))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config(headers, **options))
     outcome = Outcome()
     started = time.monotonic()
     for event in engine_for(schema).execute():
@@ -141,6 +144,27 @@ def fuzzed_app(settings: Settings) -> Iterator[FastAPI]:
         yield app
 
 
+# The PDFs cost a second of CPU each (their own tests cover them); /metrics and /logout
+# have no input to fuzz.
+NOT_FUZZED = re.compile(r"\.pdf$|^/metrics$|^/logout$")
+
+
+@pytest.fixture(scope="module")
+def pages_app(settings: Settings) -> Iterator[FastAPI]:
+    """The app with its HTML pages in the schema too (they are left out of the API's): the
+    pages are fuzzed for server errors only, since they answer with redirects and pages
+    rather than the JSON the schema describes."""
+    app = create_app(settings)
+    for context in routing.iter_route_contexts(app.routes):
+        # FastAPI copies an included router's routes into contexts; the schema reads those.
+        target = getattr(context, "_route_context", None) or context.original_route
+        path = getattr(context, "path", "") or ""
+        if hasattr(target, "include_in_schema") and not NOT_FUZZED.search(path):
+            target.include_in_schema = True
+    with TestClient(app):
+        yield app
+
+
 @pytest.fixture(scope="module")
 def admin_headers(fuzzed_app: FastAPI, db: Database) -> dict[str, str]:
     browser = logged_in(fuzzed_app, create_user(db, role=UserRole.admin))
@@ -162,4 +186,18 @@ def test_signed_in_admin(fuzzed_app: FastAPI, admin_headers: dict[str, str]) -> 
     outcome = run(fuzzed_app, admin_headers)
     print("schemathesis, admin:", outcome.summary())
     assert outcome.cases > 20 * len(outcome.operations) > 0
+    assert not outcome.failures, "\n\n".join(outcome.failures)
+
+
+@pytest.mark.parametrize("identity", ["anonymous", "admin"])
+def test_pages_never_answer_5xx(pages_app: FastAPI, db: Database, identity: str) -> None:
+    """Every page and form, anonymously and as an admin: whatever comes in, no 5xx."""
+    headers = None
+    if identity == "admin":
+        browser = logged_in(pages_app, create_user(db, role=UserRole.admin))
+        cookie = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+        headers = {"Cookie": cookie, "X-CSRF-Token": browser.headers["X-CSRF-Token"]}
+    outcome = run(pages_app, headers, checks=["not_a_server_error"], examples=20)
+    print(f"schemathesis, pages, {identity}:", outcome.summary())
+    assert len(outcome.operations) > 40
     assert not outcome.failures, "\n\n".join(outcome.failures)
