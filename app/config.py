@@ -200,7 +200,8 @@ class Settings(BaseSettings):
     rate_limit_login: int = Field(
         default=20,
         ge=0,
-        description="Login attempts (POST /login) one client address may make per window, "
+        description="Login attempts (POST /login, /login/code, /login/enrol) one client "
+        "address may make per window, "
         "whatever the account (0: no limit).",
     )
     api_docs: bool = Field(

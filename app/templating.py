@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,15 @@ def url_in_language(request: Request, lang: str) -> str:
     return f"{url.path}?{url.query}"
 
 
+# Almaty keeps UTC+5 all year (no daylight saving).
+ALMATY = timezone(timedelta(hours=5), "Asia/Almaty")
+
+
+def almaty_time(moment: datetime) -> str:
+    """A stored (UTC) time as staff read it: Almaty's wall clock, to the minute."""
+    return moment.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M")
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -82,6 +92,7 @@ def _environment() -> Environment:
     env.globals.update(
         static_url=static_url, langs=translations.available(), url_in_language=url_in_language
     )
+    env.filters["almaty_time"] = almaty_time
     return env
 
 

@@ -27,13 +27,14 @@ def _links(form: FormData, role: UserRole) -> accounts_service.Links:
     def items(name: str) -> list[str]:
         return [p.strip() for p in field(form, name).replace(",", " ").split() if p.strip()]
 
-    yards = items("yards")
-    if not all(y.isdigit() for y in yards):
+    # parse_row_id: ASCII digits within a row id's range ("²" is a digit to str.isdigit).
+    yards = [parse_row_id(y) for y in items("yards")]
+    if None in yards:
         raise AppError(gettext("Yards are given by their numbers, separated by commas."))
     return accounts_service.Links(
         district_ids=items("districts"),
         micro_district_ids=items("micro_districts"),
-        yard_ids=[int(y) for y in yards],
+        yard_ids=[y for y in yards if y is not None],
         city_wide=form.get("city_wide") == "on",
     )
 

@@ -84,7 +84,7 @@ def action_labels() -> dict[str, str]:
 def _page_number(text: str | None) -> int:
     if not text:
         return 1
-    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100_000:
         raise Invalid(gettext("The page must be a number from 1."))
     return int(text)
 
@@ -94,6 +94,7 @@ def audit_page(
     request: Request,
     session: SessionDep,
     admin: RequireAdmin,
+    audit: AuditDep,
     user: str | None = None,
     action: str | None = None,
     since: str | None = None,
@@ -102,6 +103,8 @@ def audit_page(
 ) -> HTMLResponse:
     filters = _filters(user, action, since, until)
     number = _page_number(page)
+    # Reading the log is itself logged (the action filter is checked above: no raw input).
+    audit(service.AuditAction.audit_viewed, f"audit:{action or 'all'}")
     total = service.count_events(session, filters=filters)
     query = {"user": user or "", "action": action or "", "since": since or "", "until": until or ""}
     pages = max(1, -(-total // service.PAGE_SIZE))

@@ -54,7 +54,7 @@ def _months(text: str | None) -> int | None:
     """?months= of a page: empty for the current risk, else 1-120."""
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 120:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 120:
         raise Invalid(gettext("The period must be a number of months from 1 to 120."))
     return int(text)
 

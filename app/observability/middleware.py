@@ -27,7 +27,10 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 # Any other method a client invents is counted as OTHER: one series, not one per invention.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-_UUID_IN_PATH = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
+# Not only a well-formed UUID: uuid.UUID reads one with hyphens anywhere, and a link cut short
+# by a digit or two (a 422) still holds all but a few bits of the key. Any run of 20+ hex digits
+# and hyphens goes (an H3 cell id has 15; dates and row ids are shorter).
+_UUID_IN_PATH = re.compile(r"[0-9a-fA-F][0-9a-fA-F-]{19,}")
 UNMATCHED = "<unmatched>"  # 404s: raw paths would give every scanner's guess its own series
 
 # Routes that take a submission: how their answers count in the submission metrics.

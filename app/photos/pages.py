@@ -17,6 +17,7 @@ from app.accounts import security
 from app.accounts.deps import InspectorScope, RequireInspector, secret_of
 from app.accounts.forms import CheckedForm, client_ip
 from app.audit import service as audit
+from app.audit.deps import AuditDep
 from app.db import DatabaseDep, SessionDep
 from app.errors import AppError, NotFound
 from app.photos import moderation
@@ -61,8 +62,12 @@ def _page(
 
 
 @router.get(PAGE, response_class=HTMLResponse)
-def moderation_page(request: Request, session: SessionDep, scope: InspectorScope) -> HTMLResponse:
+def moderation_page(
+    request: Request, session: SessionDep, scope: InspectorScope, auditor: AuditDep
+) -> HTMLResponse:
     """Pending photos of the yards in the inspector's scope, oldest first."""
+    # Residents' photos before anyone checked them: who looked is logged, as for a yard.
+    auditor(audit.AuditAction.photos_viewed, "photos:pending")
     return _page(request, session, scope=scope)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app import translations
 from app.accounts import security
 from app.accounts.deps import RequireAdmin, secret_of
 from app.accounts.forms import CheckedForm, binding, client_ip, field
@@ -41,7 +42,12 @@ def _admin_page(
     error: str = "",
     status_code: int = 200,
 ) -> HTMLResponse:
+    # Comments are keyed by item id; show each with its question (the current checklist's
+    # wording: ids are stable across versions), the id itself when the item is gone.
+    items = request.app.state.checklists.current.items_by_id
+    lang = translations.current_lang.get()
     context: dict[str, Any] = {
+        "questions": {item_id: item.question.get(lang) for item_id, item in items.items()},
         "csrf_token": security.csrf_token(secret_of(request), binding(request) or ""),
         "reference": reference,
         "plan": plan,

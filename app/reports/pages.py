@@ -18,7 +18,7 @@ from app.areas.monthly import checked_month
 from app.audit import service as audit_service
 from app.audit.deps import AuditDep
 from app.checklists.schema import Lang
-from app.db import SessionDep
+from app.db import SessionDep, parse_row_id
 from app.districts.models import District
 from app.errors import NotFound
 from app.reports import access, render
@@ -92,7 +92,8 @@ def yard_report_pdf(
     inspectors and admins."""
     if user is None:
         raise LoginRequired(gettext("Log in to download the yard's report."))
-    yard = session.get(Yard, int(yard_id)) if yard_id.isdigit() and len(yard_id) < 12 else None
+    row_id = parse_row_id(yard_id)
+    yard = session.get(Yard, row_id) if row_id is not None else None
     refusal = Forbidden(
         gettext(
             "Only the yard's housing cooperative, the inspectors of its district and "

@@ -27,6 +27,11 @@ RESIDENT_TILE_URL = DEFAULT_TILE_URL
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 DOCS_CDN = "https://cdn.jsdelivr.net"
 HSTS = "max-age=31536000; includeSubDomains"
+# app.accounts.security.SESSION_COOKIE (not imported: this module sits below the accounts).
+SESSION_COOKIE = b"safeyard_session="
+# For a signed-in person's answers that chose no caching of their own: staff pages must not
+# outlive a logout in the browser's cache, nor reach anyone else through a shared cache.
+SESSION_CACHE_CONTROL = (b"cache-control", b"private, no-store")
 
 
 def tile_origin(url_template: str) -> str | None:
@@ -119,6 +124,8 @@ class SecurityHeaders:
         extra = self._docs if scope["path"] in DOCS_PATHS else self._site
         if self.https or scope.get("scheme") == "https":
             extra = [*extra, (b"strict-transport-security", HSTS.encode())]
+        if any(name == b"cookie" and SESSION_COOKIE in value for name, value in scope["headers"]):
+            extra = [*extra, SESSION_CACHE_CONTROL]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -50,7 +50,9 @@ def bucket_of(method: str, path: str) -> str | None:
         return None
     if path in ("/api/v1/submissions", "/checklist"):
         return SUBMISSIONS
-    if path == "/login":
+    # The code steps too: their lock-out counts per exact address, which a client rotating
+    # addresses in its /64 would escape; this limit holds the whole /64.
+    if path in ("/login", "/login/code", "/login/enrol"):
         return LOGIN
     if PHOTO_PATH.match(path):
         return PHOTOS

@@ -14,7 +14,7 @@ from app.db import Database
 
 CONSENT = {
     "ru": "Отправляя, вы соглашаетесь, что SafeYard хранит ваши ответы",
-    "kk": "Жібере отырып, сіз SafeYard жауаптарыңызды",
+    "kk": "Тексеру парағын жіберу арқылы сіз SafeYard-тың жауаптарыңызды",
     "en": "By sending, you agree that SafeYard keeps your answers",
 }
 PRIVACY = {

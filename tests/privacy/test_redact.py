@@ -68,6 +68,7 @@ class TestAdminPage:
         assert preview.status_code == 200, preview.text
         assert before.comment and before.comment in preview.text
         assert "Photos: 2" in preview.text
+        assert "Comment on the question “" in preview.text  # the question, not the item id
         assert 'action="/admin/privacy/redact"' in preview.text
         # Nothing is removed by looking.
         assert stored(db, sid).comment == before.comment and len(photo_ids(db, sid)) == 2
