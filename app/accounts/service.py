@@ -41,6 +41,14 @@ class Scope:
     district_ids: frozenset[str]
     micro_district_ids: frozenset[str]
 
+    def covers(self, *, district_id: str | None, micro_district_id: str | None) -> bool:
+        """Does this scope include the place (its district or its micro-district)?"""
+        return (
+            self.city_wide
+            or (district_id is not None and district_id in self.district_ids)
+            or (micro_district_id is not None and micro_district_id in self.micro_district_ids)
+        )
+
 
 @dataclass(frozen=True)
 class Links:
@@ -73,6 +81,14 @@ def links_of(session: Session, user: User) -> Links:
         yard_ids=list(session.exec(select(UserYard.yard_id).where(UserYard.user_id == user.id))),
         city_wide=user.city_wide,
     )
+
+
+def audit_scope(session: Session, user: User | None) -> Scope | None:
+    """Where this user's checklists count as official audits: an inspector's scope; None for
+    everyone else (their checklists are not audits, so no place limits them)."""
+    if user is None or user.role != UserRole.inspector:
+        return None
+    return inspector_scope(session, user)
 
 
 def inspector_scope(session: Session, user: User) -> Scope:

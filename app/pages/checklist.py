@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.accounts.service import Scope
 from app.checklists.loader import LoadedChecklist
 from app.checklists.schema import Lang
 from app.checklists.schemas import ChecklistPublic, SectionPublic, checklist_public
@@ -140,7 +141,13 @@ def _submission(filled: FilledChecklist, where: Where) -> SubmissionCreate:
 
 
 def send(
-    state: Any, session: Session, *, filled: FilledChecklist, lang: Lang, role: str = ROLE
+    state: Any,
+    session: Session,
+    *,
+    filled: FilledChecklist,
+    lang: Lang,
+    role: str = ROLE,
+    audit_scope: Scope | None = None,
 ) -> str | Refused:
     """Store the form's submission once, then its photos. Returns the result page's URL, or
     what to show again with the resident's answers."""
@@ -180,6 +187,7 @@ def send(
                 areas=state.areas,
                 settings=state.settings,
                 role=role,
+                audit_scope=audit_scope,
             )
     except Conflict as exc:
         errors = form_errors.service_errors(exc, loaded=loaded, lang=lang, submission_id=filled.id)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from app import translations
+from app.accounts import service as accounts_service
 from app.accounts.deps import CurrentUser, RequireUser, submitter_role
 from app.accounts.models import User
 from app.accounts.pages import CheckedForm, session_csrf_token
@@ -154,7 +155,14 @@ def send_checklist(
     answers kept and what to correct."""
     filled = read_checklist_form(form)
     role = submitter_role(user)
-    sent = checklist.send(request.app.state, session, filled=filled, lang=_lang(), role=role)
+    sent = checklist.send(
+        request.app.state,
+        session,
+        filled=filled,
+        lang=_lang(),
+        role=role,
+        audit_scope=accounts_service.audit_scope(session, user),
+    )
     if isinstance(sent, str):
         return RedirectResponse(sent, status_code=303)
     context = checklist.form_context(

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import UUID4
 
+from app.accounts import service as accounts_service
 from app.accounts.deps import CurrentUser, submitter_role
 from app.config import Settings
 from app.db import DatabaseDep, SessionDep
@@ -19,6 +20,10 @@ router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"], route_cla
 
 ERRORS: dict[int | str, dict[str, str]] = {
     400: {"description": "The body is not JSON (malformed, or not UTF-8); nothing stored."},
+    403: {
+        "description": "An inspector's audit of a yard outside the areas they inspect; "
+        "nothing stored."
+    },
     409: {"description": "The id was already used for a different submission."},
     413: {"description": "The body is over SAFEYARD_MAX_BODY_BYTES; nothing stored."},
     422: {
@@ -95,6 +100,7 @@ def create_submission(
             areas=state.areas,
             settings=settings,
             role=submitter_role(user),
+            audit_scope=accounts_service.audit_scope(session, user),
         )
     result = service.result_of(
         accepted.submission, registry=state.checklists, lang=lang, score=accepted.score

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,16 +18,21 @@ from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import NOT_APPLICABLE, Lang
 from app.config import Settings
 from app.db import table_of, utcnow
-from app.errors import Conflict, Invalid, NotFound, Unavailable
+from app.districts.models import District
+from app.errors import AppError, Conflict, Invalid, NotFound, Unavailable
 from app.geo.distance import haversine_m
 from app.geo.locator import AreaIndex, OutsideCity
 from app.scoring import SCORING_VERSION, ScoreResult, score_answers
 from app.submissions.explain import explain_score
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate, SubmissionResult
+from app.translations import current_lang, gettext
 from app.yards import risk as yard_risk
 from app.yards import service as yards_service
 from app.yards.models import Yard
+
+if TYPE_CHECKING:
+    from app.accounts.service import Scope
 
 # A location this far from the yard it names is a mistake, not GPS noise.
 YARD_LOCATION_TOLERANCE_M = 1000.0
@@ -212,10 +217,14 @@ def submit(
     areas: AreaIndex | None,
     settings: Settings,
     role: str = "resident",
+    audit_scope: Scope | None = None,
     synthetic: bool = False,
     received_at: datetime | None = None,
 ) -> Accepted:
     """Store a submission exactly once, scored against its own checklist version.
+
+    ``audit_scope``: where an inspector's audit may be recorded (an official audit outranks
+    residents' checks, so one outside the inspector's areas is refused: OutsideAuditScope).
 
     The same id with the same body returns the stored one (``created`` False); with another
     body it is a Conflict. Nothing is stored when validation fails. ``received_at`` is for
@@ -237,6 +246,11 @@ def submit(
         )
     yard = _place(session, data, areas=areas, settings=settings, synthetic=synthetic)
     assert yard.id is not None
+    if audit_scope is not None and not audit_scope.covers(
+        district_id=yard.district_id, micro_district_id=yard.micro_district_id
+    ):
+        # Raised inside the caller's write transaction: a yard placed for it is rolled back.
+        raise OutsideAuditScope(session, yard=yard)
     result = score_answers(loaded.scoring, data.answers, role=role)
     values: dict[str, Any] = dict(
         id=data.id,
@@ -287,6 +301,25 @@ def submit(
         ),
     )
     return Accepted(Submission.model_construct(**values), created=True, score=result)
+
+
+class OutsideAuditScope(AppError):
+    """403: an inspector's audit of a yard outside the areas they inspect."""
+
+    status_code = 403
+    code = "outside_audit_scope"
+
+    def __init__(self, session: Session, *, yard: Yard) -> None:
+        district = session.get(District, yard.district_id)
+        place = district.name(current_lang.get()) if district else yard.district_id
+        super().__init__(
+            gettext(
+                "This yard is in %(district)s, outside the areas you inspect, so it cannot be "
+                "recorded as your audit. Ask an admin to add the area to your account, or sign "
+                "out and send the checklist as a resident.",
+                district=place,
+            )
+        )
 
 
 def get_submission(session: Session, submission_id: uuid.UUID) -> Submission:

@@ -7,6 +7,7 @@ import uuid
 
 from fastapi.testclient import TestClient
 
+from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
 from app.db import Database
@@ -20,7 +21,12 @@ class TestQueueToken:
     def test_the_page_token_lets_the_queue_post(
         self, client: TestClient, db: Database, registry: ChecklistRegistry
     ) -> None:
-        inspector = logged_in(client.app, create_user(db, role=UserRole.inspector))
+        inspector = logged_in(
+            client.app,
+            create_user(
+                db, role=UserRole.inspector, links=accounts_service.Links([], [], [], True)
+            ),
+        )
         del inspector.headers["X-CSRF-Token"]  # the queue has only what the page gives it
         match = META.search(inspector.get("/checklist").text)
         assert match, "a signed-in page carries the token"

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select, update
 from starlette.datastructures import Headers, UploadFile
 
+from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
 from app.config import Settings
@@ -213,7 +214,12 @@ class TestStaffAudits:
     def test_an_inspectors_audit_photo_is_approved_at_once(
         self, client: TestClient, registry: ChecklistRegistry, db: Database
     ) -> None:
-        inspector = logged_in(client.app, create_user(db, role=UserRole.inspector))
+        inspector = logged_in(
+            client.app,
+            create_user(
+                db, role=UserRole.inspector, links=accounts_service.Links([], [], [], True)
+            ),
+        )
         answers = answers_for(registry.current, role="inspector")
         sent = send_submission(inspector, registry, answers=answers)
         response = upload(inspector, png(), to=sent)
