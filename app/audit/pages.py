@@ -76,6 +76,9 @@ def action_labels() -> dict[str, str]:
         service.AuditAction("user.password_reset"): gettext("Password reset"),
         service.AuditAction("user.second_factor_reset"): gettext("Second factor reset"),
         service.AuditAction("submission.redact"): gettext("Resident's data deleted"),
+        service.AuditAction("submission.redact_preview"): gettext(
+            "Resident's data shown before deletion"
+        ),
         service.AuditAction("photos.view"): gettext("Photos opened"),
         service.AuditAction("photo.moderate"): gettext("Photo checked"),
     }

@@ -44,6 +44,7 @@ class AuditAction(StrEnum):
     # For the personal-data and photo pages (other modules): target the yard, never the
     # submission or photo id.
     submission_redacted = "submission.redact"
+    redaction_previewed = "submission.redact_preview"  # an admin read a resident's free text
     photos_viewed = "photos.view"
     photo_moderated = "photo.moderate"
 

@@ -31,7 +31,7 @@ def purge(
     finally:
         db.dispose()
     # Files only after the commit: a failed purge leaves every row's file in place.
-    removed_any = report.photos or report.submissions_with_text
+    removed_any = report.photos or report.submissions_with_text or report.addresses
     files = (
         privacy_service.remove_files(report.files, settings=settings)
         if removed_any and not dry_run
@@ -46,6 +46,10 @@ def purge(
     typer.echo(
         f"{verb} {report.texts} comments from {report.submissions_with_text} submissions "
         f"received before {cut.comments:%Y-%m-%d %H:%M} UTC (answers and scores kept)"
+    )
+    typer.echo(
+        f"{verb} {report.addresses} yard addresses typed by their first senders before "
+        f"{cut.comments:%Y-%m-%d %H:%M} UTC"
     )
     typer.echo(
         f"{verb} {report.login_attempts} failed-login records from before "

@@ -12,7 +12,8 @@ from app import translations
 from app.accounts import security
 from app.accounts.deps import RequireAdmin, secret_of
 from app.accounts.forms import CheckedForm, binding, client_ip, field
-from app.audit import service as audit
+from app.audit import service as audit_service
+from app.audit.deps import AuditDep
 from app.db import DatabaseDep, SessionDep
 from app.privacy import service as privacy_service
 from app.templating import render
@@ -78,7 +79,7 @@ def admin_privacy(request: Request, admin: RequireAdmin) -> HTMLResponse:
 
 @router.post("/admin/privacy/preview", response_class=HTMLResponse)
 def preview(
-    request: Request, admin: RequireAdmin, form: CheckedForm, session: SessionDep
+    request: Request, admin: RequireAdmin, form: CheckedForm, session: SessionDep, audit: AuditDep
 ) -> HTMLResponse:
     """What a redaction would remove; nothing is changed yet."""
     reference = field(form, "reference")
@@ -88,6 +89,8 @@ def preview(
         return _admin_page(
             request, reference=reference, error=_refusal(exc), status_code=exc.status_code
         )
+    # The preview shows a resident's comments: reading them is recorded like any staff view.
+    audit(audit_service.AuditAction.redaction_previewed, audit_service.yard_target(plan.yard_id))
     return _admin_page(request, reference=reference, plan=plan)
 
 
@@ -105,11 +108,11 @@ def redact(
                 write, submission_id=submission_id, settings=settings, by_user_id=admin.id
             )
             # In the same transaction: a redaction and its audit row land together or not at all.
-            audit.record(
+            audit_service.record(
                 write,
                 user=admin,
-                action=audit.AuditAction.submission_redacted,
-                target=audit.yard_target(done.plan.yard_id),
+                action=audit_service.AuditAction.submission_redacted,
+                target=audit_service.yard_target(done.plan.yard_id),
                 ip=client_ip(request),
             )
     except (privacy_service.NoReference, privacy_service.NoSubmission) as exc:

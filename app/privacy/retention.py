@@ -22,6 +22,7 @@ from app.config import Settings
 from app.photos.models import Photo
 from app.privacy import service as privacy_service
 from app.submissions.models import Submission
+from app.yards.models import Yard
 
 _CHUNK = 500  # ids per IN (...), well under SQLite's bound-parameter limit
 
@@ -51,6 +52,7 @@ class PurgeReport:
     photos: int  # photo rows (each with a JPEG and a thumbnail)
     submissions_with_text: int  # submissions whose comments were (or would be) erased
     texts: int  # the comments and item comments among them
+    addresses: int  # yards' addresses as their first senders typed them
     login_attempts: int
     files: list[Path] = field(default_factory=list)  # photo files to remove after the commit
 
@@ -61,6 +63,12 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
     old_photos = list(session.exec(select(Photo).where(col(Photo.created_at) < cutoffs.photos)))
     with_text = _submissions_with_text(session, before=cutoffs.comments)
     texts = sum((1 if comment else 0) + len(items or {}) for _, comment, items in with_text)
+    # A yard's typed address is its first sender's free text: it goes with the comments.
+    old_addresses = (
+        col(Yard.address).is_not(None),
+        col(Yard.created_at) < cutoffs.comments,
+    )
+    addresses = session.exec(select(func.count()).select_from(Yard).where(*old_addresses)).one()
     attempts = session.exec(
         select(func.count())
         .select_from(LoginAttempt)
@@ -77,6 +85,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
                 .where(col(Submission.id).in_(chunk))
                 .values(comment=None, item_comments={})
             )
+        session.exec(update(Yard).where(*old_addresses).values(address=None))
         session.exec(delete(LoginAttempt).where(col(LoginAttempt.at) < cutoffs.login_attempts))
         session.flush()
     return PurgeReport(
@@ -85,6 +94,7 @@ def purge(session: Session, *, settings: Settings, now: datetime, dry_run: bool)
         photos=len(old_photos),
         submissions_with_text=len(with_text),
         texts=texts,
+        addresses=int(addresses),
         login_attempts=int(attempts),
         files=[] if dry_run else files,
     )

@@ -22,6 +22,7 @@ from app.photos import service as photos_service
 from app.photos.models import Photo
 from app.privacy.models import SubmissionRedaction
 from app.submissions.models import Submission
+from app.yards.models import Yard
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -48,11 +49,15 @@ class RedactionPlan:
     item_comments: dict[str, str]
     photos: list[Photo] = field(default_factory=list)
     redacted_at: datetime | None = None  # when it was redacted before
+    # The yard's address as this submission's sender typed it (they were the yard's first).
+    typed_address: str | None = None
 
     @property
     def texts(self) -> int:
-        """The comment and the item comments that would be removed."""
-        return (1 if self.comment else 0) + len(self.item_comments)
+        """The comment, the item comments and the typed address that would be removed."""
+        return (
+            (1 if self.comment else 0) + len(self.item_comments) + (1 if self.typed_address else 0)
+        )
 
     @property
     def nothing_to_remove(self) -> bool:
@@ -87,6 +92,7 @@ def plan_redaction(session: Session, *, submission_id: uuid.UUID) -> RedactionPl
         ).all()
     )
     previous = session.get(SubmissionRedaction, submission_id)
+    yard = session.get(Yard, submission.yard_id)
     return RedactionPlan(
         submission_id=submission_id,
         received_at=submission.received_at,
@@ -98,7 +104,23 @@ def plan_redaction(session: Session, *, submission_id: uuid.UUID) -> RedactionPl
         item_comments={str(k): str(v) for k, v in (submission.item_comments or {}).items()},
         photos=photos,
         redacted_at=previous.redacted_at if previous else None,
+        typed_address=(
+            yard.address
+            if yard is not None and yard.address and _first_of_yard(session, submission)
+            else None
+        ),
     )
+
+
+def _first_of_yard(session: Session, submission: Submission) -> bool:
+    """Was this the yard's first submission (whose sender's typed address the yard keeps)?"""
+    first = session.exec(
+        select(Submission.id)
+        .where(Submission.yard_id == submission.yard_id)
+        .order_by(col(Submission.received_at), col(Submission.id))
+        .limit(1)
+    ).first()
+    return first == submission.id
 
 
 def redact(
@@ -112,6 +134,11 @@ def redact(
     submission.comment = None
     submission.item_comments = {}
     session.add(submission)
+    if plan.typed_address:
+        yard = session.get(Yard, submission.yard_id)
+        assert yard is not None
+        yard.address = None
+        session.add(yard)
     files = photo_files(settings, plan.photos)
     if plan.photos:
         session.exec(delete(Photo).where(col(Photo.submission_id) == submission_id))

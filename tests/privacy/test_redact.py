@@ -69,6 +69,14 @@ class TestAdminPage:
         assert before.comment and before.comment in preview.text
         assert "Photos: 2" in preview.text
         assert "Comment on the question “" in preview.text  # the question, not the item id
+        with db.session() as session:
+            previewed = session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.action == "submission.redact_preview",
+                    AuditEvent.target == f"yard:{before.yard_id}",
+                )
+            ).all()
+        assert len(previewed) == 1  # reading a resident's comments is recorded
         assert 'action="/admin/privacy/redact"' in preview.text
         # Nothing is removed by looking.
         assert stored(db, sid).comment == before.comment and len(photo_ids(db, sid)) == 2
