@@ -118,7 +118,10 @@ def _check_links(session: Session, role: UserRole, links: Links) -> None:
         + [f"yard {y}" for y in links.yard_ids if session.get(Yard, y) is None]
     )
     if unknown:
-        raise Invalid(f"Unknown: {', '.join(unknown)}.")
+        # Echo a few, each cut short: the form's text comes back on the page.
+        shown = ", ".join(item[:60] for item in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise Invalid(f"Unknown: {shown}{more}. Check the ids in the list of areas.")
 
 
 def _set_links(session: Session, user: User, links: Links) -> None:
