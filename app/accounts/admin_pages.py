@@ -88,18 +88,22 @@ def create_user(
                 password=secret_field(form, "password"),
                 links=_links(form, role),
             )
-            audit.record(
-                write,
-                user=admin,
-                action=audit.AuditAction.user_created,
-                target=audit.user_target(user.id),
-                ip=client_ip(request),
-            )
+            _record(write, request, admin=admin, action=audit.AuditAction.user_created, user=user)
     except AppError as exc:
         return _users_page(
             request, session, admin=admin, error=exc.message, status_code=exc.status_code
         )
     return RedirectResponse("/admin/users", status_code=303)
+
+
+def _record(
+    write: Any, request: Request, *, admin: User, action: audit.AuditAction, user: User
+) -> None:
+    """An admin's change to an account, in the change's own transaction."""
+    assert user.id is not None
+    audit.record(
+        write, user=admin, action=action, target=audit.user_target(user.id), ip=client_ip(request)
+    )
 
 
 def _target(session: Any, user_id: str) -> User:
@@ -129,13 +133,7 @@ def update_user(
             accounts_service.update_user(
                 write, user=user, role=role, active=active, links=_links(form, role)
             )
-            audit.record(
-                write,
-                user=admin,
-                action=audit.AuditAction.user_changed,
-                target=audit.user_target(user.id),
-                ip=client_ip(request),
-            )
+            _record(write, request, admin=admin, action=audit.AuditAction.user_changed, user=user)
     except AppError as exc:
         return _users_page(
             request, session, admin=admin, error=exc.message, status_code=exc.status_code
@@ -160,13 +158,7 @@ def reset_password(
             if user.id == admin.id:
                 raise AppError(gettext("Another administrator resets your own password."))
             temporary = accounts_service.reset_password(write, user=user)
-            audit.record(
-                write,
-                user=admin,
-                action=audit.AuditAction.password_reset,
-                target=audit.user_target(user.id),
-                ip=client_ip(request),
-            )
+            _record(write, request, admin=admin, action=audit.AuditAction.password_reset, user=user)
     except AppError as exc:
         return _users_page(
             request, session, admin=admin, error=exc.message, status_code=exc.status_code
@@ -191,12 +183,8 @@ def reset_second_factor(
             if user.id == admin.id:
                 raise AppError(gettext("Another administrator resets your own second factor."))
             second_factor.reset_second_factor(write, user=user)
-            audit.record(
-                write,
-                user=admin,
-                action=audit.AuditAction.second_factor_reset,
-                target=audit.user_target(user.id),
-                ip=client_ip(request),
+            _record(
+                write, request, admin=admin, action=audit.AuditAction.second_factor_reset, user=user
             )
     except AppError as exc:
         return _users_page(
