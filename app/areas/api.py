@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.accounts.deps import InspectorScope, RequireInspector
-from app.areas import service
+from app.areas import exports, service
 from app.areas.shapes import AreaShapes, load_area_shapes
 from app.audit.deps import AuditDep
 from app.audit.service import AuditAction, export_target
@@ -345,7 +345,7 @@ def yards_geojson(session: SessionDep, scope: InspectorScope, audit: AuditDep) -
             "license": LICENSE,
             "features": [
                 f
-                for f in service.yard_features(session)
+                for f in exports.yard_features(session)
                 if scope.city_wide
                 or f["properties"]["district_id"] in scope.district_ids
                 or f["properties"]["micro_district_id"] in scope.micro_district_ids

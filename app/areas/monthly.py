@@ -8,7 +8,6 @@ current risk (``yard_risk``); flags are today's, since flags judge the present s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,7 @@ from sqlmodel import Session
 
 from app.areas import service as areas_service
 from app.areas.month_cache import MISSING, MonthCache
-from app.areas.service import AreaFigures
+from app.areas.monthly_models import AreaMonth, FlaggedArea, MonthlySummary, YardLine
 from app.areas.shapes import AreaShapes, load_area_shapes
 from app.areas.trend import (
     MonthPoint,
@@ -31,9 +30,8 @@ from app.config import Settings
 from app.db import table_of, utcnow
 from app.districts.models import District, MicroDistrict
 from app.errors import Invalid, NotFound
-from app.scoring import Flag, shrunk_risk
+from app.scoring import shrunk_risk
 from app.submissions.models import Submission
-from app.yards import naming
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
 
@@ -42,148 +40,9 @@ WORST_YARDS = 10
 PROBLEM_AREAS = 10
 
 _SUBMISSION = table_of(Submission)
-
-
 _YARD = table_of(Yard)
 _YARD_RISK = table_of(YardRisk)
 _MICRO = table_of(MicroDistrict)
-
-
-@dataclass(frozen=True)
-class YardLine:
-    """A yard with its current risk (``yard_risk``)."""
-
-    yard_id: int
-    public_name: str | None  # set by staff; the address a sender typed is never read here
-    micro_district_id: str | None
-    risk_index: float
-    band: str | None
-    basis: str
-    last_submission_at: datetime | None
-
-    @property
-    def name(self) -> str:
-        """The yard's public name, in the current language."""
-        return naming.public_title(yard_id=self.yard_id, public_name=self.public_name)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "yard_id": self.yard_id,
-            "url": f"/yards/{self.yard_id}",
-            "name": self.name,
-            "micro_district_id": self.micro_district_id,
-            "risk_index": round(self.risk_index, 1),
-            "band": self.band,
-            "basis": self.basis,
-            "last_submission_at": self.last_submission_at.isoformat()
-            if self.last_submission_at
-            else None,
-        }
-
-
-@dataclass(frozen=True)
-class AreaMonth:
-    """A micro-district in one month: yards checked, their mean index, shrunk toward the city."""
-
-    micro_district_id: str
-    name: str | None
-    yards: int  # distinct yards with a scored submission in the month
-    submissions: int
-    mean_risk: float  # mean over yards of each yard's mean index that month
-    coverage_risk: float  # shrunk toward the city's mean of that month (area_shrinkage_k)
-    problem: bool  # enough yards and coverage_risk >= problem_area_risk
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "micro_district_id": self.micro_district_id,
-            "name": self.name,
-            "yards": self.yards,
-            "submissions": self.submissions,
-            "mean_risk": round(self.mean_risk, 1),
-            "coverage_risk": round(self.coverage_risk, 1),
-            "problem": self.problem,
-        }
-
-
-@dataclass(frozen=True)
-class FlaggedArea:
-    """A micro-district with a flag today, with the figures that raised it."""
-
-    micro_district_id: str
-    name: str | None
-    figures: AreaFigures
-
-    @property
-    def flags(self) -> list[Flag]:
-        return self.figures.flags
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "micro_district_id": self.micro_district_id,
-            "name": self.name,
-            "coverage_risk": round(self.figures.coverage_risk, 1),
-            "yards_audited": self.figures.yards_audited,
-            "flags": [{"code": f.code, "reason": f.reason} for f in self.flags],
-        }
-
-
-@dataclass(frozen=True)
-class MonthlySummary:
-    district_id: str
-    district_names: dict[str, str]  # ru, kk, en
-    month: str  # "YYYY-MM"
-    previous_month: str
-    current: MonthPoint  # submissions, inspector audits, yards, mean index of the month
-    previous: MonthPoint
-    city_mean_risk: float | None  # mean over the city's yards checked that month
-    areas: list[AreaMonth]  # micro-districts with a check that month, riskiest first
-    problem_areas: list[AreaMonth]
-    worst_yards: list[YardLine]  # yards checked that month, by current risk, worst first
-    flagged_areas: list[FlaggedArea]  # today's flags of the district's micro-districts
-    district_figures: AreaFigures  # today's figures and flags of the whole district
-    never_checked_areas: int  # the district's micro-districts with no known yard at all
-    trend: list[MonthPoint]  # the 12 months ending with ``month``, oldest first
-    generated_at: datetime = field(default_factory=utcnow)
-
-    def district_name(self, lang: str) -> str:
-        return self.district_names.get(lang) or self.district_names["ru"]
-
-    @property
-    def mean_risk_change(self) -> float | None:
-        """This month's mean index minus the previous month's (None if either is missing)."""
-        if self.current.mean_risk is None or self.previous.mean_risk is None:
-            return None
-        return self.current.mean_risk - self.previous.mean_risk
-
-    @property
-    def submissions_change(self) -> int:
-        return self.current.submissions - self.previous.submissions
-
-    def as_dict(self) -> dict[str, Any]:
-        change = self.mean_risk_change
-        return {
-            "district_id": self.district_id,
-            "district_names": self.district_names,
-            "month": self.month,
-            "previous_month": self.previous_month,
-            "current": self.current.as_dict(),
-            "previous": self.previous.as_dict(),
-            "mean_risk_change": None if change is None else round(change, 1),
-            "submissions_change": self.submissions_change,
-            "city_mean_risk": None
-            if self.city_mean_risk is None
-            else round(self.city_mean_risk, 1),
-            "areas": [a.as_dict() for a in self.areas],
-            "problem_areas": [a.as_dict() for a in self.problem_areas],
-            "worst_yards": [y.as_dict() for y in self.worst_yards],
-            "flagged_areas": [a.as_dict() for a in self.flagged_areas],
-            "district_flags": [
-                {"code": f.code, "reason": f.reason} for f in self.district_figures.flags
-            ],
-            "never_checked_areas": self.never_checked_areas,
-            "trend": [p.as_dict() for p in self.trend],
-            "generated_at": self.generated_at.isoformat(),
-        }
 
 
 def checked_month(text: str | None, *, now: datetime | None = None) -> str:

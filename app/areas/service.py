@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlmodel import Session
 
+from app.areas.figures import AreaFigures, AreaReport, rounded
 from app.config import Settings
 from app.db import table_of, utcnow
 from app.districts.models import District
-from app.scoring import Flag, FlagRules, area_flags, getis_ord_gi_star, shrunk_risk
+from app.scoring import FlagRules, area_flags, getis_ord_gi_star, shrunk_risk
 from app.yards.models import Yard
 from app.yards.risk_models import SECTION_COLUMNS, YardRisk, section_column
 
@@ -32,58 +33,6 @@ DAYS_PER_MONTH = 30
 _YARD = table_of(Yard)
 _YARD_RISK = table_of(YardRisk)
 _DISTRICT = table_of(District)
-
-
-@dataclass
-class AreaFigures:
-    id: str
-    yards_known: int = 0
-    yards_audited: int = 0
-    mean_risk: float | None = None
-    coverage_risk: float = 0.0
-    section_fail_share: dict[str, float] = field(default_factory=dict)
-    section_mean_risk: dict[str, float] = field(default_factory=dict)
-    ops_centre_yards: int = 0
-    panic_button_yards: int = 0
-    disagreeing_yards: int = 0
-    last_submission_at: datetime | None = None
-    gi_z: float | None = None
-    flags: list[Flag] = field(default_factory=list)
-
-    @property
-    def coverage(self) -> float | None:
-        return self.yards_audited / self.yards_known if self.yards_known else None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "yards_known": self.yards_known,
-            "yards_audited": self.yards_audited,
-            "coverage": _r(self.coverage, 3),
-            "mean_risk": _r(self.mean_risk),
-            "coverage_risk": _r(self.coverage_risk),
-            "section_fail_share": {k: _r(v, 3) for k, v in self.section_fail_share.items()},
-            "section_mean_risk": {k: _r(v) for k, v in self.section_mean_risk.items()},
-            "ops_centre_yards": self.ops_centre_yards,
-            "panic_button_yards": self.panic_button_yards,
-            "disagreeing_yards": self.disagreeing_yards,
-            "last_submission_at": self.last_submission_at.isoformat()
-            if self.last_submission_at
-            else None,
-            "gi_z": _r(self.gi_z, 2),
-            "flags": [{"code": f.code, "reason": f.reason} for f in self.flags],
-        }
-
-
-def _r(value: float | None, digits: int = 1) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-@dataclass(frozen=True)
-class AreaReport:
-    areas: dict[str, AreaFigures]
-    city_mean: float | None
-    sections: tuple[str, ...]
 
 
 def flag_rules(settings: Settings) -> FlagRules:
@@ -369,7 +318,7 @@ class DistrictFigures:
             name_kk=self.name_kk,
             name_en=self.name_en,
             population=self.population,
-            audited_per_10k_residents=_r(per_10k, 2),
+            audited_per_10k_residents=rounded(per_10k, 2),
         )
         return out
 
@@ -404,47 +353,3 @@ def district_figures(
         DistrictFigures(areas[d.id], d.name_ru, d.name_kk, d.name_en, d.population)
         for d in districts
     ]
-
-
-def yard_features(session: Session) -> Iterable[dict[str, Any]]:
-    """Yards with a current score as GeoJSON features: no personal data (no comments, no
-    submission ids, no addresses), coordinates rounded to 4 decimals (about 10 m)."""
-    rows = session.execute(
-        select(
-            _YARD.c.id,
-            _YARD.c.lat,
-            _YARD.c.lon,
-            _YARD_RISK.c.micro_district_id,
-            _YARD_RISK.c.district_id,
-            _YARD_RISK.c.basis,
-            _YARD_RISK.c.risk_index,
-            _YARD_RISK.c.band,
-            _YARD_RISK.c.completeness,
-            _YARD_RISK.c.section_risk,
-            _YARD_RISK.c.residents,
-            _YARD_RISK.c.inspector_audits,
-            _YARD_RISK.c.disagrees,
-        )
-        .join(_YARD_RISK, _YARD_RISK.c.yard_id == _YARD.c.id)
-        .where(_YARD_RISK.c.risk_index.is_not(None))
-        .order_by(_YARD.c.id)
-    ).all()
-    for r in rows:
-        yield {
-            "type": "Feature",
-            "id": r.id,
-            "geometry": {"type": "Point", "coordinates": [round(r.lon, 4), round(r.lat, 4)]},
-            "properties": {
-                "yard_id": r.id,
-                "micro_district_id": r.micro_district_id,
-                "district_id": r.district_id,
-                "basis": r.basis,
-                "risk_index": _r(r.risk_index),
-                "band": r.band,
-                "completeness": _r(r.completeness, 3),
-                "section_risk": {k: _r(v) for k, v in (r.section_risk or {}).items()},
-                "residents": r.residents,
-                "inspector_audits": r.inspector_audits,
-                "disagreement_flag": bool(r.disagrees),
-            },
-        }

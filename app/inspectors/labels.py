@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date
 
-from app.areas.service import AreaFigures
+from app.areas.figures import AreaFigures
 from app.config import Settings
 from app.db import utcnow
 from app.pages.formatting import Formatter

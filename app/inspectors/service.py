@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from app.accounts.service import Scope
 from app.areas import service as areas_service
+from app.areas.figures import AreaFigures
 from app.areas.monthly import YardLine, worst_yards
 from app.areas.shapes import AreaShapes
 from app.areas.trend import MonthPoint, monthly_trend
@@ -51,7 +52,7 @@ class AreaPanel:
     id: str
     name: str | None
     district_id: str | None
-    figures: areas_service.AreaFigures
+    figures: AreaFigures
     city_mean: float | None
     months: int | None
     worst_yards: list[YardLine]

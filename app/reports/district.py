@@ -12,14 +12,14 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.areas import monthly
-from app.areas.service import AreaFigures
+from app.areas.figures import AreaFigures
+from app.areas.monthly_models import YardLine
 from app.areas.shapes import AreaShapes
 from app.areas.trend import MonthPoint, month_of, month_start, monthly_trend, shift_month
 from app.checklists.loader import ChecklistRegistry
@@ -30,6 +30,15 @@ from app.db import table_of, utcnow
 from app.districts.models import District, MicroDistrict
 from app.errors import NotFound
 from app.reports import yard as yard_report_module
+from app.reports.district_models import (
+    AreaLine,
+    AreaReport,
+    CommonItem,
+    FlagLine,
+    MapValue,
+    MonthFigures,
+    YardRow,
+)
 from app.reports.lang import language
 from app.reports.yard import almaty_date
 from app.scoring import shrunk_risk
@@ -45,92 +54,6 @@ FAILING_RISK = 0.5
 _SUBMISSION = table_of(Submission)
 _YARD = table_of(Yard)
 _YARD_RISK = table_of(YardRisk)
-
-
-# MonthFigures and YardRow copy trend.MonthPoint and monthly.YardLine rounded as printed and
-# without timestamps: the cache key hashes what the report shows, so unprinted precision or a
-# later submission time must not make an unchanged report render again.
-@dataclass(frozen=True)
-class MonthFigures:
-    month: str
-    submissions: int
-    inspector_audits: int
-    yards: int
-    mean_risk: float | None
-    high_risk_share: float | None
-
-
-@dataclass(frozen=True)
-class FlagLine:
-    area: str  # micro-district id, or "" for the report's own area
-    code: str
-    reason: str  # in the report's language
-
-
-@dataclass(frozen=True)
-class AreaLine:
-    micro_district_id: str
-    yards: int
-    submissions: int
-    mean_risk: float
-    coverage_risk: float
-    problem: bool
-
-
-@dataclass(frozen=True)
-class YardRow:
-    yard_id: int
-    name: str  # public name (app.yards.naming), in the report's language
-    micro_district_id: str | None
-    risk_index: float
-    band: str | None
-    basis: str
-
-
-@dataclass(frozen=True)
-class CommonItem:
-    question: str
-    section: str
-    yards: int  # yards checked this month whose latest answer fails the item
-    share: float  # of the yards checked this month
-    responsible: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class MapValue:
-    id: str
-    value: float | None  # the month's coverage-aware risk
-    highlight: bool
-
-
-@dataclass(frozen=True)
-class AreaReport:
-    level: str  # "district" or "micro_district"
-    lang: Lang
-    area_id: str
-    area_name: str
-    district_id: str
-    district_name: str
-    month: str
-    month_complete: bool
-    report_date: date
-    window_days: int  # a yard's current index rests on this many days (methodology note)
-    min_audited: int  # fewer audited yards: "not enough data"
-    current: MonthFigures
-    previous: MonthFigures
-    city_mean_risk: float | None
-    yards_known: int
-    yards_audited: int
-    coverage_risk: float | None
-    own_flags: tuple[FlagLine, ...]
-    flagged_areas: tuple[FlagLine, ...]
-    areas: tuple[AreaLine, ...]
-    worst_yards: tuple[YardRow, ...]
-    common_failing: tuple[CommonItem, ...]
-    checked_yards: int  # yards whose latest check this month the common items count over
-    trend: tuple[MonthFigures, ...]
-    map_values: tuple[MapValue, ...]
-    map_shapes: str  # digest of the drawn outlines: a re-imported boundary is a new report
 
 
 def _figures(point: MonthPoint) -> MonthFigures:
@@ -290,7 +213,7 @@ def _micro_figures(session: Session, *, micro_district_id: str, settings: Settin
     )
 
 
-def _rows(lines: Sequence[monthly.YardLine]) -> tuple[YardRow, ...]:
+def _rows(lines: Sequence[YardLine]) -> tuple[YardRow, ...]:
     return tuple(
         YardRow(y.yard_id, y.name, y.micro_district_id, round(y.risk_index, 1), y.band, y.basis)
         for y in lines

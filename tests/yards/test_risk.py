@@ -19,10 +19,11 @@ from app.demo.synthetic import synthetic_answers
 from app.scoring import combine_answers
 from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate
-from app.yards import risk
+from app.yards import risk_tally
 from app.yards import service as yards_service
-from app.yards.risk import _tallied_combine, refresh_yard_risk
+from app.yards.risk import refresh_yard_risk
 from app.yards.risk_models import SECTION_COLUMNS, YardRisk, section_column
+from app.yards.risk_tally import tallied_combine
 
 _YARD_RISK = table_of(YardRisk)
 
@@ -83,7 +84,7 @@ def test_rows_kept_on_submit_equal_a_full_recompute(
     assert len(kept) == len(yards)
     # A full recompute of these yards (the whole table may hold other tests' yards, answered
     # against checklist editions this registry does not know), from nothing kept in memory.
-    risk._tallies.clear()
+    risk_tally._tallies.clear()
     for yard_id in ids:
         refresh_yard_risk(
             session,
@@ -112,7 +113,7 @@ def test_tallied_median_is_combine_answers(registry: ChecklistRegistry) -> None:
         id: int
         answers: dict[str, str]
 
-    combine = _tallied_combine(-1)  # a yard id no real yard has
+    combine = tallied_combine(-1)  # a yard id no real yard has
     window: list[Row] = []
     for n in range(120):
         answers = synthetic_answers(rng, loaded, condition=rng.random(), role="resident")

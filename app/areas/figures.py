@@ -1,0 +1,62 @@
+"""An area's figures and flags as the map, panels, exports and reports show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app.scoring import Flag
+
+
+@dataclass
+class AreaFigures:
+    id: str
+    yards_known: int = 0
+    yards_audited: int = 0
+    mean_risk: float | None = None
+    coverage_risk: float = 0.0
+    section_fail_share: dict[str, float] = field(default_factory=dict)
+    section_mean_risk: dict[str, float] = field(default_factory=dict)
+    ops_centre_yards: int = 0
+    panic_button_yards: int = 0
+    disagreeing_yards: int = 0
+    last_submission_at: datetime | None = None
+    gi_z: float | None = None
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def coverage(self) -> float | None:
+        return self.yards_audited / self.yards_known if self.yards_known else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "yards_known": self.yards_known,
+            "yards_audited": self.yards_audited,
+            "coverage": rounded(self.coverage, 3),
+            "mean_risk": rounded(self.mean_risk),
+            "coverage_risk": rounded(self.coverage_risk),
+            "section_fail_share": {k: rounded(v, 3) for k, v in self.section_fail_share.items()},
+            "section_mean_risk": {k: rounded(v) for k, v in self.section_mean_risk.items()},
+            "ops_centre_yards": self.ops_centre_yards,
+            "panic_button_yards": self.panic_button_yards,
+            "disagreeing_yards": self.disagreeing_yards,
+            "last_submission_at": self.last_submission_at.isoformat()
+            if self.last_submission_at
+            else None,
+            "gi_z": rounded(self.gi_z, 2),
+            "flags": [{"code": f.code, "reason": f.reason} for f in self.flags],
+        }
+
+
+def rounded(value: float | None, digits: int = 1) -> float | None:
+    """``value`` rounded for display (None stays None)."""
+    return None if value is None else round(value, digits)
+
+
+@dataclass(frozen=True)
+class AreaReport:
+    areas: dict[str, AreaFigures]
+    city_mean: float | None
+    sections: tuple[str, ...]

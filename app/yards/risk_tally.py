@@ -1,0 +1,114 @@
+"""Kept counts of a yard's residents' answers, so a new submission's median is updated from
+its own answers instead of every answer of the window read back and combined again."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.checklists.loader import LoadedChecklist
+from app.checklists.schema import NOT_APPLICABLE
+from app.scoring import combine_answers
+
+Combine = Callable[[LoadedChecklist, Sequence[Any]], dict[str, str]]
+
+
+# Per yard, the counts of the residents' answers in its window (one checklist version),
+# kept in this process: a new submission adds its own answers instead of every answer of
+# the window being read back, parsed and combined again. Each use checks the counts'
+# submissions against the window just read, so the median is exactly combine_answers's
+# (a rolled-back submission, an expired one or another worker's make the counts rebuilt).
+TALLY_YARDS = 4096
+
+
+@dataclass
+class _Tally:
+    version: str
+    ids: frozenset[Any]
+    counts: dict[str, list[int]]  # per item: one count per ranked option, then "na"
+
+
+_tallies: OrderedDict[int, _Tally] = OrderedDict()
+_tallies_lock = threading.Lock()
+_RANKED: dict[str, list[tuple[str, dict[str, int]]]] = {}
+
+
+def _ranked(loaded: LoadedChecklist) -> list[tuple[str, dict[str, int]]]:
+    """Per scored item, its options' positions ranked as combine_answers ranks them: by
+    risk, then by their place in the checklist."""
+    ranked = _RANKED.get(loaded.version)
+    if ranked is None:
+        ranked = []
+        for item in loaded.scoring.items:
+            ordered = sorted(enumerate(item.options), key=lambda po: (po[1].risk, po[0]))
+            values = [o.value for _, o in ordered if o.value != NOT_APPLICABLE]
+            ranked.append((item.id, {v: n for n, v in enumerate(values)}))
+        _RANKED[loaded.version] = ranked
+    return ranked
+
+
+def _count(
+    ranked: list[tuple[str, dict[str, int]]], counts: dict[str, list[int]], answers: Any
+) -> bool:
+    """Add one answer set to ``counts``; False for a value that is no option (let
+    combine_answers raise about it)."""
+    for item_id, rank in ranked:
+        value = answers.get(item_id)
+        if value is None:
+            continue
+        row = counts.get(item_id)
+        if row is None:
+            row = counts[item_id] = [0] * (len(rank) + 1)
+        if value == NOT_APPLICABLE:
+            row[-1] += 1
+        elif value in rank:
+            row[rank[value]] += 1
+        else:
+            return False
+    return True
+
+
+def tallied_combine(yard_id: int) -> Combine:
+    """A residents' median for ``yard_id`` that reuses the counts kept for it."""
+
+    def combine(loaded: LoadedChecklist, chosen: Sequence[Any]) -> dict[str, str]:
+        ranked = _ranked(loaded)
+        ids = frozenset(r.id for r in chosen)
+        with _tallies_lock:
+            kept = _tallies.get(yard_id)
+        if kept is not None and kept.version == loaded.version and kept.ids <= ids:
+            counts = {k: v[:] for k, v in kept.counts.items()}
+            added = [r for r in chosen if r.id not in kept.ids]
+        else:
+            counts, added = {}, list(chosen)
+        for row in added:
+            if not _count(ranked, counts, row.answers):
+                return combine_answers(loaded.scoring, [r.answers for r in chosen])
+        with _tallies_lock:
+            _tallies[yard_id] = _Tally(loaded.version, ids, counts)
+            _tallies.move_to_end(yard_id)
+            while len(_tallies) > TALLY_YARDS:
+                _tallies.popitem(last=False)
+        # The median as combine_answers takes it: "na" only if more said "na" than gave a
+        # real answer; else the lower middle real answer in rank order.
+        combined: dict[str, str] = {}
+        for item_id, rank in ranked:
+            row = counts.get(item_id)
+            if row is None:
+                continue
+            real = sum(row) - row[-1]
+            if row[-1] > real:
+                combined[item_id] = NOT_APPLICABLE
+            elif real:
+                left = (real - 1) // 2
+                for value, n in rank.items():
+                    left -= row[n]
+                    if left < 0:
+                        combined[item_id] = value
+                        break
+        return combined
+
+    return combine
