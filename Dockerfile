@@ -37,7 +37,7 @@ RUN mkdir -p /srv/safeyard/var && chown safeyard:safeyard /srv/safeyard/var
 # SQLite in the data volume by default; compose.yaml points it at PostgreSQL.
 # PROMETHEUS_MULTIPROC_DIR: the workers' metric files, summed by /metrics (emptied at start).
 # WEB_CONCURRENCY: uvicorn worker processes (about one per CPU core; see docs/OPERATIONS.md).
-# The connection limits `safeyard serve` applies (app/server.py; the proxy's settings that go
+# The connection limits `safeyard serve` applies (app/platform/server.py; the proxy's settings that go
 # with them: docs/OPERATIONS.md): header and keep-alive timeouts, connections per worker.
 ENV SAFEYARD_DATABASE_URL=sqlite:////srv/safeyard/var/safeyard.db \
     SAFEYARD_DATA_DIR=/srv/safeyard/var \

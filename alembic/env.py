@@ -4,14 +4,15 @@ from sqlalchemy import Engine
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from alembic import context
-from app.config import get_settings
-from app.db import make_engine, metadata
+from app.platform.config import get_settings
+from app.platform.db import make_engine, metadata
 
 config = context.config
 
 
 def _engine() -> Engine:
-    # A connection handed in by app.migrate (tests, `safeyard migrate`) wins over the settings.
+    # A connection handed in by app.platform.migrate (tests, `safeyard migrate`) wins over
+    # the settings.
     url = config.attributes.get("database_url") or get_settings().database_url
     return make_engine(url)
 

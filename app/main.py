@@ -9,39 +9,39 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
-from app import health
-from app.accounts import web as accounts_web
-from app.areas import api as areas_api
-from app.audit import pages as audit_pages
-from app.checklists import api as checklists_api
+from app.channels.api import areas as areas_api
+from app.channels.api import checklists as checklists_api
+from app.channels.api import health
+from app.channels.api import inspectors as inspectors_api
+from app.channels.api import metrics as observability_api
+from app.channels.api import photos as photos_api
+from app.channels.api import submissions as submissions_api
+from app.channels.api import yards as yards_api
+from app.channels.pages import privacy as privacy_pages
+from app.channels.pages import residents as pages
+from app.channels.pwa import app_shell as pwa
+from app.channels.reports import downloads as reports_pages
+from app.channels.staff import audit_log as audit_pages
+from app.channels.staff import inspectors as inspectors_pages
+from app.channels.staff import photo_moderation as photos_pages
+from app.channels.web import auth as accounts_web
+from app.channels.web.language import LanguageMiddleware
 from app.checklists.loader import load_registry
 from app.checklists.service import sync_versions
-from app.config import Settings, get_settings
-from app.db import Database
 from app.districts.service import load_area_index
-from app.errors import install_error_handlers
-from app.inspectors import api as inspectors_api
-from app.inspectors import pages as inspectors_pages
-from app.limits import BodySizeLimit
-from app.observability import api as observability_api
-from app.observability import metrics
-from app.observability.logging import configure_logging
-from app.observability.middleware import RequestObservability
-from app.pages import routes as pages
-from app.pages.language import LanguageMiddleware
-from app.photos import api as photos_api
-from app.photos import pages as photos_pages
-from app.privacy import pages as privacy_pages
-from app.pwa import routes as pwa
-from app.reports import pages as reports_pages
-from app.security import headers as security_headers
-from app.security import methods as security_methods
-from app.security.openapi import declare_constraints, declare_refusals
-from app.security.privacy import install_log_filter
-from app.security.ratelimit import RateLimit, limits_of, make_backend
-from app.static_files import mount_static
-from app.submissions import api as submissions_api
-from app.yards import api as yards_api
+from app.platform.config import Settings, get_settings
+from app.platform.db import Database
+from app.platform.errors import install_error_handlers
+from app.platform.limits import BodySizeLimit
+from app.platform.observability import metrics
+from app.platform.observability.logging import configure_logging
+from app.platform.observability.middleware import RequestObservability
+from app.platform.security import headers as security_headers
+from app.platform.security import methods as security_methods
+from app.platform.security.openapi import declare_constraints, declare_refusals
+from app.platform.security.privacy import install_log_filter
+from app.platform.security.ratelimit import RateLimit, limits_of, make_backend
+from app.platform.static_files import mount_static
 
 log = logging.getLogger("safeyard")
 

@@ -10,8 +10,8 @@ import uuid
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import insert
 
-from app.db import utcnow
 from app.main import create_app
+from app.platform.db import utcnow
 from app.submissions.models import Submission
 from app.yards.models import Yard
 

@@ -32,11 +32,11 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app import migrate
 from app.checklists.loader import load_registry
-from app.config import PROJECT_ROOT
-from app.db import Database
 from app.demo.reference import load_reference_data
+from app.platform import migrate
+from app.platform.config import PROJECT_ROOT
+from app.platform.db import Database
 
 PG_BASE = os.environ.get(
     "SAFEYARD_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -49,17 +49,17 @@ from sqlalchemy import Index, bindparam, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist, load_registry
 from app.checklists.schema import NOT_APPLICABLE
-from app.config import PROJECT_ROOT, Settings
-from app.db import Database, table_of
 from app.demo.reference import load_reference_data
 from app.demo.synthetic import DISTRICT_TILT, RESIDENTIAL_CENTRES, synthetic_answers
 from app.districts.service import load_area_index
 from app.geo.locator import OutsideCity
+from app.platform import migrate
+from app.platform.config import PROJECT_ROOT, Settings
+from app.platform.db import Database, table_of
 from app.scoring import SCORING_VERSION, score_answers
 from app.submissions.models import Submission
 from app.yards.models import Yard

@@ -38,8 +38,8 @@ import pillow_heif
 from fastapi import FastAPI, File, UploadFile
 from PIL import Image
 
-from app.config import PROJECT_ROOT, Settings
 from app.photos.processing import pixel_limit
+from app.platform.config import PROJECT_ROOT, Settings
 from bench.ingest import RESULTS, bodies, prepare_database, server_env, wait_until_up
 
 PORT, FLOOR_PORT = 8766, 8767

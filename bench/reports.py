@@ -29,19 +29,19 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app import migrate
 from app.areas.shapes import load_area_shapes
 from app.areas.trend import month_of
+from app.channels.reports import render
+from app.channels.reports.district import area_report
+from app.channels.reports.service import Reports
+from app.channels.reports.yard import yard_report
 from app.checklists.loader import load_registry
-from app.config import PROJECT_ROOT, Settings
-from app.db import Database, utcnow
 from app.demo import synthetic
 from app.demo.reference import load_reference_data
 from app.districts.service import load_area_index
-from app.reports import render
-from app.reports.district import area_report
-from app.reports.service import Reports
-from app.reports.yard import yard_report
+from app.platform import migrate
+from app.platform.config import PROJECT_ROOT, Settings
+from app.platform.db import Database, utcnow
 from app.submissions.models import Submission
 from app.yards.models import Yard
 

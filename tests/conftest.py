@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlmodel import Session
 
-from app import migrate
 from app.checklists.loader import ChecklistRegistry, load_registry
-from app.config import PROJECT_ROOT, Settings
-from app.db import Database
 from app.demo.reference import load_reference_data
+from app.platform import migrate
+from app.platform.config import PROJECT_ROOT, Settings
+from app.platform.db import Database
 from tests.databases import empty_database
 
 # Property tests judge correctness, not speed: a loaded CI machine must not fail them on time.

@@ -9,11 +9,11 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from app import migrate
-from app.cli import cli
-from app.config import PROJECT_ROOT, get_settings
-from app.db import Database
+from app.channels.cli.main import cli
 from app.districts.models import District, MicroDistrict
+from app.platform import migrate
+from app.platform.config import PROJECT_ROOT, get_settings
+from app.platform.db import Database
 from app.submissions.models import Submission
 
 GEO = PROJECT_ROOT / "data" / "geo"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.config import PROJECT_ROOT, Settings
+from app.platform.config import PROJECT_ROOT, Settings
 
 
 class TestSettingsDocumented:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
 from app.main import create_app
+from app.platform.config import Settings
+from app.platform.db import Database
 from tests.factories import submission_body, unique_location
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import inspect
 
 from alembic import command
-from app import migrate
-from app.db import Database, metadata
+from app.platform import migrate
+from app.platform.db import Database, metadata
 
 
 class TestMigrations:

@@ -1,5 +1,5 @@
-"""Connection limits of ``safeyard serve`` (app/server.py), with real sockets against the real
-server in its own process: slow heads are cut off, idle keep-alive connections are closed,
+"""Connection limits of ``safeyard serve`` (app/platform/server.py), with real sockets against
+the real server in its own process: slow heads are cut off, idle keep-alive connections are closed,
 and more idle connections than the cap (and than the process's descriptor limit) still leave
 room for /healthz."""
 

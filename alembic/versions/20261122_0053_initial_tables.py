@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from sqlalchemy.dialects import postgresql
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 from alembic import op
 
 revision: str = "0ccd86de6465"
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("published", sa.Date(), nullable=False),
         sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
-        sa.Column("loaded_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("loaded_at", app.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("version", name=op.f("pk_checklist_version")),
     )
     op.create_table(
@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("area_km2", sa.Float(), nullable=True),
         sa.Column("geometry", sa.Text(), nullable=False),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("imported_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_at", app.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_district")),
     )
     op.create_table(
@@ -54,7 +54,7 @@ def upgrade() -> None:
         sa.Column("area_km2", sa.Float(), nullable=True),
         sa.Column("geometry", sa.Text(), nullable=False),
         sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("imported_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_at", app.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["district_id"], ["district.id"], name=op.f("fk_micro_district_district_id_district")
         ),
@@ -73,9 +73,9 @@ def upgrade() -> None:
         sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
         sa.Column("micro_district_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("district_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("submission_count", sa.Integer(), nullable=False),
-        sa.Column("last_submission_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_submission_at", app.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("synthetic", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["district_id"], ["district.id"], name=op.f("fk_yard_district_id_district")
@@ -120,8 +120,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("client_created_at", app.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("received_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("client_created_at", app.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", app.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("body_sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("synthetic", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 from alembic import op
 
 revision: str = "9554f5043de5"
@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("bytes", sa.Integer(), nullable=False),
         sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("stored_name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", app.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_photo")),
     )
     with op.batch_alter_table("photo", schema=None) as batch_op:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from sqlalchemy.dialects import postgresql
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 from alembic import op
 
 revision: str = "b8d1area5b8d1"
@@ -38,8 +38,8 @@ def upgrade() -> None:
         ),
         sa.Column("residents", sa.Integer(), nullable=False),
         sa.Column("inspector_audits", sa.Integer(), nullable=False),
-        sa.Column("last_audit_at", app.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_submission_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_audit_at", app.platform.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_submission_at", app.platform.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("residents_index", sa.Float(), nullable=True),
         sa.Column("inspector_index", sa.Float(), nullable=True),
         sa.Column("disagreement", sa.Float(), nullable=True),
@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("ops_centre", sa.Boolean(), nullable=False),
         sa.Column("panic_button", sa.Boolean(), nullable=False),
         sa.Column("window_days", sa.Integer(), nullable=False),
-        sa.Column("updated_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["district_id"], ["district.id"], name=op.f("fk_yard_risk_district_id_district")
         ),

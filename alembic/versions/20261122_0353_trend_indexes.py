@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import Text  # noqa: F401  (autogenerate writes Text() for JSONB)
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 from alembic import op
 
 revision: str = "c1trend0ix0c1"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401  (autogenerate writes Text() for JSONB)
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 from alembic import op
 
 revision: str = "d2yardsec0d2"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 from alembic import op
 
 revision: str = "e1yardname01"

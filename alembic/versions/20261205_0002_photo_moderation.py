@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 from alembic import op
 
 revision: str = "e2photomod02"
@@ -37,7 +37,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("moderated_by", sa.Integer(), nullable=True))
         batch_op.add_column(
-            sa.Column("moderated_at", app.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("moderated_at", app.platform.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.create_index(batch_op.f("ix_photo_state"), ["state"], unique=False)
         batch_op.create_foreign_key(

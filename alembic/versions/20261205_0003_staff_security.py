@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 from alembic import op
 
 revision: str = "e3staffsec03"
@@ -25,7 +25,9 @@ def upgrade() -> None:
             sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True)
         )
         batch_op.add_column(
-            sa.Column("totp_confirmed_at", app.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "totp_confirmed_at", app.platform.db.UTCDateTime(timezone=True), nullable=True
+            )
         )
         batch_op.add_column(sa.Column("totp_last_step", sa.Integer(), nullable=True))
         # Existing users keep their password: false for every row already there.
@@ -37,7 +39,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", app.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
         sa.Column("target", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 from alembic import op
 
 revision: str = "e4personal04"
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "submission_redaction",
         sa.Column("submission_id", sa.Uuid(), nullable=False),
-        sa.Column("redacted_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("redacted_at", app.platform.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("redacted_by", sa.Integer(), nullable=True),
         sa.Column("texts_removed", sa.Integer(), nullable=False),
         sa.Column("photos_removed", sa.Integer(), nullable=False),

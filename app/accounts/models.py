@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
+from app.platform.db import UTCDateTime, utcnow
 
 
 class UserRole(StrEnum):

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from app.accounts import service as accounts_service
 from app.accounts import totp
 from app.accounts.models import LoginAttempt, User, UserRole
-from app.db import utcnow
-from app.errors import Invalid
+from app.platform.db import utcnow
+from app.platform.errors import Invalid
 
 # Roles that must have a second factor (when SAFEYARD_REQUIRE_TOTP is on). Cooperatives may
 # enrol: once enrolled, they are asked for the code too.

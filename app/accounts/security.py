@@ -4,7 +4,7 @@ The session is a signed cookie ``<user id>.<session version>.<issued at>.<factor
 no session table to clean up, and raising the user's ``session_version`` (password, role,
 status or second factor changed, or logout) ends every cookie issued before. ``factors`` is 1
 after the password alone and 2 once the second factor (TOTP) was passed; a one-factor session
-of a user who needs two reaches only the code or enrolment page (``app.accounts.deps``).
+of a user who needs two reaches only the code or enrolment page (``app.channels.web.auth_deps``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from app.config import Settings
+from app.platform.config import Settings
 
 SESSION_COOKIE = "safeyard_session"
 # Before login there is no session: the login form's token is bound to this random cookie.

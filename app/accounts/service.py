@@ -20,9 +20,9 @@ from app.accounts.models import (
     UserRole,
     UserYard,
 )
-from app.db import utcnow
 from app.districts.models import District, MicroDistrict
-from app.errors import AppError, Conflict, Invalid
+from app.platform.db import utcnow
+from app.platform.errors import AppError, Conflict, Invalid
 from app.yards.models import Yard
 
 MIN_PASSWORD_LENGTH = 10

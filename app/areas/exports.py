@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.areas.figures import rounded
-from app.db import table_of
+from app.platform.db import table_of
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
 

@@ -26,10 +26,10 @@ from app.areas.trend import (
     parse_month,
     shift_month,
 )
-from app.config import Settings
-from app.db import table_of, utcnow
 from app.districts.models import District, MicroDistrict
-from app.errors import Invalid, NotFound
+from app.platform.config import Settings
+from app.platform.db import table_of, utcnow
+from app.platform.errors import Invalid, NotFound
 from app.scoring import shrunk_risk
 from app.submissions.models import Submission
 from app.yards.models import Yard

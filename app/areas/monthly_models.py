@@ -9,7 +9,7 @@ from typing import Any
 
 from app.areas.figures import AreaFigures
 from app.areas.trend import MonthPoint
-from app.db import utcnow
+from app.platform.db import utcnow
 from app.scoring import Flag
 from app.yards import naming
 

@@ -7,8 +7,8 @@ The 180-day window moves with time, so a yard's figures change even without new 
 from __future__ import annotations
 
 from app.checklists.loader import load_registry
-from app.config import Settings, get_settings
-from app.db import Database
+from app.platform.config import Settings, get_settings
+from app.platform.db import Database
 from app.yards.risk import refresh_all_yard_risks
 
 

@@ -18,9 +18,9 @@ from sqlalchemy import case, func, or_, select
 from sqlmodel import Session
 
 from app.areas.figures import AreaFigures, AreaReport, rounded
-from app.config import Settings
-from app.db import table_of, utcnow
 from app.districts.models import District
+from app.platform.config import Settings
+from app.platform.db import table_of, utcnow
 from app.scoring import FlagRules, area_flags, getis_ord_gi_star, shrunk_risk
 from app.yards.models import Yard
 from app.yards.risk_models import SECTION_COLUMNS, YardRisk, section_column

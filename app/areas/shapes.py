@@ -11,8 +11,8 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.db import table_of
 from app.districts.models import MicroDistrict
+from app.platform.db import table_of
 
 _MICRO = table_of(MicroDistrict)
 

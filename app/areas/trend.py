@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, select
 from sqlmodel import Session
 
-from app.db import table_of, utcnow
+from app.platform.db import table_of, utcnow
 from app.submissions.models import Submission
 
 ALMATY = timezone(timedelta(hours=5), "Asia/Almaty")

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
+from app.platform.db import UTCDateTime, utcnow
 
 
 class AuditEvent(SQLModel, table=True):

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
+from app.platform.db import UTCDateTime, utcnow
 
 
 class ChecklistVersion(SQLModel, table=True):

@@ -2,8 +2,8 @@
 
 from app.checklists.loader import ChecklistRegistry
 from app.checklists.service import sync_versions
-from app.db import Database
 from app.districts.service import load_demo_geography
+from app.platform.db import Database
 
 
 def load_reference_data(db: Database, *, registry: ChecklistRegistry) -> None:

@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import NOT_APPLICABLE
-from app.config import Settings
-from app.db import Database, utcnow
 from app.geo.locator import AreaIndex, OutsideCity
+from app.platform.config import Settings
+from app.platform.db import Database, utcnow
 from app.submissions import service as submissions_service
 from app.submissions.schemas import LocationIn, SubmissionCreate
 

@@ -15,12 +15,12 @@ from typing import Any
 from shapely.geometry import shape
 from sqlmodel import Session, col, select
 
-from app.config import PROJECT_ROOT, get_settings
-from app.db import utcnow
 from app.districts.models import District, MicroDistrict
 from app.geo.errors import GeoImportError
 from app.geo.features import PolygonFeature, geodesic_area_km2, read_polygon_features
 from app.geo.locator import Area, AreaIndex
+from app.platform.config import PROJECT_ROOT, get_settings
+from app.platform.db import utcnow
 
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "geo"
 DEFAULT_NAME_PROPERTIES: Mapping[str, str] = {"ru": "name_ru", "kk": "name_kk", "en": "name_en"}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from PIL import ImageFile, JpegImagePlugin
 
-from app.errors import Unavailable
+from app.platform.errors import Unavailable
 
 DECODE_BUDGET_BYTES = 150 * 1024 * 1024
 # Bytes per pixel Pillow keeps for a decoded image of each mode (RGB is stored as RGBX).

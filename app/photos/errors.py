@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from app.errors import AppError
+from app.platform.errors import AppError
 
 Reason = Literal["too_large", "not_an_image", "unsupported_type", "too_many_pixels"]
 

@@ -17,11 +17,11 @@ from sqlmodel import Session, col, select
 
 from app.accounts.models import User
 from app.accounts.service import Scope
-from app.db import utcnow
-from app.errors import Invalid, NotFound
 from app.photos.models import Photo, PhotoState
+from app.platform.db import utcnow
+from app.platform.errors import Invalid, NotFound
+from app.platform.translations import gettext
 from app.submissions.models import Submission
-from app.translations import gettext
 
 PAGE_SIZE = 60
 DECISIONS = {"approve": PhotoState.approved, "reject": PhotoState.rejected}

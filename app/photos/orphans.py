@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from app.config import Settings
 from app.photos.models import Photo
 from app.photos.service import file_path, photos_dir, stored_path
+from app.platform.config import Settings
 from app.submissions.models import Submission
 
 DEFAULT_MIN_AGE_S = 3600

@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, func, select
 
-from app.config import Settings
-from app.db import table_of, utcnow
-from app.errors import Conflict, Invalid, Unavailable
 from app.photos.errors import PhotoRejected
 from app.photos.models import Photo
 from app.photos.processing import ProcessedPhoto, process_photo
 from app.photos.uploads import UploadTarget, check_item, check_window
+from app.platform.config import Settings
+from app.platform.db import table_of, utcnow
+from app.platform.errors import Conflict, Invalid, Unavailable
 
 __all__ = [
     "PhotoRejected",

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import utcnow
-from app.errors import AppError, Invalid, NotFound
 from app.photos.models import PhotoState
+from app.platform.config import Settings
+from app.platform.db import utcnow
+from app.platform.errors import AppError, Invalid, NotFound
 from app.privacy.models import SubmissionRedaction
 from app.submissions.models import Submission
 

@@ -18,8 +18,8 @@ from typing import Any
 from sqlmodel import Session, col, delete, func, or_, select, update
 
 from app.accounts.models import LoginAttempt
-from app.config import Settings
 from app.photos.models import Photo
+from app.platform.config import Settings
 from app.privacy import service as privacy_service
 from app.submissions.models import Submission
 from app.yards.models import Yard

@@ -15,11 +15,11 @@ from pathlib import Path
 from sqlmodel import Session, col, delete, select
 
 import app.models  # noqa: F401  (every table: a flush needs the whole foreign-key graph)
-from app.config import Settings
-from app.db import utcnow
-from app.errors import Invalid, NotFound
 from app.photos import service as photos_service
 from app.photos.models import Photo
+from app.platform.config import Settings
+from app.platform.db import utcnow
+from app.platform.errors import Invalid, NotFound
 from app.privacy.models import SubmissionRedaction
 from app.submissions.models import Submission
 from app.yards.models import Yard

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import uuid
 
-from app.errors import Invalid
-from app.translations import gettext
+from app.platform.errors import Invalid
+from app.platform.translations import gettext
 
 
 def parse_submission_id(text: str, *, parameter: str = "submission_id") -> uuid.UUID:

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
-from app.db_types import JSONColumn
+from app.platform.db import UTCDateTime, utcnow
+from app.platform.db_types import JSONColumn
 
 
 class Submission(SQLModel, table=True):

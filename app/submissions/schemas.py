@@ -20,9 +20,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.checklists.schemas import PartyPublic
-from app.db import MAX_ROW_ID
-from app.limits import NO_CONTROLS, MultiLineText, SingleLineText
-from app.security.openapi import CHOICES, VERSIONS
+from app.platform.db import MAX_ROW_ID
+from app.platform.limits import NO_CONTROLS, MultiLineText, SingleLineText
+from app.platform.security.openapi import CHOICES, VERSIONS
 
 # Strict: a string is never read as a number, a number never as a string, a bool never as
 # either (lax pydantic would store "43.25" and true). Text has no control characters.

@@ -16,17 +16,17 @@ from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import NOT_APPLICABLE, Lang
-from app.config import Settings
-from app.db import table_of, utcnow
 from app.districts.models import District
-from app.errors import AppError, Conflict, Invalid, NotFound, Unavailable
 from app.geo.distance import haversine_m
 from app.geo.locator import AreaIndex, OutsideCity
+from app.platform.config import Settings
+from app.platform.db import table_of, utcnow
+from app.platform.errors import AppError, Conflict, Invalid, NotFound, Unavailable
+from app.platform.translations import current_lang, gettext
 from app.scoring import SCORING_VERSION, ScoreResult, score_answers
 from app.submissions.explain import explain_score
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate, SubmissionResult
-from app.translations import current_lang, gettext
 from app.yards import risk as yard_risk
 from app.yards import service as yards_service
 from app.yards.models import Yard

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
+from app.platform.db import UTCDateTime, utcnow
 
 
 class Yard(SQLModel, table=True):

@@ -6,15 +6,15 @@ A yard's ``address`` is typed by its first sender, who may be anonymous, so no p
 and micro-district. A later source of trusted names (street names from OpenStreetMap) belongs
 here, and every surface follows.
 
-Texts are in the language of the request (``app.translations.current_lang``).
+Texts are in the language of the request (``app.platform.translations.current_lang``).
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from app.errors import Invalid
-from app.translations import gettext
+from app.platform.errors import Invalid
+from app.platform.translations import gettext
 
 PUBLIC_NAME_MAX = 120
 # Embeddings, overrides and isolates: they reorder the text around them.

@@ -16,7 +16,7 @@ from sqlmodel import select as sqlmodel_select
 
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import Lang
-from app.db import table_of, utcnow
+from app.platform.db import table_of, utcnow
 from app.scoring import (
     ScoreResult,
     ScoringItem,

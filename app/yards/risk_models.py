@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
-from app.db_types import JSONColumn
+from app.platform.db import UTCDateTime, utcnow
+from app.platform.db_types import JSONColumn
 
 # The checklist's sections, each also a float column (``section_<id>``) beside the JSON:
 # area figures average them in SQL over ~20,000 rows, and reading seven values out of JSON

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, case, insert, or_, select, text, update
 from sqlmodel import Session
 
-from app.db import table_of
 from app.geo.distance import EARTH_RADIUS_M, bounding_box, haversine_m
+from app.platform.db import table_of
 from app.yards.models import Yard
 
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from app.accounts import security, totp
 from app.accounts import service as accounts_service
 from app.accounts.models import User, UserRole
-from app.db import Database
+from app.platform.db import Database
 
 PASSWORD = "correct horse battery"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.accounts import service as accounts_service
 from app.accounts.models import User, UserRole
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import create_user, log_in, logged_in, new_email
 
 

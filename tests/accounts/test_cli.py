@@ -9,12 +9,12 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from app import migrate
 from app.accounts.models import User, UserDistrict
-from app.cli import cli
-from app.config import get_settings
-from app.db import Database
+from app.channels.cli.main import cli
 from app.demo.reference import load_reference_data
+from app.platform import migrate
+from app.platform.config import get_settings
+from app.platform.db import Database
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.accounts import security
 from app.accounts.models import LoginAttempt, UserRole
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import (
     PASSWORD,
     create_user,

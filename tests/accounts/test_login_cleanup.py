@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from app.accounts import service as accounts_service
 from app.accounts.models import LoginAttempt
-from app.db import utcnow
+from app.platform.db import utcnow
 
 
 class TestForgetOldAttempts:

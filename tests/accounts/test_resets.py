@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import User, UserRole
 from app.audit.models import AuditEvent
-from app.cli import cli
-from app.config import get_settings
-from app.db import Database
+from app.channels.cli.main import cli
+from app.platform import migrate
+from app.platform.config import get_settings
+from app.platform.db import Database
 from tests.accounts.support import (
     PASSWORD,
     create_user,

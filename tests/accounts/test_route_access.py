@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute, Mount
 
 from app.accounts.models import UserRole
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import create_user, fresh_client, logged_in, login_token
 
 PUBLIC = "public"  # anyone, residents without an account included

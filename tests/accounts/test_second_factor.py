@@ -15,7 +15,7 @@ from sqlmodel import select
 from app.accounts import security, totp
 from app.accounts import service as accounts_service
 from app.accounts.models import LoginAttempt, User, UserRole
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import (
     SHOWN_KEY,
     code_for,

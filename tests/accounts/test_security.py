@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.accounts import security
-from app.config import Settings
+from app.platform.config import Settings
 
 
 class TestPasswords:

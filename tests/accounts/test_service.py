@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.districts.models import MicroDistrict
-from app.errors import Conflict, Invalid
+from app.platform.errors import Conflict, Invalid
 from tests.accounts.support import PASSWORD, new_email
 
 NO_LINKS = accounts_service.Links([], [], [])

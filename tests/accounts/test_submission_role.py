@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from app.accounts import service as accounts_service
 from app.accounts.models import User, UserRole
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import create_user, logged_in
 from tests.factories import answers_for, submission_body
 from tests.pages.support import fill_from, send, stored, stored_count

@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from app.areas import service
 from app.areas.shapes import queen_neighbours
-from app.config import Settings
-from app.db import table_of, utcnow
 from app.districts.models import MicroDistrict
+from app.platform.config import Settings
+from app.platform.db import table_of, utcnow
 from app.yards import service as yards_service
 from app.yards.risk_models import YardRisk, section_columns
 

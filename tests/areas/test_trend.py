@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.areas.trend import month_of, month_start, monthly_trend, parse_month, shift_month
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
+from app.platform.config import Settings
 from app.scoring import score_answers
 from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate

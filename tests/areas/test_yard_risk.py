@@ -7,7 +7,7 @@ import uuid
 from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
+from app.platform.config import Settings
 from app.scoring import score_answers
 from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate

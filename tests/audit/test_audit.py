@@ -16,10 +16,10 @@ from sqlmodel import col, select
 from app.accounts import service as accounts_service
 from app.accounts.models import User, UserRole
 from app.audit import service as audit_service
-from app.audit.deps import Auditor
 from app.audit.models import AuditEvent
+from app.channels.web.audit_deps import Auditor
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
+from app.platform.db import Database
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from tests.accounts.support import create_user, fresh_client, logged_in

@@ -14,7 +14,7 @@ from app.accounts.models import User, UserRole
 from app.areas.trend import ALMATY
 from app.audit import service as audit_service
 from app.audit.models import AuditEvent
-from app.db import Database, utcnow
+from app.platform.db import Database, utcnow
 from tests.accounts.support import create_user, fresh_client, logged_in
 
 
@@ -112,9 +112,9 @@ class TestPage:
 
 class TestActionLabels:
     def test_every_action_has_a_label_in_every_language(self) -> None:
-        from app.audit.pages import action_labels
         from app.audit.service import AuditAction
-        from app.translations import current_lang
+        from app.channels.staff.audit_log import action_labels
+        from app.platform.translations import current_lang
 
         for lang in ("ru", "kk", "en"):
             token = current_lang.set(lang)

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from app.backup.service import BackupError, backup, restore
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
 from app.districts.service import load_area_index
+from app.platform.backup.service import BackupError, backup, restore
+from app.platform.config import Settings
+from app.platform.db import Database
 from app.submissions import service as submissions_service
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate

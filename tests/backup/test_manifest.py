@@ -18,9 +18,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text, update
 from sqlalchemy.engine import make_url
 
-from app import migrate
-from app.backup.manifest import FORMAT
 from app.checklists.loader import ChecklistRegistry
+from app.platform import migrate
+from app.platform.backup.manifest import FORMAT
 from app.submissions.models import Submission
 from tests.backup.test_backup import Writer, safeyard
 from tests.reliability.support import fresh_database

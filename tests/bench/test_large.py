@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app import migrate
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database, table_of
 from app.demo.reference import load_reference_data
+from app.platform import migrate
+from app.platform.config import Settings
+from app.platform.db import Database, table_of
 from app.scoring import score_answers
 from app.submissions.models import Submission
 from app.yards.models import Yard

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import uvicorn
 
-from app.config import Settings
+from app.platform.config import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.accounts.models import UserRole
-from app.db import Database
+from app.platform.db import Database
 from tests.browser.test_inspector_map import (
     DESKTOP,
     HOME,

@@ -15,7 +15,7 @@ import pytest
 from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import PASSWORD, code_for, create_user
 from tests.browser.conftest import PHONE, axe_violations
 from tests.factories import submission_body, unique_location

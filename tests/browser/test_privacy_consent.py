@@ -3,7 +3,7 @@ link to /privacy at the last step, next to the send button, before anything is s
 
 from __future__ import annotations
 
-from app.db import Database
+from app.platform.db import Database
 from tests.browser.test_resident_flow import checklist_url, open_checklist
 
 

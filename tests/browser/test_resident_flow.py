@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from sqlmodel import col, func, select
 
-from app.db import Database
+from app.platform.db import Database
 from app.submissions.models import Submission
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, axe_violations
 from tests.factories import unique_location

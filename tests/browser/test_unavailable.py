@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from app.db import Database
+from app.platform.db import Database
 from tests.browser.conftest import PHONE
 from tests.browser.test_resident_flow import (
     answer_all_sections,

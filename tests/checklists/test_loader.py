@@ -14,7 +14,7 @@ from app.checklists.loader import (
     parse_checklist,
 )
 from app.checklists.schema import LANGS
-from app.config import PROJECT_ROOT
+from app.platform.config import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "app" / "checklists" / "data"
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")

@@ -20,8 +20,8 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from app.cli import cli
-from app.config import PROJECT_ROOT, Settings
+from app.channels.cli.main import cli
+from app.platform.config import PROJECT_ROOT, Settings
 from tests import databases
 from tests.reliability.support import Server, free_port
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import PROJECT_ROOT
+from app.platform.config import PROJECT_ROOT
 from tests.reliability.support import Server, fresh_database, running
 
 COMPOSE = PROJECT_ROOT / "compose.yaml"

@@ -12,13 +12,13 @@ from shapely.geometry import shape
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from app import migrate
-from app.cli import cli
-from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import Database
+from app.channels.cli.main import cli
 from app.districts import service as districts_service
 from app.districts.models import District, MicroDistrict
 from app.geo.locator import OutsideCity
+from app.platform import migrate
+from app.platform.config import PROJECT_ROOT, Settings, get_settings
+from app.platform.db import Database
 
 GEO = PROJECT_ROOT / "data" / "geo"
 SHARED_GEO = Path("/work/shared/data/geo")  # the data set the issue names, when present

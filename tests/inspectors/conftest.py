@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.accounts.models import UserRole
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import fresh_client
 from tests.inspectors.support import staff_client
 

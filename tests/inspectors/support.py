@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
 from app.districts.models import District, MicroDistrict
+from app.platform.config import Settings
+from app.platform.db import Database
 from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate
 from app.yards import service as yards_service

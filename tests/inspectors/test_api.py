@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.areas.monthly import WORST_YARDS
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
+from app.platform.db import Database
 from tests.factories import submission_body, unique_location
 from tests.inspectors.conftest import HOME
 from tests.inspectors.support import place_in

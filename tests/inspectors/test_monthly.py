@@ -16,9 +16,9 @@ from app.areas.monthly import (
 )
 from app.areas.trend import MonthPoint, month_of, month_start, shift_month
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import utcnow
-from app.errors import Invalid, NotFound
+from app.platform.config import Settings
+from app.platform.db import utcnow
+from app.platform.errors import Invalid, NotFound
 from tests.inspectors.support import new_yard, place_in, submit_at
 
 DISTRICT = "nauryzbay"

@@ -8,7 +8,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from app.observability.logging import JsonFormatter, configure_logging, request_id_var
+from app.platform.observability.logging import JsonFormatter, configure_logging, request_id_var
 
 FORMAT = JsonFormatter()
 

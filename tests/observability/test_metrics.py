@@ -13,8 +13,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.observability import metrics
+from app.platform.config import Settings
+from app.platform.observability import metrics
 from tests.factories import scratch_location, submission_body
 
 LOOPBACK = ("127.0.0.1", 50123)

@@ -11,7 +11,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from app.db import Database
+from app.platform.db import Database
 from app.submissions.models import Submission
 from tests.pages.markup import parse
 

@@ -12,8 +12,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from app.config import PROJECT_ROOT
-from app.translations import CATALOGS, read_catalog
+from app.platform.config import PROJECT_ROOT
+from app.platform.translations import CATALOGS, read_catalog
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
 

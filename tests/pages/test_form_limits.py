@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from app.limits import FORM_PHOTOS, MULTIPART_OVERHEAD_BYTES
+from app.platform.limits import FORM_PHOTOS, MULTIPART_OVERHEAD_BYTES
 from tests.pages.support import form_fields, get, pages_point, send
 
 MB = 1024 * 1024

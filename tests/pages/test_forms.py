@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.pages.forms import WhereInput, parse_where
+from app.channels.pages.forms import WhereInput, parse_where
 
 
 class TestParseWhere:

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import select
 
-from app.db import Database
 from app.photos.models import Photo
+from app.platform.db import Database
 from tests.pages.conftest import ANSWERS
 from tests.pages.markup import main_text, parse
 from tests.pages.support import fill_from, form_fields, get, pages_point, send, stored, stored_count

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
 from app.districts.service import load_area_index
 from app.photos import uploads
 from app.photos.uploads import UploadTarget
+from app.platform.config import Settings
 from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate
 from tests.factories import scratch_location, submission_body

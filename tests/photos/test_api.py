@@ -14,10 +14,10 @@ from PIL import Image
 from sqlmodel import func, select
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
 from app.photos import service
 from app.photos.models import Photo
+from app.platform.config import Settings
+from app.platform.db import Database
 from tests.photos.images import bomb_png, encode, is_gps_free, jpeg_with_gps, png
 from tests.photos.support import ITEM, Sent, send_submission, upload, url
 

@@ -18,12 +18,12 @@ from sqlalchemy import (
 )
 
 from alembic import command
-from app import migrate
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database, UTCDateTime, utcnow
 from app.demo.reference import load_reference_data
 from app.photos.models import Photo
+from app.platform import migrate
+from app.platform.config import Settings
+from app.platform.db import Database, UTCDateTime, utcnow
 from tests.photos.support import ITEM, stored_submission
 
 BEFORE = "e1yardname01"  # the revision before photo moderation

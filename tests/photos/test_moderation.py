@@ -18,8 +18,8 @@ from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.audit.models import AuditEvent
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
 from app.photos.models import Photo
+from app.platform.db import Database
 from tests.accounts.support import TOKEN, create_user, fresh_client, logged_in
 from tests.photos.images import png
 from tests.photos.support import Sent, send_submission, upload, url

@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from app.channels.cli.main import cli
 from app.checklists.loader import ChecklistRegistry
-from app.cli import cli
-from app.config import Settings, get_settings
-from app.db import Database, table_of, utcnow
 from app.photos import service
 from app.photos.models import Photo
+from app.platform.config import Settings, get_settings
+from app.platform.db import Database, table_of, utcnow
 from tests.photos.images import png
 from tests.photos.support import ITEM, stored_submission, target_of
 

@@ -9,9 +9,9 @@ import pillow_heif
 import pytest
 from PIL import Image, PngImagePlugin
 
-from app.errors import AppError
 from app.photos.errors import PhotoRejected
 from app.photos.processing import ProcessedPhoto, display_name, process_photo
+from app.platform.errors import AppError
 from tests.photos.images import (
     BLUE,
     ORIENTATION,

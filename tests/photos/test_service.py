@@ -11,12 +11,12 @@ import pytest
 from sqlmodel import Session, func, select
 
 from app.checklists.loader import ChecklistRegistry, load_registry
-from app.config import PROJECT_ROOT, Settings
-from app.errors import Conflict, Invalid
 from app.photos import service
 from app.photos.models import Photo
 from app.photos.service import PhotoRejected
-from app.templating import STATIC
+from app.platform.config import PROJECT_ROOT, Settings
+from app.platform.errors import Conflict, Invalid
+from app.platform.templating import STATIC
 from tests.photos.images import bomb_png, is_gps_free, jpeg_with_gps, png
 from tests.photos.support import stored_submission, target_of
 

@@ -15,12 +15,12 @@ from starlette.datastructures import Headers, UploadFile
 
 from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
+from app.channels.pages import photo_upload
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database, utcnow
-from app.pages import photo_upload
 from app.photos import service, uploads
 from app.photos.models import Photo
+from app.platform.config import Settings
+from app.platform.db import Database, utcnow
 from app.privacy import service as privacy_service
 from app.submissions.models import Submission
 from tests.accounts.support import create_user, logged_in

@@ -11,11 +11,11 @@ from PIL import Image
 from sqlalchemy import update
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
 from app.districts.service import load_area_index
 from app.photos import service as photos_service
 from app.photos.models import Photo
+from app.platform.config import Settings
+from app.platform.db import Database
 from app.submissions import service as submissions_service
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate

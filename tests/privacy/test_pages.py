@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
-from app.config import Settings
-from app.db import Database
+from app.platform.config import Settings
+from app.platform.db import Database
 
 CONSENT = {
     "ru": "Отправляя, вы соглашаетесь, что SafeYard хранит ваши ответы",

@@ -17,8 +17,8 @@ from sqlmodel import select
 
 from app.accounts.models import LoginAttempt
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database, utcnow
+from app.platform.config import Settings
+from app.platform.db import Database, utcnow
 from tests.privacy.support import add_photo, backdate, photo_ids, stored, submit_with_text
 from tests.reliability.support import fresh_database
 

@@ -17,8 +17,8 @@ from sqlmodel import select
 from app.accounts.models import UserRole
 from app.audit.models import AuditEvent
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
+from app.platform.config import Settings
+from app.platform.db import Database
 from app.privacy.models import SubmissionRedaction
 from tests.accounts.support import create_user, fresh_client, logged_in
 from tests.privacy.support import add_photo, photo_ids, stored, submit_with_text

@@ -12,9 +12,9 @@ import pytest
 from sqlmodel import update
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database, utcnow
 from app.districts.service import load_area_index
+from app.platform.config import Settings
+from app.platform.db import Database, utcnow
 from app.privacy import retention
 from app.privacy import service as privacy_service
 from app.submissions import service as submissions_service

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app import templating
-from app.pwa import precache
-from app.templating import SHELL_ASSETS, STATIC, static_url
+from app.channels.pwa import precache
+from app.platform import templating
+from app.platform.templating import SHELL_ASSETS, STATIC, static_url
 
 LANGS = ("ru", "kk", "en")
 NODE = shutil.which("node")

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import pytest
 from fastapi.testclient import TestClient
 
-from app.templating import STATIC, TEMPLATES
+from app.platform.templating import STATIC, TEMPLATES
 
 JS = sorted((STATIC / "js").glob("*.js"))
 NODE = shutil.which("node")

@@ -21,10 +21,10 @@ import httpx
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app import migrate
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
 from app.demo.reference import load_reference_data
+from app.platform import migrate
+from app.platform.db import Database
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from tests.databases import empty_database

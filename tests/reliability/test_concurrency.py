@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from app.areas import service as areas_service
 from app.checklists.loader import LoadedChecklist
-from app.config import Settings
-from app.db import Database
+from app.platform.config import Settings
+from app.platform.db import Database
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk

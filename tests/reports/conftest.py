@@ -15,9 +15,9 @@ from pypdf import PdfReader
 from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database, utcnow
 from app.photos.uploads import upload_token
+from app.platform.config import Settings
+from app.platform.db import Database, utcnow
 from app.submissions import service as submissions_service
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate

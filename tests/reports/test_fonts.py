@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from fontTools.ttLib import TTFont
 
-from app.reports.render import html_to_pdf
+from app.channels.reports.render import html_to_pdf
 from tests.reports.conftest import embedded_fonts, read_pdf
 
 KAZAKH = "ә ғ қ ң ө ұ ү һ і Ә Ғ Қ Ң Ө Ұ Ү Һ І"

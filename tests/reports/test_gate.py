@@ -18,11 +18,11 @@ from fastapi import FastAPI
 
 from app.accounts.models import UserRole
 from app.accounts.security import SESSION_COOKIE
+from app.channels.reports.gate import STAFF, RenderGate, RendersBusy, Requester
+from app.channels.reports.service import Reports
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
-from app.reports.gate import STAFF, RenderGate, RendersBusy, Requester
-from app.reports.service import Reports
+from app.platform.config import Settings
+from app.platform.db import Database
 from tests.accounts.support import create_user, logged_in
 from tests.factories import answers_for
 from tests.reliability.support import free_port

@@ -11,12 +11,12 @@ from sqlmodel import select
 
 from app.accounts.models import UserRole
 from app.areas.trend import month_of
+from app.channels.reports.service import Reports
+from app.channels.reports.yard import almaty_date
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database, utcnow
 from app.districts.models import District
-from app.reports.service import Reports
-from app.reports.yard import almaty_date
+from app.platform.config import Settings
+from app.platform.db import Database, utcnow
 from app.yards.risk import current_risk
 from tests.factories import answers_for
 from tests.reports.conftest import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from app.reports import svg
+from app.channels.reports import svg
 
 NS = "{http://www.w3.org/2000/svg}"
 

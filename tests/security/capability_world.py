@@ -20,13 +20,13 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlmodel import select
 
-from app import migrate
 from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
 from app.demo.reference import load_reference_data
+from app.platform import migrate
+from app.platform.config import Settings
+from app.platform.db import Database
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from tests.accounts.support import create_user, fresh_client, logged_in

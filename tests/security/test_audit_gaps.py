@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from app.accounts import service as accounts_service
 from app.accounts.models import User, UserRole
 from app.audit.models import AuditEvent
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import create_user, logged_in
 
 

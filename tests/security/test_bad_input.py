@@ -35,10 +35,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
 from app.photos import service as photos_service
 from app.photos.models import Photo
+from app.platform.config import Settings
+from app.platform.db import Database
 from app.submissions.models import Submission
 from tests.factories import scratch_location, submission_body
 from tests.photos.images import bomb_png, png
@@ -216,7 +216,7 @@ class TestIdsInUrls:
 def photo_upload(client: TestClient, data: bytes, filename: str) -> Any:
     """Upload to a stored submission of its own, with its token (as the phone's queue does)."""
     from app.checklists.loader import load_registry
-    from app.config import PROJECT_ROOT
+    from app.platform.config import PROJECT_ROOT
 
     loaded = load_registry(PROJECT_ROOT / "app" / "checklists" / "data").current
     body = submission_body(loaded, location=scratch_location(53))

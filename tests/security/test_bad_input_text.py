@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
+from app.platform.db import Database
 from tests.factories import scratch_location, submission_body
 from tests.security.test_bad_input import stored
 

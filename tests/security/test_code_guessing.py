@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 from app.accounts import security
 from app.accounts.models import UserRole
-from app.config import Settings
-from app.db import Database
 from app.main import create_app
+from app.platform.config import Settings
+from app.platform.db import Database
 from tests.accounts.support import create_user, log_in, logged_in, session_token
 
 LIMIT = 4

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.channels.api.yards import parse_point
+from app.channels.staff.map_views import BBox
 from app.checklists.loader import ChecklistRegistry
-from app.inspectors.service import BBox
-from app.security.openapi import BBOX_PATTERN, MONTH_PATTERN, NEAR_PATTERN, UUID4_PATTERN
-from app.yards.api import parse_point
+from app.platform.security.openapi import BBOX_PATTERN, MONTH_PATTERN, NEAR_PATTERN, UUID4_PATTERN
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.checklists.loader import ChecklistRegistry
-from app.observability.logging import JsonFormatter
-from app.observability.middleware import without_capabilities
+from app.platform.observability.logging import JsonFormatter
+from app.platform.observability.middleware import without_capabilities
 from tests.factories import scratch_location, submission_body
 
 FORMAT = JsonFormatter()

@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
-from app.security.privacy import without_query
+from app.platform.db import Database
+from app.platform.security.privacy import without_query
 from tests.accounts.support import logged_in
 from tests.factories import answers_for, submission_body
 

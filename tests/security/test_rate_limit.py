@@ -19,10 +19,10 @@ from sqlmodel import func, select
 from app.accounts import security
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import Database
 from app.main import create_app
-from app.security.ratelimit import (
+from app.platform.config import Settings
+from app.platform.db import Database
+from app.platform.security.ratelimit import (
     LOGIN,
     PHOTOS,
     SUBMISSIONS,

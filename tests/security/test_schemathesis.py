@@ -28,9 +28,9 @@ from schemathesis.engine import Status, events
 from schemathesis.engine import from_schema as engine_for
 
 from app.accounts.models import UserRole
-from app.config import Settings
-from app.db import Database
 from app.main import create_app
+from app.platform.config import Settings
+from app.platform.db import Database
 from tests.accounts.support import create_user, logged_in
 
 EXAMPLES = 50

@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
-from app.security.headers import (
+from app.platform.config import Settings
+from app.platform.security.headers import (
     DOCS_POLICY,
     SecurityHeaders,
     content_security_policy,

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import create_user, fresh_client, logged_in
 from tests.factories import submission_body
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.accounts.models import UserRole
-from app.db import Database
+from app.platform.db import Database
 from tests.accounts.support import PASSWORD, create_user, logged_in, new_email
 
 # Superscript two, Arabic-Indic three, a fraction: each passes str.isdigit or str.isnumeric.

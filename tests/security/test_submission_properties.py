@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlmodel import func, select
 
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
+from app.platform.db import Database
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate
 from tests.factories import scratch_location, submission_body

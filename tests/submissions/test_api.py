@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
+from app.platform.db import Database
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from tests.factories import answers_for, submission_body, unique_location

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.checklists.loader import ChecklistRegistry
-from app.db import Database
-from app.limits import DuplicateKey, loads_unique
+from app.platform.db import Database
+from app.platform.limits import DuplicateKey, loads_unique
 from app.submissions.schemas import CLIENT_CLOCK_SKEW, EARLIEST_CLIENT_TIME
 from tests.factories import scratch_location, submission_body
 from tests.submissions.test_api import stored_count

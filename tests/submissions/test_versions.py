@@ -9,8 +9,8 @@ import yaml
 from fastapi.testclient import TestClient
 
 from app.checklists.loader import ChecklistError, ChecklistRegistry
-from app.config import Settings
 from app.main import create_app
+from app.platform.config import Settings
 from tests.factories import submission_body, unique_location
 
 OLD = "2025.1"

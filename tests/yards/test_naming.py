@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import translations
-from app.errors import Invalid
+from app.platform import translations
+from app.platform.errors import Invalid
 from app.yards import naming
 
 

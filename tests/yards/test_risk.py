@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry
-from app.config import Settings
-from app.db import table_of, utcnow
 from app.demo.synthetic import synthetic_answers
+from app.platform.config import Settings
+from app.platform.db import table_of, utcnow
 from app.scoring import combine_answers
 from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate

@@ -1,0 +1,164 @@
+"""The inspectors' API: an area's panel, a district's monthly summary, yard markers in a box.
+
+Inspectors and admins only; yard-level details only within the inspector's scope (see
+``app.channels.staff.access``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from app.areas import monthly
+from app.areas.shapes import AreaShapes
+from app.audit import service as audit_service
+from app.channels.api.areas import ATTRIBUTION, LICENSE, AreaShapesDep, MonthsQuery, kept_sums
+from app.channels.staff import access
+from app.channels.staff import map_views as service
+from app.channels.web.audit_deps import AuditDep
+from app.channels.web.auth_deps import InspectorScope
+from app.districts.models import District
+from app.platform.db import SessionDep
+from app.platform.errors import Invalid, NotFound
+from app.platform.security.openapi import BBOX_PATTERN, MONTH_PATTERN
+
+router = APIRouter(prefix="/api/v1", tags=["inspectors"])
+
+
+def sections_of(request: Request) -> tuple[str, ...]:
+    sections: tuple[str, ...] = request.app.state.checklists.current.scoring.sections
+    return sections
+
+
+def month_cache(request: Request) -> monthly.MonthCache:
+    """This process's cache of month figures (see ``MonthCache``)."""
+    cache: monthly.MonthCache | None = getattr(request.app.state, "month_cache", None)
+    if cache is None:
+        cache = request.app.state.month_cache = monthly.MonthCache()
+    return cache
+
+
+def summary_of(
+    request: Request, session: Session, *, district_id: str, month: str, shapes: AreaShapes
+) -> monthly.MonthlySummary:
+    """A district's month with what this process keeps between requests."""
+    sections = sections_of(request)
+    return monthly.monthly_summary(
+        session,
+        district_id=district_id,
+        month=month,
+        settings=request.app.state.settings,
+        shapes=shapes,
+        cache=month_cache(request),
+        micro_kept=kept_sums(request, "micro_district_id", sections),
+        district_kept=kept_sums(request, "district_id", sections),
+    )
+
+
+@router.get(
+    "/micro-districts/{micro_district_id}",
+    responses={404: {"description": "No such micro-district."}},
+)
+def micro_district_panel(
+    micro_district_id: str,
+    request: Request,
+    session: SessionDep,
+    shapes: AreaShapesDep,
+    scope: InspectorScope,
+    audit: AuditDep,
+    months: MonthsQuery = None,
+) -> dict[str, Any]:
+    """A micro-district's figures and flags with reasons (as on the map for the same
+    ``months``), its worst yards by current risk (with links) and its 12-month trend."""
+    shape = shapes.micro_districts.get(micro_district_id)
+    if shape is None:
+        raise NotFound(f"There is no micro-district {micro_district_id!r}.")
+    access.require_area(scope, district_id=shape.district_id, micro_district_id=shape.id)
+    panel = service.area_panel(
+        session,
+        micro_district_id=shape.id,
+        settings=request.app.state.settings,
+        shapes=shapes,
+        sections=sections_of(request),
+        months=months,
+        kept=kept_sums(request, "micro_district_id", sections_of(request)),
+    )
+    audit(audit_service.AuditAction.area_viewed, audit_service.area_target(shape.id))
+    return panel.as_dict()
+
+
+@router.get(
+    "/districts/{district_id}/monthly",
+    responses={404: {"description": "No such district."}},
+)
+def district_monthly(
+    district_id: str,
+    request: Request,
+    session: SessionDep,
+    shapes: AreaShapesDep,
+    scope: InspectorScope,
+    audit: AuditDep,
+    month: Annotated[
+        str | None,
+        Query(
+            description="YYYY-MM (Almaty time), a month that has begun; default: this month.",
+            examples=["2026-10"],
+            pattern=MONTH_PATTERN,
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """A district's month: submissions, audits, yards checked and mean index against the
+    previous month, problem areas of the month, worst yards checked, today's flags, trend."""
+    if session.get(District, district_id) is None:
+        raise NotFound(f"There is no district {district_id!r}.")
+    access.require_district(scope, district_id)
+    summary = summary_of(
+        request, session, district_id=district_id, month=monthly.checked_month(month), shapes=shapes
+    )
+    audit(
+        audit_service.AuditAction.district_month_viewed,
+        audit_service.district_target(district_id, summary.month),
+    )
+    return summary.as_dict()
+
+
+@router.get(
+    "/map/yards",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON points."}},
+)
+def map_yards(
+    session: SessionDep,
+    scope: InspectorScope,
+    audit: AuditDep,
+    bbox: Annotated[
+        str,
+        Query(
+            description="west,south,east,north in degrees, west < east and south < north",
+            examples=["76.90,43.23,76.95,43.26"],
+            pattern=BBOX_PATTERN,
+        ),
+    ],
+) -> JSONResponse:
+    """Scored yards in the box (the map's view) that this inspector may see, as GeoJSON
+    points linking to their yard pages. Over 1,500 in the box: none, and ``truncated``."""
+    try:
+        box = service.BBox.parse(bbox)
+    except ValueError as error:
+        raise Invalid(str(error), details=[{"field": "bbox", "message": "invalid"}]) from None
+    features, truncated = service.yards_in_bbox(session, bbox=box, scope=scope)
+    audit(audit_service.AuditAction.map_yards_viewed, f"bbox:{bbox[:120]}")
+    return JSONResponse(
+        {
+            "type": "FeatureCollection",
+            "attribution": ATTRIBUTION,
+            "license": LICENSE,
+            "truncated": truncated,
+            "limit": service.MAX_MARKERS,
+            "features": features,
+        },
+        media_type="application/geo+json",
+    )

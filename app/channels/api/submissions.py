@@ -1,0 +1,136 @@
+"""POST /api/v1/submissions and reading one back."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response, status
+from pydantic import UUID4
+
+from app.accounts import service as accounts_service
+from app.channels.web.auth_deps import CurrentUser, submitter_role
+from app.photos.uploads import upload_token
+from app.platform.config import Settings
+from app.platform.db import DatabaseDep, SessionDep
+from app.platform.i18n import LangDep
+from app.platform.limits import UniqueKeysRoute
+from app.submissions import service
+from app.submissions.schemas import SubmissionCreate, SubmissionResult
+
+# UniqueKeysRoute: a JSON body holding a key twice is refused, naming the key.
+router = APIRouter(prefix="/api/v1/submissions", tags=["submissions"], route_class=UniqueKeysRoute)
+
+ERRORS: dict[int | str, dict[str, str]] = {
+    400: {"description": "The body is not JSON (malformed, or not UTF-8); nothing stored."},
+    403: {
+        "description": "An inspector's audit of a yard outside the areas they inspect; "
+        "nothing stored."
+    },
+    409: {"description": "The id was already used for a different submission."},
+    413: {"description": "The body is over SAFEYARD_MAX_BODY_BYTES; nothing stored."},
+    422: {
+        "description": "Unknown item or option, wrong version, location outside Almaty, a "
+        "string for a number, a JSON key given twice, a control character in text, an id that "
+        "is not a version 4 UUID, client_created_at out of range...; nothing stored."
+    },
+    429: {"description": "Too many submissions from this address; retry after Retry-After."},
+    503: {
+        "description": "The database is unavailable or locked (the wait reached "
+        "SAFEYARD_DATABASE_LOCK_TIMEOUT_S); nothing stored: retry after Retry-After."
+    },
+}
+
+
+def _ref(path: str, method: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+# What a client may do next with the answer (OpenAPI links; Schemathesis follows them).
+RESULT_LINKS: dict[str, dict[str, Any]] = {
+    "ReadSubmission": {
+        "operationRef": _ref("/api/v1/submissions/{submission_id}", "get"),
+        "parameters": {"submission_id": "$response.body#/id"},
+    },
+    "ReadYard": {
+        "operationRef": _ref("/api/v1/yards/{yard_id}", "get"),
+        "parameters": {"yard_id": "$response.body#/yard_id"},
+    },
+    "UploadPhoto": {
+        "operationRef": _ref("/api/v1/submissions/{submission_id}/photos", "post"),
+        "parameters": {
+            "submission_id": "$response.body#/id",
+            "header.X-Upload-Token": "$response.body#/photo_upload_token",
+        },
+    },
+    "ListPhotos": {
+        "operationRef": _ref("/api/v1/submissions/{submission_id}/photos", "get"),
+        "parameters": {"submission_id": "$response.body#/id"},
+    },
+}
+
+
+@router.post(
+    "",
+    response_class=Response,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        201: {
+            "model": SubmissionResult,
+            "description": "Stored and scored.",
+            "links": RESULT_LINKS,
+        },
+        200: {
+            "model": SubmissionResult,
+            "description": "Already stored (a retry): the same.",
+            "links": RESULT_LINKS,
+        },
+        **ERRORS,
+    },
+)
+def create_submission(
+    data: SubmissionCreate, request: Request, db: DatabaseDep, lang: LangDep, user: CurrentUser
+) -> Response:
+    """Store a filled checklist and return its score. Safe to retry with the same ``id``."""
+    state = request.app.state
+    settings: Settings = state.settings
+    # Committed before we answer: an acknowledged submission is durable.
+    with db.write_session() as session:
+        accepted = service.submit(
+            session,
+            data=data,
+            registry=state.checklists,
+            areas=state.areas,
+            settings=settings,
+            role=submitter_role(user),
+            audit_scope=accounts_service.audit_scope(session, user),
+        )
+    result = service.result_of(
+        accepted.submission, registry=state.checklists, lang=lang, score=accepted.score
+    )
+    # Derived, not stored: a replay (a lost answer) hands out the same token again.
+    result.photo_upload_token = upload_token(state.secret_key, accepted.submission.id)
+    # Serialised once here, not validated again by FastAPI: this is the hottest route.
+    return Response(
+        result.model_dump_json(),
+        status_code=status.HTTP_201_CREATED if accepted.created else status.HTTP_200_OK,
+        media_type="application/json",
+    )
+
+
+@router.get(
+    "/{submission_id}",
+    response_model=SubmissionResult,
+    responses={
+        404: {"description": "No such submission."},
+        422: {"description": "submission_id is not a version 4 UUID."},
+    },
+)
+def read_submission(
+    submission_id: Annotated[
+        UUID4, Path(description="The submission's id: a random version 4 UUID, its key.")
+    ],
+    request: Request,
+    session: SessionDep,
+    lang: LangDep,
+) -> SubmissionResult:
+    """A stored submission's result (for the resident who holds its id)."""
+    submission = service.get_submission(session, submission_id)
+    return service.result_of(submission, registry=request.app.state.checklists, lang=lang)

@@ -1,0 +1,95 @@
+"""The shapes of the inspectors' monthly report (``app.channels.reports.district``): one frozen
+dataclass, also the report's cache key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.checklists.schema import Lang
+
+
+# MonthFigures and YardRow copy trend.MonthPoint and monthly.YardLine rounded as printed and
+# without timestamps: the cache key hashes what the report shows, so unprinted precision or a
+# later submission time must not make an unchanged report render again.
+@dataclass(frozen=True)
+class MonthFigures:
+    month: str
+    submissions: int
+    inspector_audits: int
+    yards: int
+    mean_risk: float | None
+    high_risk_share: float | None
+
+
+@dataclass(frozen=True)
+class FlagLine:
+    area: str  # micro-district id, or "" for the report's own area
+    code: str
+    reason: str  # in the report's language
+
+
+@dataclass(frozen=True)
+class AreaLine:
+    micro_district_id: str
+    yards: int
+    submissions: int
+    mean_risk: float
+    coverage_risk: float
+    problem: bool
+
+
+@dataclass(frozen=True)
+class YardRow:
+    yard_id: int
+    name: str  # public name (app.yards.naming), in the report's language
+    micro_district_id: str | None
+    risk_index: float
+    band: str | None
+    basis: str
+
+
+@dataclass(frozen=True)
+class CommonItem:
+    question: str
+    section: str
+    yards: int  # yards checked this month whose latest answer fails the item
+    share: float  # of the yards checked this month
+    responsible: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MapValue:
+    id: str
+    value: float | None  # the month's coverage-aware risk
+    highlight: bool
+
+
+@dataclass(frozen=True)
+class AreaReport:
+    level: str  # "district" or "micro_district"
+    lang: Lang
+    area_id: str
+    area_name: str
+    district_id: str
+    district_name: str
+    month: str
+    month_complete: bool
+    report_date: date
+    window_days: int  # a yard's current index rests on this many days (methodology note)
+    min_audited: int  # fewer audited yards: "not enough data"
+    current: MonthFigures
+    previous: MonthFigures
+    city_mean_risk: float | None
+    yards_known: int
+    yards_audited: int
+    coverage_risk: float | None
+    own_flags: tuple[FlagLine, ...]
+    flagged_areas: tuple[FlagLine, ...]
+    areas: tuple[AreaLine, ...]
+    worst_yards: tuple[YardRow, ...]
+    common_failing: tuple[CommonItem, ...]
+    checked_yards: int  # yards whose latest check this month the common items count over
+    trend: tuple[MonthFigures, ...]
+    map_values: tuple[MapValue, ...]
+    map_shapes: str  # digest of the drawn outlines: a re-imported boundary is a new report

@@ -1,0 +1,210 @@
+"""Report data -> HTML (the project's Jinja environment) -> PDF bytes (WeasyPrint).
+
+WeasyPrint is imported on first use (about a second of start-up every other process would
+pay) and its stylesheet is parsed once per process. Fonts come from fontconfig by family
+name: DejaVu Sans (Debian's fonts-dejavu-core, installed by scripts/system-deps.sh) covers
+Kazakh Cyrillic (ә ғ қ ң ө ұ ү һ і); WeasyPrint embeds the subset it uses.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import segno
+from babel.dates import format_date
+from markupsafe import Markup
+
+from app.channels.api.areas import ATTRIBUTION
+from app.channels.reports import svg
+from app.channels.reports.district import AreaReport
+from app.channels.reports.lang import language
+from app.channels.reports.yard import YardReport
+from app.channels.web.formatting import Formatter
+from app.checklists.schema import Lang
+from app.platform.templating import TEMPLATES, environment
+from app.platform.translations import CATALOGS, gettext
+
+REPORT_TEMPLATES = TEMPLATES / "reports"
+STYLESHEET = REPORT_TEMPLATES / "report.css"
+MAP_ATTRIBUTION = f"{ATTRIBUTION}, ODbL"
+
+
+@cache
+def template_version() -> str:
+    """A digest of everything besides the data that shapes a report: the report templates
+    and stylesheet, the shared score partial, the translations and the WeasyPrint version.
+    Part of every cache key, so a changed template never serves an old PDF."""
+    import weasyprint
+
+    digest = hashlib.sha256(weasyprint.__version__.encode())
+    files = sorted(REPORT_TEMPLATES.rglob("*")) + [TEMPLATES / "_score.html"]
+    files += sorted(CATALOGS.rglob("*.po"))
+    files += sorted(Path(svg.__file__).parent.glob("*.py"))
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def css_content(text: str) -> Markup:
+    """A translated 'Page %(page)s of %(pages)s' as a CSS ``content`` value with counters."""
+    marker = "\x00"
+    text = text.replace("%(page)s", f"{marker}page{marker}").replace(
+        "%(pages)s", f"{marker}pages{marker}"
+    )
+    parts = []
+    for n, piece in enumerate(text.split(marker)):
+        if n % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return Markup(" ".join(parts))
+
+
+def css_string(text: str) -> Markup:
+    return Markup('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+
+
+def thumb_uri(path: str) -> str:
+    """A thumbnail inlined as a data URI (read at render time; the key holds its path)."""
+    data = Path(path).read_bytes()
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+def qr_svg(url: str) -> Markup:
+    """The QR code of ``url`` as inline SVG (segno), about 28 mm wide when printed."""
+    code = segno.make(url, error="m", micro=False)
+    return Markup(code.svg_inline(scale=1, border=2, omitsize=True))
+
+
+def month_label(month: str, lang: Lang, *, long: bool = False) -> str:
+    year, number = (int(p) for p in month.split("-"))
+    if long:
+        return format_date(date(year, number, 1), format="LLLL yyyy", locale=lang)
+    return f"{number:02d}.{year % 100:02d}"
+
+
+def long_date(day: date, lang: Lang) -> str:
+    return format_date(day, format="long", locale=lang)
+
+
+def _common(lang: Lang) -> dict[str, Any]:
+    return {
+        "lang": lang,
+        "fmt": Formatter(lang),
+        "page_css": css_content(gettext("Page %(page)s of %(pages)s")),
+        "long_date": lambda d: long_date(d, lang),
+        "month_label": lambda m, long=False: month_label(m, lang, long=long),
+        "thumb_uri": thumb_uri,
+    }
+
+
+# The trend table: a label column, then one column per month (the chart spans the months).
+CONTENT_WIDTH_MM = 182.0  # A4 (210 mm) less the 14 mm side margins of report.css
+TREND_LABEL_SHARE = 0.16
+
+
+@dataclass(frozen=True)
+class BarRow:
+    title: str
+    index: float | None
+    band: str | None
+    svg: Markup
+
+
+@dataclass(frozen=True)
+class MonthColumn:
+    label: str
+    mean: float | None
+    checks: int
+
+
+def _trend(points: Sequence[Any], lang: Lang) -> tuple[Markup, list[MonthColumn]]:
+    chart = svg.trend_chart(
+        [svg.Point(p.mean_risk) for p in points],
+        width=CONTENT_WIDTH_MM * (1 - TREND_LABEL_SHARE),
+    )
+    columns = [MonthColumn(month_label(p.month, lang), p.mean_risk, p.submissions) for p in points]
+    return chart, columns
+
+
+def yard_html(report: YardReport) -> str:
+    with language(report.lang):
+        bars = [BarRow(s.title, s.index, s.band, svg.bar(s.index)) for s in report.sections]
+        trend_svg, months = _trend(report.trend, report.lang)
+        context = {
+            **_common(report.lang),
+            "r": report,
+            "bars": bars,
+            "trend_svg": trend_svg,
+            "months": months,
+            "qr_svg": qr_svg(report.checklist_url),
+            "footer_css": css_string(
+                gettext(
+                    "SafeYard · yard no. %(id)s · %(date)s",
+                    id=report.yard_id,
+                    date=report.report_date.strftime("%d.%m.%Y"),
+                )
+            ),
+        }
+        return environment.get_template("reports/yard.html").render(context)
+
+
+def area_html(report: AreaReport, shapes: Any) -> str:
+    with language(report.lang):
+        trend_svg, months = _trend(report.trend, report.lang)
+        area_map = svg.area_map(
+            [
+                svg.MapArea(v.id, shapes.micro_districts[v.id].geometry, v.value, v.highlight)
+                for v in report.map_values
+                if v.id in shapes.micro_districts
+            ],
+            label=gettext("Map of the micro-districts"),
+            max_height=110.0,
+        )
+        context = {
+            **_common(report.lang),
+            "r": report,
+            "trend_svg": trend_svg,
+            "months": months,
+            "map_svg": area_map,
+            "attribution": MAP_ATTRIBUTION,
+            "footer_css": css_string(
+                gettext(
+                    "SafeYard · %(area)s · %(month)s",
+                    area=report.area_name,
+                    month=report.month,
+                )
+            ),
+        }
+        return environment.get_template("reports/area.html").render(context)
+
+
+@cache
+def _stylesheet() -> Any:
+    from weasyprint import CSS
+
+    return CSS(filename=str(STYLESHEET))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The PDF of ``html`` (A4, the report stylesheet)."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=html, base_url=str(REPORT_TEMPLATES)).write_pdf(
+        stylesheets=[_stylesheet()]
+    )
+    return pdf
+
+
+def data_of(report: YardReport | AreaReport) -> dict[str, Any]:
+    """The report's data as plain values (the cache key is built from it)."""
+    return asdict(report)

@@ -1,0 +1,284 @@
+"""The inspectors' pages: the map with the district dashboard, an area's panel, a district's
+monthly summary. Inspectors and admins only (others: the login page or 403)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.accounts import security
+from app.accounts.models import User
+from app.areas import monthly
+from app.areas import service as areas_service
+from app.areas.trend import shift_month
+from app.audit import service as audit_service
+from app.channels.api.areas import AreaShapesDep, kept_sums
+from app.channels.api.inspectors import sections_of, summary_of
+from app.channels.staff import access, charts, labels, legend
+from app.channels.staff import map_views as service
+from app.channels.web.audit_deps import AuditDep
+from app.channels.web.auth_deps import InspectorScope, RequireInspector, current_user
+from app.channels.web.formatting import Formatter
+from app.checklists.schemas import checklist_public
+from app.districts.models import District
+from app.platform import translations
+from app.platform.db import SessionDep
+from app.platform.errors import Invalid, NotFound
+from app.platform.templating import environment, render
+from app.platform.translations import gettext
+from app.scoring import band_for
+
+router = APIRouter(include_in_schema=False)
+
+ATTENTION_AREAS = 12
+
+
+def signed_in_user(request: Request) -> User | None:
+    """The header's staff links: the signed-in user, looked up once per request and only
+    when a session cookie is present (residents' pages cost nothing more)."""
+    if not request.cookies.get(security.SESSION_COOKIE):
+        return None
+    if "signed_in_user" not in request.state._state:
+        request.state.signed_in_user = current_user(request)
+    user: User | None = request.state.signed_in_user
+    return user
+
+
+environment.globals["signed_in_user"] = signed_in_user
+
+
+def _months(text: str | None) -> int | None:
+    """?months= of a page: empty for the current risk, else 1-120."""
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 120:
+        raise Invalid(gettext("The period must be a number of months from 1 to 120."))
+    return int(text)
+
+
+def _section_titles(request: Request) -> dict[str, str]:
+    loaded = request.app.state.checklists.current
+    public = checklist_public(loaded, translations.current_lang.get())
+    titles = {s.id: s.title for s in public.sections}
+    return {s: titles.get(s, s) for s in sections_of(request)}
+
+
+def _page(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
+    fmt = Formatter(translations.current_lang.get())
+    return render(request, template, {"fmt": fmt, **context})
+
+
+def _query(**values: Any) -> str:
+    kept = {k: v for k, v in values.items() if v not in (None, "")}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+def _tile_host(url: str) -> str:
+    return urlsplit(url.replace("{s}", "a")).netloc
+
+
+@router.get("/inspector", response_class=HTMLResponse)
+def inspector_map(
+    request: Request,
+    session: SessionDep,
+    shapes: AreaShapesDep,
+    user: RequireInspector,
+    scope: InspectorScope,
+    months: str | None = None,
+    section: str | None = None,
+    sort: str | None = None,
+) -> HTMLResponse:
+    """The map (choropleth by coverage-aware risk or by a section), the district table, and
+    the micro-districts that need attention (the map's content without JavaScript)."""
+    settings = request.app.state.settings
+    lang = translations.current_lang.get()
+    fmt = Formatter(lang)
+    period = _months(months)
+    titles = _section_titles(request)
+    if section is not None and section != "" and section not in titles:
+        raise Invalid(gettext("There is no such section in the checklist."))
+    section = section or None
+    sort = sort if sort in service.SORT_KEYS else "risk"
+    sections = tuple(titles)
+    rows = service.sorted_districts(
+        areas_service.district_figures(
+            session,
+            settings=settings,
+            sections=sections,
+            months=period,
+            kept=kept_sums(request, "district_id", sections) if period is None else None,
+        ),
+        sort=sort,
+        lang=lang,
+    )
+    report = areas_service.micro_district_figures(
+        session,
+        settings=settings,
+        neighbours=shapes.neighbours,
+        sections=sections,
+        months=period,
+        kept=kept_sums(request, "micro_district_id", sections) if period is None else None,
+    )
+    attention = sorted(
+        (
+            (shapes.micro_districts[i], f)
+            for i, f in report.areas.items()
+            if i in shapes.micro_districts
+            and any(flag.code in ("problem_area", "hotspot") for flag in f.flags)
+        ),
+        key=lambda pair: (-pair[1].coverage_risk, pair[0].id),
+    )[:ATTENTION_AREAS]
+    data_query = _query(months=period, section=section)
+    names = {d.figures.id: {"kk": d.name_kk, "en": d.name_en}.get(lang, d.name_ru) for d in rows}
+    scope_names = [names.get(i, i) for i in sorted(scope.district_ids)] + sorted(
+        scope.micro_district_ids
+    )
+    context = {
+        "user": user,
+        "scope": scope,
+        "scope_names": scope_names,
+        "months": period,
+        "section": section,
+        "sort": sort,
+        "sections": titles,
+        "periods": labels.PERIODS,
+        "period_label": labels.period_label,
+        "districts": [
+            {
+                "row": d,
+                "name": {"kk": d.name_kk, "en": d.name_en}.get(lang, d.name_ru),
+                "per_10k": d.figures.yards_audited / d.population * 10_000
+                if d.population
+                else None,
+                "flags": labels.flag_texts(d.figures, settings=settings, fmt=fmt),
+                "mine": service.in_scope(scope, district_id=d.figures.id),
+            }
+            for d in rows
+        ],
+        "sort_url": lambda key: _query(months=period, section=section, sort=key),
+        "attention": [
+            {
+                "shape": shape,
+                "figures": figures,
+                "flags": labels.flag_texts(figures, settings=settings, fmt=fmt),
+                "mine": service.in_scope(
+                    scope, district_id=shape.district_id, micro_district_id=shape.id
+                ),
+            }
+            for shape, figures in attention
+        ],
+        "city_mean": report.city_mean,
+        "legend_risk": legend.classes(legend.RISK_BOUNDS, share=False, fmt=fmt),
+        "legend_share": legend.classes(legend.SHARE_BOUNDS, share=True, fmt=fmt),
+        "legend_no_data": legend.NO_DATA,
+        "outlines": legend.outlines(),
+        "map_config": json.dumps(legend.map_config(fmt), ensure_ascii=False),
+        "geojson_url": f"/api/v1/micro-districts.geojson{data_query}",
+        "tile_url": settings.map_tile_url,
+        "tile_attribution": settings.map_tile_attribution,
+        "tile_host": _tile_host(settings.map_tile_url),
+        "this_month": monthly.checked_month(None),
+    }
+    return _page(request, "inspectors/map.html", context)
+
+
+@router.get("/inspector/areas/{micro_district_id}", response_class=HTMLResponse)
+def area_page(
+    micro_district_id: str,
+    request: Request,
+    session: SessionDep,
+    shapes: AreaShapesDep,
+    scope: InspectorScope,
+    audit: AuditDep,
+    months: str | None = None,
+) -> HTMLResponse:
+    """A micro-district's panel as a page (the map loads its ``#area-panel`` beside it)."""
+    shape = shapes.micro_districts.get(micro_district_id)
+    if shape is None:
+        raise NotFound(gettext("There is no micro-district %(id)s.", id=micro_district_id[:40]))
+    access.require_area(scope, district_id=shape.district_id, micro_district_id=shape.id)
+    settings = request.app.state.settings
+    fmt = Formatter(translations.current_lang.get())
+    titles = _section_titles(request)
+    panel = service.area_panel(
+        session,
+        micro_district_id=shape.id,
+        settings=settings,
+        shapes=shapes,
+        sections=tuple(titles),
+        months=_months(months),
+        kept=kept_sums(request, "micro_district_id", tuple(titles)),
+    )
+    district = session.get(District, shape.district_id) if shape.district_id else None
+    audit(audit_service.AuditAction.area_viewed, audit_service.area_target(shape.id))
+    context = {
+        "panel": panel,
+        "district": district,
+        "district_name": district.name(translations.current_lang.get()) if district else None,
+        "sections": titles,
+        "flags": labels.flag_texts(panel.figures, settings=settings, fmt=fmt),
+        "chart": charts.trend_chart(panel.trend),
+        "period_label": labels.period_label(panel.months),
+        "basis_label": labels.basis_label,
+        "band_of": band_for,
+        "this_month": monthly.checked_month(None),
+        "back_url": "/inspector" + _query(months=panel.months),
+    }
+    return _page(request, "inspectors/area.html", context)
+
+
+@router.get("/inspector/districts/{district_id}/monthly", response_class=HTMLResponse)
+def monthly_page(
+    district_id: str,
+    request: Request,
+    session: SessionDep,
+    shapes: AreaShapesDep,
+    scope: InspectorScope,
+    audit: AuditDep,
+    month: str | None = None,
+) -> HTMLResponse:
+    """A district's monthly summary (``?month=YYYY-MM``, default this month)."""
+    district = session.get(District, district_id)
+    if district is None:
+        raise NotFound(gettext("There is no district %(id)s.", id=district_id[:40]))
+    access.require_district(scope, district_id)
+    try:
+        chosen = monthly.checked_month(month)
+    except Invalid:
+        raise Invalid(
+            gettext(
+                "“%(month)s” is not a month that has begun. Write it as YYYY-MM, for example "
+                "%(example)s.",
+                month=(month or "")[:20],
+                example=monthly.checked_month(None),
+            )
+        ) from None
+    settings = request.app.state.settings
+    fmt = Formatter(translations.current_lang.get())
+    summary = summary_of(request, session, district_id=district_id, month=chosen, shapes=shapes)
+    audit(
+        audit_service.AuditAction.district_month_viewed,
+        audit_service.district_target(district_id, chosen),
+    )
+    this_month = monthly.checked_month(None)
+    context = {
+        "summary": summary,
+        "district_name": summary.district_name(translations.current_lang.get()),
+        "chart": charts.trend_chart(summary.trend),
+        "district_flags": labels.flag_texts(summary.district_figures, settings=settings, fmt=fmt),
+        "flagged": [
+            (a, labels.flag_texts(a.figures, settings=settings, fmt=fmt))
+            for a in summary.flagged_areas
+        ],
+        "basis_label": labels.basis_label,
+        "previous_url": _query(month=shift_month(chosen, -1)),
+        "next_url": _query(month=shift_month(chosen, 1)) if chosen < this_month else None,
+        "month_label": lambda m: labels.month_label(m, translations.current_lang.get()),
+        "problem_risk": settings.problem_area_risk,
+        "min_audited": settings.area_min_audited,
+    }
+    return _page(request, "inspectors/monthly.html", context)

@@ -1,0 +1,89 @@
+"""The map's colour classes and flag outlines: one definition, drawn by the legend (template)
+and by the map (handed to static/js/inspector-map.js as JSON in a data- attribute)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from app.channels.staff.labels import FLAG_CODES, flag_explanation, flag_label
+from app.channels.web.formatting import Formatter
+from app.platform.translations import gettext as _
+
+# Sequential yellow-orange-red (ColorBrewer YlOrRd, 6 classes): risk rises with the darkness.
+COLOURS = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
+NO_DATA = "#d4d4d4"
+# Lower bounds. Risk 0-100: the problem-area limit (50 by default) starts the fifth class.
+RISK_BOUNDS = (0.0, 20.0, 30.0, 40.0, 50.0, 65.0)
+# Share of audited yards failing a section, 0-1.
+SHARE_BOUNDS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.7)
+
+
+@dataclass(frozen=True)
+class Outline:
+    code: str
+    colour: str
+    weight: int
+    dash: str | None  # SVG stroke-dasharray, as Leaflet's dashArray
+    label: str
+    explanation: str
+
+
+OUTLINES = {
+    "problem_area": ("#000000", 4, None),
+    "hotspot": ("#5b0eb3", 4, "8 5"),
+    "stale": ("#1f4e9a", 3, "2 5"),
+    "not_enough_data": ("#5c5c5c", 2, "1 6"),
+}
+
+
+@dataclass(frozen=True)
+class LegendClass:
+    lower: float
+    upper: float | None
+    colour: str
+    label: str
+
+
+def classes(bounds: tuple[float, ...], *, share: bool, fmt: Formatter) -> list[LegendClass]:
+    def text(value: float) -> str:
+        return fmt.percent(value) if share else fmt.number(value)
+
+    out = []
+    for n, lower in enumerate(bounds):
+        upper = bounds[n + 1] if n + 1 < len(bounds) else None
+        label = f"{text(lower)} – {text(upper)}" if upper is not None else f"≥ {text(lower)}"
+        out.append(LegendClass(lower, upper, COLOURS[n], label))
+    return out
+
+
+def outlines() -> list[Outline]:
+    return [
+        Outline(code, *OUTLINES[code], flag_label(code), flag_explanation(code))
+        for code in FLAG_CODES
+    ]
+
+
+def map_config(fmt: Formatter) -> dict[str, Any]:
+    """What the map script needs to colour and outline the areas like the legend says."""
+    return {
+        "risk": [asdict(c) for c in classes(RISK_BOUNDS, share=False, fmt=fmt)],
+        "share": [asdict(c) for c in classes(SHARE_BOUNDS, share=True, fmt=fmt)],
+        "no_data": NO_DATA,
+        "outlines": [asdict(o) for o in outlines()],
+        "order": list(FLAG_CODES),
+        "strings": {
+            "no_data": _("No audited yard"),
+            "risk": _("Coverage-aware risk"),
+            "share": _("Failing the section"),
+            "loading": _("Loading…"),
+            "load_failed": _("Could not load the map data. Check the connection and reload."),
+            "panel_failed": _("Could not load this area. Try again."),
+            "zoom_in": _("Zoom in to see the yards."),
+            "too_many": _("Too many yards here: zoom in further to see them."),
+            "yard": _("Yard no. %(id)s", id="{id}"),
+            "risk_index": _("Risk index"),
+            "open_yard": _("Open the yard page"),
+            "area": _("Micro-district"),
+        },
+    }

@@ -1,0 +1,206 @@
+"""What the inspectors' map and panels show: an area's panel, yards in a box, the district table.
+
+Keyword-only functions over the yard tables (never over raw submissions, except the month
+trend, which reads one area's submissions through its index); nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from app.accounts.service import Scope
+from app.areas import service as areas_service
+from app.areas.figures import AreaFigures
+from app.areas.monthly import YardLine, worst_yards
+from app.areas.shapes import AreaShapes
+from app.areas.trend import MonthPoint, monthly_trend
+from app.platform.config import Settings
+from app.platform.db import table_of
+from app.platform.errors import NotFound
+from app.yards.models import Yard
+from app.yards.risk_models import YardRisk
+
+PANEL_WORST_YARDS = 8
+TREND_MONTHS = 12
+# More markers than this in one view are not drawn one by one: the map asks to zoom in.
+MAX_MARKERS = 1500
+
+_YARD = table_of(Yard)
+_YARD_RISK = table_of(YardRisk)
+
+SORT_KEYS = ("risk", "audited", "per10k", "name")
+
+
+def in_scope(
+    scope: Scope, *, district_id: str | None, micro_district_id: str | None = None
+) -> bool:
+    """May an inspector with this scope see the yards and details of this place?"""
+    return (
+        scope.city_wide
+        or (district_id is not None and district_id in scope.district_ids)
+        or (micro_district_id is not None and micro_district_id in scope.micro_district_ids)
+    )
+
+
+@dataclass(frozen=True)
+class AreaPanel:
+    id: str
+    name: str | None
+    district_id: str | None
+    figures: AreaFigures
+    city_mean: float | None
+    months: int | None
+    worst_yards: list[YardLine]
+    trend: list[MonthPoint]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "district_id": self.district_id,
+            "months": self.months,
+            "city_mean_risk": None if self.city_mean is None else round(self.city_mean, 1),
+            "figures": self.figures.as_dict(),
+            "worst_yards": [y.as_dict() for y in self.worst_yards],
+            "trend": [p.as_dict() for p in self.trend],
+        }
+
+
+def area_panel(
+    session: Session,
+    *,
+    micro_district_id: str,
+    settings: Settings,
+    shapes: AreaShapes,
+    sections: Sequence[str],
+    months: int | None = None,
+    kept: areas_service.KeptSums | None = None,
+) -> AreaPanel:
+    """A micro-district's figures and flags (as on the map, same ``months``), its worst yards
+    by current risk and its month-by-month trend. ``NotFound`` for an unknown id."""
+    shape = shapes.micro_districts.get(micro_district_id)
+    if shape is None:
+        raise NotFound(f"There is no micro-district {micro_district_id!r}.")
+    report = areas_service.micro_district_figures(
+        session,
+        settings=settings,
+        neighbours=shapes.neighbours,
+        sections=sections,
+        months=months,
+        kept=kept if months is None else None,
+    )
+    return AreaPanel(
+        id=shape.id,
+        name=shape.name,
+        district_id=shape.district_id,
+        figures=report.areas[shape.id],
+        city_mean=report.city_mean,
+        months=months,
+        worst_yards=worst_yards(session, micro_district_id=shape.id, limit=PANEL_WORST_YARDS),
+        trend=monthly_trend(session, micro_district_id=shape.id, months=TREND_MONTHS),
+    )
+
+
+@dataclass(frozen=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def parse(cls, text: str) -> BBox:
+        """ "west,south,east,north" in degrees (the GeoJSON and Leaflet order)."""
+        parts = text.split(",")
+        try:
+            west, south, east, north = (float(p) for p in parts)
+        except ValueError:
+            raise ValueError(
+                f"bbox {text[:80]!r} is not four numbers: write west,south,east,north "
+                "in degrees, e.g. 76.90,43.23,76.95,43.26"
+            ) from None
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError(
+                "bbox must be west,south,east,north with west < east and south < north, in degrees"
+            )
+        return cls(west, south, east, north)
+
+
+def yards_in_bbox(
+    session: Session, *, bbox: BBox, scope: Scope, limit: int = MAX_MARKERS
+) -> tuple[list[dict[str, Any]], bool]:
+    """Scored yards in the box that the scope may see, as GeoJSON point features (no
+    personal data), and whether more than ``limit`` were there (then none are returned)."""
+    query = (
+        select(
+            _YARD.c.id,
+            _YARD.c.lat,
+            _YARD.c.lon,
+            _YARD_RISK.c.micro_district_id,
+            _YARD_RISK.c.district_id,
+            _YARD_RISK.c.risk_index,
+            _YARD_RISK.c.band,
+            _YARD_RISK.c.basis,
+        )
+        .join(_YARD_RISK, _YARD_RISK.c.yard_id == _YARD.c.id)
+        .where(
+            _YARD.c.lat.between(bbox.south, bbox.north),
+            _YARD.c.lon.between(bbox.west, bbox.east),
+            _YARD_RISK.c.risk_index.is_not(None),
+        )
+        .order_by(_YARD.c.id)
+        .limit(limit + 1)
+    )
+    if not scope.city_wide:
+        query = query.where(
+            or_(
+                _YARD_RISK.c.district_id.in_(sorted(scope.district_ids)),
+                _YARD_RISK.c.micro_district_id.in_(sorted(scope.micro_district_ids)),
+            )
+        )
+    rows = session.execute(query).all()
+    if len(rows) > limit:
+        return [], True
+    features = [
+        {
+            "type": "Feature",
+            "id": r.id,
+            "geometry": {"type": "Point", "coordinates": [round(r.lon, 5), round(r.lat, 5)]},
+            "properties": {
+                "yard_id": r.id,
+                "url": f"/yards/{r.id}",
+                "micro_district_id": r.micro_district_id,
+                "district_id": r.district_id,
+                "risk_index": round(r.risk_index, 1),
+                "band": r.band,
+                "basis": r.basis,
+            },
+        }
+        for r in rows
+    ]
+    return features, False
+
+
+def sorted_districts(
+    rows: list[areas_service.DistrictFigures], *, sort: str, lang: str
+) -> list[areas_service.DistrictFigures]:
+    """The dashboard's order: riskiest first by default; names A-Z; missing values last."""
+
+    def value(d: areas_service.DistrictFigures) -> float:
+        f = d.figures
+        if sort == "audited":
+            return -float(f.yards_audited)
+        if sort == "per10k":
+            per = f.yards_audited / d.population * 10_000 if d.population else -1.0
+            return -per
+        # No audited yard: its coverage-aware risk is only the city mean, so it goes last.
+        return -f.coverage_risk if f.yards_audited else 1.0
+
+    if sort == "name":
+        return sorted(rows, key=lambda d: {"kk": d.name_kk, "en": d.name_en}.get(lang, d.name_ru))
+    return sorted(rows, key=lambda d: (value(d), d.figures.id))

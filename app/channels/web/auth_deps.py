@@ -1,0 +1,126 @@
+"""Who is asking: ``CurrentUser`` and the role requirements, as ``Annotated`` aliases.
+
+Pages send a visitor without the right session to /login (303); the API answers 401 or 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+
+from app.accounts import security
+from app.accounts import service as accounts_service
+from app.accounts.models import User, UserRole
+from app.accounts.second_factor import Stage, login_stage
+from app.platform.db import SessionDep
+from app.platform.errors import AppError
+from app.platform.translations import gettext
+
+
+class LoginRequired(AppError):
+    status_code = 401
+    code = "login_required"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+def secret_of(request: Request) -> str:
+    key: str = request.app.state.secret_key
+    return key
+
+
+@dataclass(frozen=True)
+class Login:
+    """A genuine session's user, how far their login got, and whether its cookie records
+    the second factor as passed."""
+
+    user: User
+    stage: Stage
+    second_factor_passed: bool
+
+
+def session_login(request: Request) -> Login | None:
+    """The login of the session cookie (its user active, its version current), or None.
+    Looked up once per request."""
+    if "session_login" in request.state._state:
+        cached: Login | None = request.state.session_login
+        return cached
+    claim = security.read_session_cookie(
+        secret_of(request), request.cookies.get(security.SESSION_COOKIE)
+    )
+    login = None
+    if claim is not None:
+        with request.app.state.db.session() as session:
+            found = session.get(User, claim.user_id)
+        if found is not None and found.active and found.session_version == claim.version:
+            stage = login_stage(
+                found,
+                second_factor_passed=claim.second_factor,
+                require_totp=request.app.state.settings.require_totp,
+            )
+            login = Login(found, stage, claim.second_factor)
+    request.state.session_login = login
+    return login
+
+
+def current_user(request: Request) -> User | None:
+    """The user of a complete login (password, the second factor when they need one, and a
+    chosen password), or None: a resident, or a login half done, reaches nothing staff-only.
+    FastAPI resolves it once per request, however many dependencies ask."""
+    login = session_login(request)
+    return login.user if login is not None and login.stage == Stage.done else None
+
+
+# The page of each unfinished step of a login.
+STEP_PATHS = {
+    Stage.code: "/login/code",
+    Stage.enrol: "/login/enrol",
+    Stage.new_password: "/login/new-password",
+}
+
+
+def step_url(stage: Stage, next_url: str) -> str:
+    """Where a half-done login continues, keeping where the user was going."""
+    return f"{STEP_PATHS[stage]}?next={quote(next_url, safe='')}"
+
+
+CurrentUser = Annotated[User | None, Depends(current_user)]
+
+
+def _require(*roles: UserRole) -> Callable[[User | None], User]:
+    def dependency(user: CurrentUser) -> User:
+        if user is None:
+            raise LoginRequired(gettext("Log in to open this page."))
+        if user.role not in roles:
+            raise Forbidden(gettext("Your account has no access to this page."))
+        return user
+
+    return dependency
+
+
+RequireUser = Annotated[User, Depends(_require(*UserRole))]
+RequireInspector = Annotated[User, Depends(_require(UserRole.inspector, UserRole.admin))]
+RequireCooperative = Annotated[User, Depends(_require(UserRole.cooperative, UserRole.admin))]
+RequireAdmin = Annotated[User, Depends(_require(UserRole.admin))]
+
+
+def inspector_scope_of(user: RequireInspector, session: SessionDep) -> accounts_service.Scope:
+    return accounts_service.inspector_scope(session, user)
+
+
+# For the inspectors' pages and APIs: where this inspector may look (admins: the whole city).
+InspectorScope = Annotated[accounts_service.Scope, Depends(inspector_scope_of)]
+
+
+def submitter_role(user: User | None) -> str:
+    """The role a submission is stored with: an inspector's audit is marked as such."""
+    if user is not None and user.role in (UserRole.inspector, UserRole.cooperative):
+        return str(user.role)
+    return "resident"

@@ -1,0 +1,141 @@
+"""The outermost middleware: a request id, one access-log line and the HTTP metrics per request.
+
+A plain ASGI middleware (not BaseHTTPMiddleware): it adds no task or copy of the body to the
+hottest route, and it sees the status of every answer, errors included.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.platform.observability import metrics
+from app.platform.observability.logging import request_id_var
+
+access_log = logging.getLogger("safeyard.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A request id from a proxy or client is kept when it is short and plain (no spaces, quotes or
+# control characters that could forge log lines); anything else is replaced.
+_SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+# Any other method a client invents is counted as OTHER: one series, not one per invention.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Not only a well-formed UUID: uuid.UUID reads one with hyphens anywhere, and a link cut short
+# by a digit or two (a 422) still holds all but a few bits of the key. Any run of 20+ hex digits
+# and hyphens goes (an H3 cell id has 15; dates and row ids are shorter).
+_UUID_IN_PATH = re.compile(r"[0-9a-fA-F][0-9a-fA-F-]{19,}")
+UNMATCHED = "<unmatched>"  # 404s: raw paths would give every scanner's guess its own series
+
+# Routes that take a submission: how their answers count in the submission metrics.
+_SUBMISSION_ROUTES = {("POST", "/api/v1/submissions"), ("POST", "/checklist")}
+_PHOTO_ROUTE = ("POST", "/api/v1/submissions/{submission_id}/photos")
+
+
+def request_id_from(scope: Scope) -> str:
+    """The client's X-Request-ID when it is sane, else a new random one."""
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _SANE_ID.fullmatch(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+def without_capabilities(path: str) -> str:
+    """The path with every UUID masked: submission and photo ids open results and photos, so
+    whoever reads the logs must not hold them."""
+    return _UUID_IN_PATH.sub("{uuid}", path)
+
+
+def route_template(scope: Scope, requested: str) -> str:
+    """The template of the route that answered ("/api/v1/yards/{yard_id}"), never the raw path."""
+    route: Any = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str) and path:
+        return path
+    # FastAPI's router does not name a mount in the scope: find the static mount by prefix.
+    app: Any = scope.get("app")
+    mounts = [r.path for r in getattr(app, "routes", ()) if isinstance(r, Mount)]
+    for prefix in sorted(mounts, key=len, reverse=True):
+        if requested.startswith(prefix + "/"):
+            return prefix
+    return UNMATCHED
+
+
+def count_submission(method: str, route: str, status: int) -> None:
+    if (method, route) in _SUBMISSION_ROUTES:
+        if status == 201:
+            metrics.SUBMISSIONS_ACCEPTED.labels(outcome="created").inc()
+        elif status == 200 and route.startswith("/api/"):
+            metrics.SUBMISSIONS_ACCEPTED.labels(outcome="replay").inc()
+        elif status == 303:
+            # The no-JavaScript form redirects to the result either way.
+            metrics.SUBMISSIONS_ACCEPTED.labels(outcome="form").inc()
+        elif status >= 400:
+            metrics.SUBMISSIONS_REJECTED.labels(status=str(status)).inc()
+    elif (method, route) == _PHOTO_ROUTE and status == 201:
+        metrics.PHOTOS_STORED.inc()
+
+
+class RequestObservability:
+    """Request id (X-Request-ID in and out), access log and metrics for every HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_from(scope)
+        # Read now: routing into a mount rewrites the scope's path and root_path.
+        path = scope.get("root_path", "") + scope["path"]
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app fails before it answers
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+            await send(message)
+
+        metrics.REQUESTS_IN_PROGRESS.inc()
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            access_log.exception(
+                "unhandled error", extra=self._fields(scope, path, status, started)
+            )
+            raise
+        finally:
+            metrics.REQUESTS_IN_PROGRESS.dec()
+            fields = self._fields(scope, path, status, started)
+            metrics.REQUESTS.labels(method, fields["route"], str(status)).inc()
+            metrics.REQUEST_SECONDS.labels(method, fields["route"]).observe(
+                fields["duration_ms"] / 1000
+            )
+            count_submission(method, fields["route"], status)
+            access_log.info("%s %s %s", scope["method"], fields["path"], status, extra=fields)
+            request_id_var.reset(token)
+
+    @staticmethod
+    def _fields(scope: Scope, path: str, status: int, started: float) -> dict[str, Any]:
+        # The path only: a query string can hold a resident's coordinates.
+        return {
+            "method": scope["method"],
+            "path": without_capabilities(path),
+            "route": route_template(scope, path),
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        }

@@ -1,0 +1,26 @@
+"""Static files: the project's own and the packaged third-party ones (Leaflet)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from app.platform.templating import STATIC, VENDOR
+
+
+class VersionedStaticFiles(StaticFiles):
+    """A URL with ?v=<hash> never changes content, so browsers may keep it for a year."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if b"v=" in scope.get("query_string", b"") and response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+def mount_static(app: FastAPI) -> None:
+    for name, folder in VENDOR.items():
+        app.mount(f"/static/vendor/{name}", VersionedStaticFiles(directory=folder))
+    app.mount("/static", VersionedStaticFiles(directory=STATIC), name="static")
