@@ -1,4 +1,4 @@
-// SafeYard service worker, rendered for one deploy by app/pwa/routes.py (a module worker: it
+// SafeYard service worker, rendered for one deploy by app/channels/pwa/app_shell.py (a module worker: it
 // imports the same offline queue as the pages). Served at /sw.js with Cache-Control: max-age=0,
 // so a deploy that changes anything cached changes this script, its cache name and its list.
 import * as queue from {{ queue_module|tojson }};
