@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The PostgreSQL the suite also runs against (a fresh database is created from it per run).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run demo serve test test-deps test-sqlite test-postgres lint typecheck imports check bench bench-large bench-reports bench-photos clean
+.PHONY: install run demo serve test test-fast test-deps test-sqlite test-postgres lint typecheck imports check bench bench-large bench-reports bench-photos clean
 
 $(BIN)/.installed: pyproject.toml
 	bash scripts/system-deps.sh
@@ -33,6 +33,11 @@ test-deps: install
 
 test-sqlite: test-deps
 	$(BIN)/python -m pytest
+
+## make test-fast: the everyday subset on SQLite, under 2 minutes: no tests marked slow
+## (a real browser, killed servers, Docker, backups, fuzzing, large data; tests/conftest.py)
+test-fast: test-deps
+	$(BIN)/python -m pytest -m "not slow" --hypothesis-profile=fast
 
 test-postgres: test-deps
 	bash scripts/ensure-postgres.sh

@@ -23,14 +23,16 @@ from app.channels.pwa import app_shell as pwa
 from app.channels.reports import downloads as reports_pages
 from app.channels.staff import audit_log as audit_pages
 from app.channels.staff import inspectors as inspectors_pages
+from app.channels.staff import login as login_pages
+from app.channels.staff import login_steps, privacy_requests
 from app.channels.staff import photo_moderation as photos_pages
+from app.channels.staff import users as users_pages
 from app.channels.web import auth as accounts_web
+from app.channels.web import auth_deps
 from app.channels.web.language import LanguageMiddleware
-from app.checklists.loader import load_registry
 from app.checklists.service import sync_versions
-from app.districts.service import load_area_index
+from app.context import build_context
 from app.platform.config import Settings, get_settings
-from app.platform.db import Database
 from app.platform.errors import install_error_handlers
 from app.platform.limits import BodySizeLimit
 from app.platform.observability import metrics
@@ -42,6 +44,7 @@ from app.platform.security.openapi import declare_constraints, declare_refusals
 from app.platform.security.privacy import install_log_filter
 from app.platform.security.ratelimit import RateLimit, limits_of, make_backend
 from app.platform.static_files import mount_static
+from app.platform.templating import environment
 
 log = logging.getLogger("safeyard")
 
@@ -50,20 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application. A broken checklist file fails here, naming the file and item."""
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    registry = load_registry(settings.checklist_dir)
-    db = Database(
-        settings.database_url,
-        lock_timeout_s=settings.database_lock_timeout_s,
-        max_waiting_writers=settings.database_max_waiting_writers,
-    )
+    context = build_context(settings)
+    db = context.db
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with db.write_session() as session:
-            sync_versions(session, registry=registry)
-        with db.session() as session:
-            app.state.areas = load_area_index(session)
-        if app.state.areas is None:
+            sync_versions(session, registry=context.checklists)
+        if context.load_areas() is None:
             log.warning(
                 "no district boundaries loaded: run 'safeyard import-districts' "
                 "or 'safeyard demo'; submissions by location answer 503 until then"
@@ -81,12 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs" if settings.api_docs else None,
         redoc_url="/redoc" if settings.api_docs else None,
     )
-    app.state.settings = settings
-    app.state.db = db
-    app.state.checklists = registry
-    app.state.areas = None
+    # The one object routes read through app.channels.web.context; nothing else on app.state.
+    app.state.context = context
     install_error_handlers(app)
-    accounts_web.install(app, settings)  # its CSRF guard inside the language middleware
+    environment.globals.update(accounts_web.PAGE_HELPERS)
+    accounts_web.install(app, key=context.secret_key)  # CSRF inside the language middleware
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
@@ -95,7 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outside the body limit: a refused client costs no body reading; inside the language
     # middleware: its page speaks the reader's language.
     app.add_middleware(
-        RateLimit, limits=limits_of(settings), backend=make_backend(settings.redis_url)
+        RateLimit,
+        limits=limits_of(settings),
+        backend=make_backend(settings.redis_url),
+        is_staff=accounts_web.is_staff,
     )
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=500)
@@ -116,10 +115,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pwa.router)
     app.include_router(audit_pages.router)
     app.include_router(privacy_pages.router)
+    app.include_router(privacy_requests.router)
+    app.include_router(login_pages.router)
+    app.include_router(login_steps.router)
+    app.include_router(users_pages.router)
     mount_static(app)
     security_headers.install(app, settings)  # around everything, 500s included
-    declare_refusals(app)  # after every router: role-guarded routes document 401/403
-    declare_constraints(app)  # enums from the checklists; 400, 413, 503 of the platform
+    # After every router: role-guarded routes document 401/403.
+    declare_refusals(app, guard=auth_deps.current_user)
+    # Enums from the checklists; the 400, 413 and 503 of the platform.
+    declare_constraints(app, registry=context.checklists)
     security_methods.install(app)  # after every route: OPTIONS and 405 list all methods
     install_log_filter()  # no query string (a resident's location) in uvicorn's access log
     return app

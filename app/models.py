@@ -10,9 +10,9 @@ from app.accounts.models import (
 from app.audit.models import AuditEvent
 from app.checklists.models import ChecklistVersion
 from app.districts.models import District, MicroDistrict
+from app.intake.models import OutboxMessage
 from app.photos.models import Photo
-from app.privacy.models import SubmissionRedaction
-from app.submissions.models import Submission
+from app.submissions.models import Submission, SubmissionRedaction
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
 
@@ -26,6 +26,7 @@ __all__ = [
     "ChecklistVersion",
     "District",
     "MicroDistrict",
+    "OutboxMessage",
     "Photo",
     "SubmissionRedaction",
     "Submission",

@@ -62,8 +62,8 @@ from app.platform.config import PROJECT_ROOT, Settings
 from app.platform.db import Database, table_of
 from app.scoring import SCORING_VERSION, score_answers
 from app.submissions.models import Submission
+from app.submissions.yard_risk import refresh_all_yard_risks
 from app.yards.models import Yard
-from app.yards.risk import refresh_all_yard_risks
 from bench.ingest import (
     PG_BASE,
     RESULTS,

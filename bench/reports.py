@@ -33,7 +33,7 @@ from app.areas.shapes import load_area_shapes
 from app.areas.trend import month_of
 from app.channels.reports import render
 from app.channels.reports.district import area_report
-from app.channels.reports.service import Reports
+from app.channels.reports.service import report_pdf
 from app.channels.reports.yard import yard_report
 from app.checklists.loader import load_registry
 from app.demo import synthetic
@@ -42,6 +42,7 @@ from app.districts.service import load_area_index
 from app.platform import migrate
 from app.platform.config import PROJECT_ROOT, Settings
 from app.platform.db import Database, utcnow
+from app.platform.pdf.renderer import PdfRenderer
 from app.submissions.models import Submission
 from app.yards.models import Yard
 
@@ -106,7 +107,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="safeyard-bench-reports-") as tmp:
         settings, db, registry = prepare(Path(tmp), yards=args.yards, submissions=args.submissions)
-        reports = Reports(settings)
+        reports = PdfRenderer(settings)
         from weasyprint import HTML
 
         with db.session() as session:
@@ -143,7 +144,7 @@ def main() -> None:
                         settings=settings,
                         lang="ru",
                     )
-                    return reports.pdf("yard", report, lambda: render.yard_html(report))
+                    return report_pdf(reports, "yard", report, lambda: render.yard_html(report))
 
                 return run
 
@@ -157,7 +158,7 @@ def main() -> None:
                     month=month_of(utcnow()),
                     district_id=district_id,
                 )
-                return reports.pdf("area", report, lambda: render.area_html(report, shapes))
+                return report_pdf(reports, "area", report, lambda: render.area_html(report, shapes))
 
             pages = {}
             for name, case in (("yard", yard_case(typical)), ("largest", yard_case(largest))):

@@ -25,6 +25,40 @@ from tests.databases import empty_database
 # Property tests judge correctness, not speed: a loaded CI machine must not fail them on time.
 hypothesis_settings.register_profile("safeyard", deadline=None)
 hypothesis_settings.load_profile("safeyard")
+# `make test-fast` (--hypothesis-profile=fast): fewer examples where a test sets no number.
+hypothesis_settings.register_profile(
+    "fast", parent=hypothesis_settings.get_profile("safeyard"), max_examples=20
+)
+
+TESTS = Path(__file__).parent
+# Marked slow (left out of `make test-fast`, run by `make test`): a real browser, servers started,
+# killed or starved, Docker, backups through pg_dump, generated API fuzzing, worst-case and large
+# data, concurrent renders, the modules that render many PDF reports, `safeyard purge` runs.
+SLOW = (
+    "browser/",
+    "reliability/",
+    "deploy/",
+    "backup/",
+    "bench/",
+    "security/test_schemathesis.py",
+    "test_server.py",
+    "photos/test_worst_case.py",
+    "photos/test_decode_memory.py",
+    "reports/test_gate.py",
+    "reports/test_pages.py",
+    "photos/test_moderation.py",
+    "security/test_capabilities.py",
+    "audit/test_audit.py",
+    "privacy/test_purge.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(TESTS) and (
+            item.path.relative_to(TESTS).as_posix().startswith(SLOW)
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from app.checklists.loader import ChecklistRegistry
 from app.main import create_app
 from app.platform.config import Settings
 from app.platform.db import Database
-from tests.factories import submission_body, unique_location
+from tests.factories import submission_body
 
 
 class TestDatabaseUnavailable:
@@ -16,9 +16,9 @@ class TestDatabaseUnavailable:
         app = create_app(settings)
         with TestClient(app) as client:
             # After start-up the database goes away: nothing listens on port 1.
-            app.state.db.dispose()
-            app.state.db = Database("postgresql+psycopg://postgres@127.0.0.1:1/gone")
-            body = submission_body(registry.current, location=unique_location(50))
+            app.state.context.db.dispose()
+            app.state.context.db = Database("postgresql+psycopg://postgres@127.0.0.1:1/gone")
+            body = submission_body(registry.current)
             response = client.post("/api/v1/submissions", json=body)
             assert response.status_code == 503
             assert response.headers["Retry-After"] == "5"

@@ -1,4 +1,4 @@
-"""Users: create, change, authenticate (with the lock-out) and an inspector's scope.
+"""Users: create, change, authenticate (with the lock-out). What a user may see: scope.py.
 
 Services never commit; the caller's write session does.
 """
@@ -34,23 +34,6 @@ class LockedOut(AppError):
 
 
 @dataclass(frozen=True)
-class Scope:
-    """Where an inspector may look: the whole city, or these districts and micro-districts."""
-
-    city_wide: bool
-    district_ids: frozenset[str]
-    micro_district_ids: frozenset[str]
-
-    def covers(self, *, district_id: str | None, micro_district_id: str | None) -> bool:
-        """Does this scope include the place (its district or its micro-district)?"""
-        return (
-            self.city_wide
-            or (district_id is not None and district_id in self.district_ids)
-            or (micro_district_id is not None and micro_district_id in self.micro_district_ids)
-        )
-
-
-@dataclass(frozen=True)
 class Links:
     district_ids: list[str]
     micro_district_ids: list[str]
@@ -81,24 +64,6 @@ def links_of(session: Session, user: User) -> Links:
         yard_ids=list(session.exec(select(UserYard.yard_id).where(UserYard.user_id == user.id))),
         city_wide=user.city_wide,
     )
-
-
-def audit_scope(session: Session, user: User | None) -> Scope | None:
-    """Where this user's checklists count as official audits: an inspector's scope; None for
-    everyone else (their checklists are not audits, so no place limits them)."""
-    if user is None or user.role != UserRole.inspector:
-        return None
-    return inspector_scope(session, user)
-
-
-def inspector_scope(session: Session, user: User) -> Scope:
-    """An inspector's scope (admins see the whole city; others nothing)."""
-    if user.role == UserRole.admin or (user.role == UserRole.inspector and user.city_wide):
-        return Scope(True, frozenset(), frozenset())
-    if user.role != UserRole.inspector:
-        return Scope(False, frozenset(), frozenset())
-    links = links_of(session, user)
-    return Scope(False, frozenset(links.district_ids), frozenset(links.micro_district_ids))
 
 
 def _check_links(session: Session, role: UserRole, links: Links) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.accounts.scope import Scope
 from app.areas.figures import rounded
 from app.platform.db import table_of
 from app.yards.models import Yard
@@ -17,10 +18,10 @@ _YARD = table_of(Yard)
 _YARD_RISK = table_of(YardRisk)
 
 
-def yard_features(session: Session) -> Iterable[dict[str, Any]]:
-    """Yards with a current score as GeoJSON features: no personal data (no comments, no
-    submission ids, no addresses), coordinates rounded to 4 decimals (about 10 m)."""
-    rows = session.execute(
+def yard_features(session: Session, *, scope: Scope) -> Iterable[dict[str, Any]]:
+    """Yards with a current score in ``scope`` as GeoJSON features: no personal data (no
+    comments, no submission ids, no addresses), coordinates rounded to 4 decimals (~10 m)."""
+    query = (
         select(
             _YARD.c.id,
             _YARD.c.lat,
@@ -39,6 +40,14 @@ def yard_features(session: Session) -> Iterable[dict[str, Any]]:
         .join(_YARD_RISK, _YARD_RISK.c.yard_id == _YARD.c.id)
         .where(_YARD_RISK.c.risk_index.is_not(None))
         .order_by(_YARD.c.id)
+    )
+    rows = session.execute(
+        scope.filter(
+            query,
+            district_column=_YARD_RISK.c.district_id,
+            micro_district_column=_YARD_RISK.c.micro_district_id,
+            yard_column=_YARD.c.id,
+        )
     ).all()
     for r in rows:
         yield {

@@ -1,7 +1,9 @@
-"""Recompute every yard's current risk: ``python -m app.areas.refresh``.
+"""Move every yard's 180-day window: ``python -m app.areas.refresh``.
 
-The 180-day window moves with time, so a yard's figures change even without new submissions
-(an audit ages out, a yard stops counting as audited). Run this daily, e.g. from cron.
+Each submission keeps its yard's ``yard_risk`` row current (the intake); this only moves the
+window with time, so figures change without new submissions (an audit ages out, a yard stops
+counting as audited). Until it runs, a yard whose oldest submission has just left the window
+keeps its previous figure. Run this daily, e.g. from cron.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from app.checklists.loader import load_registry
 from app.platform.config import Settings, get_settings
 from app.platform.db import Database
-from app.yards.risk import refresh_all_yard_risks
+from app.submissions.yard_risk import refresh_all_yard_risks
 
 
 def refresh_areas(settings: Settings) -> int:
-    """Rebuild ``yard_risk`` for every yard in one transaction; returns the number of yards."""
+    """Move every yard's window to now, in one transaction; returns the number of yards."""
     registry = load_registry(settings.checklist_dir)
     db = Database(settings.database_url)
     try:

@@ -17,6 +17,11 @@ from app.platform.db import table_of
 _MICRO = table_of(MicroDistrict)
 
 
+# The micro-district outlines are OpenStreetMap's (../shared/data/geo/SOURCES.md).
+ATTRIBUTION = "© OpenStreetMap contributors"
+LICENSE = "ODbL-1.0 (https://opendatacommons.org/licenses/odbl/)"
+
+
 @dataclass(frozen=True)
 class MicroDistrictShape:
     id: str
@@ -24,6 +29,11 @@ class MicroDistrictShape:
     kind: str
     district_id: str | None
     geometry: dict[str, Any]  # GeoJSON, parsed once
+
+
+# The micro-district outlines are OpenStreetMap's (../shared/data/geo/SOURCES.md).
+ATTRIBUTION = "© OpenStreetMap contributors"
+LICENSE = "ODbL-1.0 (https://opendatacommons.org/licenses/odbl/)"
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Lang = Literal["ru", "kk", "en"]
-LANGS: tuple[Lang, ...] = ("ru", "kk", "en")
+from app.platform.languages import Lang
+
 Role = Literal["resident", "inspector", "cooperative"]
 Responsible = Literal["cooperative", "akimat", "police", "utility", "residents", "owner"]
 ALL_ROLES: tuple[Role, ...] = ("resident", "inspector", "cooperative")

@@ -14,9 +14,9 @@ from datetime import timedelta
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import NOT_APPLICABLE
 from app.geo.locator import AreaIndex, OutsideCity
+from app.intake import service as intake
 from app.platform.config import Settings
 from app.platform.db import Database, utcnow
-from app.submissions import service as submissions_service
 from app.submissions.schemas import LocationIn, SubmissionCreate
 
 # Rough centres of residential Almaty per district, to scatter synthetic yards near housing
@@ -91,7 +91,7 @@ def generate(
     submissions: int,
     seed: int,
 ) -> int:
-    """Make ``yards`` yards and ``submissions`` submissions through the real service.
+    """Make ``yards`` yards and ``submissions`` submissions through the real intake.
 
     Ids derive from the seed, so running it again stores nothing new. Returns how many
     submissions were newly stored.
@@ -141,7 +141,7 @@ def generate(
                     comment=None,
                 )
                 received = now - timedelta(days=rng.random() * 365)
-                accepted = submissions_service.submit(
+                taken = intake.receive_checklist(
                     session,
                     data=data,
                     registry=registry,
@@ -151,5 +151,5 @@ def generate(
                     synthetic=True,
                     received_at=received,
                 )
-                created += accepted.created
+                created += taken.created
     return created

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from app.accounts.models import User
-from app.accounts.service import Scope
+from app.accounts.scope import Scope
 from app.photos.models import Photo, PhotoState
 from app.platform.db import utcnow
 from app.platform.errors import Invalid, NotFound
@@ -40,11 +39,9 @@ class Waiting:
 
 
 def _in_scope(scope: Scope) -> Any:
-    if scope.city_wide:
-        return True
-    return or_(
-        col(Submission.district_id).in_(sorted(scope.district_ids)),
-        col(Submission.micro_district_id).in_(sorted(scope.micro_district_ids)),
+    return scope.clause(
+        district_column=col(Submission.district_id),
+        micro_district_column=col(Submission.micro_district_id),
     )
 
 

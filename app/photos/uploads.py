@@ -24,8 +24,7 @@ from app.photos.models import PhotoState
 from app.platform.config import Settings
 from app.platform.db import utcnow
 from app.platform.errors import AppError, Invalid, NotFound
-from app.privacy.models import SubmissionRedaction
-from app.submissions.models import Submission
+from app.submissions.models import Submission, SubmissionRedaction
 
 TOKEN_HEADER = "X-Upload-Token"
 _PURPOSE = b"photo-upload:"

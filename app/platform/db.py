@@ -6,6 +6,7 @@ SQLite (WAL, foreign keys on) is the embedded default; PostgreSQL is production.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, Table, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
@@ -271,12 +273,13 @@ class Database:
 
 def get_session(request: Request) -> Iterator[Session]:
     """A read session for one request."""
-    with request.app.state.db.session() as session:
+    # The application context (app/context.py) carries the process's one Database.
+    with request.app.state.context.db.session() as session:
         yield session
 
 
 def get_database(request: Request) -> Database:
-    db: Database = request.app.state.db
+    db: Database = request.app.state.context.db
     return db
 
 
@@ -287,3 +290,12 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a SQLModel class, for hot paths that skip the ORM."""
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+@functools.cache
+def insert_once_statement(table: Table, key: str, dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT (key) DO NOTHING RETURNING id`` for ``table``, built once per
+    table and dialect: the values travel as execution parameters, so SQLAlchemy neither
+    rebuilds nor re-keys the statement per call (Core, not the ORM: a third of the cost)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c.id)

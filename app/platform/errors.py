@@ -93,7 +93,7 @@ async def app_error_handler(request: Request, exc: Exception) -> Response:
 def _message(request: Request, err: Any) -> str:
     if err["type"] == "string_pattern_mismatch" and len(err["loc"]) == 2:
         # Pydantic names the regular expression; the route's description says it in words.
-        from app.platform.security.declared import expected_form
+        from app.platform.declared import expected_form
 
         form = expected_form(request, str(err["loc"][0]), str(err["loc"][1]))
         if form:

@@ -5,7 +5,7 @@ from typing import Annotated, cast
 from babel import negotiate_locale
 from fastapi import Depends, Query, Request
 
-from app.checklists.schema import LANGS, Lang
+from app.platform.languages import LANGS, Lang
 
 DEFAULT_LANG: Lang = "ru"
 

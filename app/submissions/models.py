@@ -44,3 +44,21 @@ class Submission(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     body_sha256: str = Field(max_length=64, description="Hash of the canonical body (409 check).")
     synthetic: bool = Field(default=False, description="Generated demo data, not a real audit.")
+
+
+class SubmissionRedaction(SQLModel, table=True):
+    """A submission whose comments and photos were removed on request; its answers and score
+    stay. One row per submission: the mark that it was redacted, when and by whom.
+
+    Beside the submission (not in ``app.privacy``): photo uploads read it to refuse photos
+    for a redacted submission, and privacy writes it; both depend on submissions only.
+    """
+
+    __tablename__ = "submission_redaction"
+
+    submission_id: uuid.UUID = Field(primary_key=True, foreign_key="submission.id")
+    redacted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # None: from the command line (safeyard redact), run by whoever operates the server.
+    redacted_by: int | None = Field(default=None, foreign_key="app_user.id")
+    texts_removed: int = Field(description="The comment plus the item comments removed.")
+    photos_removed: int

@@ -19,7 +19,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.checklists.schemas import PartyPublic
+from app.checklists.explain import ScoreOut
 from app.platform.db import MAX_ROW_ID
 from app.platform.limits import NO_CONTROLS, MultiLineText, SingleLineText
 from app.platform.security.openapi import CHOICES, VERSIONS
@@ -102,61 +102,6 @@ class SubmissionCreate(BaseModel):
         if self.location is None and self.yard_id is None:
             raise ValueError("give the yard's location or a yard_id")
         return self
-
-
-class SectionResult(BaseModel):
-    id: str
-    title: str
-    risk_index: float | None
-    completeness: float
-    answered: int
-    items: int
-
-
-class FactorResult(BaseModel):
-    item_id: str
-    section: str
-    question: str
-    answer: str
-    risk: float
-    weight: float
-    critical: bool
-    points: float = Field(description="Index points this answer adds.")
-    index_if_fixed: float = Field(description="The index if only this were fixed.")
-    remedy: str
-    responsible: list[PartyPublic]
-
-
-class FixStepResult(BaseModel):
-    item_id: str
-    index_after: float
-    band_after: str
-
-
-class FixPlan(BaseModel):
-    index_now: float | None
-    steps: list[FixStepResult] = Field(description="Cumulative: fix the first, then the next...")
-
-
-class AnswerEcho(BaseModel):
-    item_id: str
-    value: str
-    label: str
-
-
-class ScoreOut(BaseModel):
-    checklist_version: str
-    scoring_version: str
-    risk_index: float | None
-    band: str | None
-    completeness: float
-    sections: list[SectionResult]
-    top_factors: list[FactorResult]
-    fix_plan: FixPlan
-    critical_failed: list[str]
-    perception: list[AnswerEcho] = Field(
-        description="Unscored answers (how safe people feel), never part of the index."
-    )
 
 
 class SubmissionResult(ScoreOut):

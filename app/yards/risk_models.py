@@ -1,4 +1,5 @@
-"""A yard's current risk, kept current on every submission so maps never scan submissions."""
+"""A yard's current risk, kept current on every submission: the one source its page, report,
+API and the maps read (none of them scans submissions)."""
 
 from datetime import datetime
 from typing import Any
@@ -67,5 +68,12 @@ class YardRisk(SQLModel, table=True):
     ops_centre: bool = Field(default=False, description="Cameras linked to the police centre.")
     panic_button: bool = Field(default=False)
     window_days: int
+    # The consensus the figures were scored from, so a yard's page, report and API explain
+    # them (factors, fix plan) from this row alone. None: no consensus, or a row kept before
+    # these columns existed (rebuilt by the next submission or refresh).
+    checklist_version: str | None = Field(default=None, max_length=16)
+    answers: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONColumn, nullable=False, server_default="{}")
+    )
     # Indexed: the newest updated_at tells area caches that a yard's row changed.
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

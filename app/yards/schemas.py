@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.submissions.schemas import ScoreOut
+from app.checklists.explain import ScoreOut
 
 
 class YardSummary(BaseModel):

@@ -1,11 +1,11 @@
-"""Helpers for the accounts tests: users committed to the test database, and clients of
-their own (the shared ``client`` keeps no session cookie for the other tests)."""
+"""Helpers for the accounts tests: clients of their own, logged in as a person would (the
+shared ``client`` keeps no session cookie for the other tests). The users themselves come
+from ``tests.factories`` (re-exported here for the tests that import them from this module)."""
 
 from __future__ import annotations
 
 import re
 import time
-import uuid
 
 import httpx
 import pyotp
@@ -13,33 +13,12 @@ from fastapi.testclient import TestClient
 
 from app.accounts import security, totp
 from app.accounts import service as accounts_service
-from app.accounts.models import User, UserRole
-from app.platform.db import Database
+from app.accounts.models import User
+from tests.factories import PASSWORD as PASSWORD
+from tests.factories import create_user as create_user
+from tests.factories import new_email as new_email
 
-PASSWORD = "correct horse battery"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def new_email(prefix: str = "user") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}@Example.KZ"
-
-
-def create_user(
-    db: Database,
-    *,
-    role: UserRole,
-    email: str | None = None,
-    links: accounts_service.Links | None = None,
-) -> User:
-    with db.write_session() as session:
-        return accounts_service.create_user(
-            session,
-            email=email or new_email(role.value),
-            name=f"Test {role.value}",
-            role=role,
-            password=PASSWORD,
-            links=links or accounts_service.Links([], [], []),
-        )
 
 
 def fresh_client(app: object, **headers: str) -> TestClient:
@@ -81,7 +60,7 @@ SHOWN_KEY = re.compile(r'<code class="totp-secret">([A-Z2-7 ]+)</code>')
 
 def stored_secret(app: object, email: str) -> tuple[str, int | None]:
     """The user's TOTP secret (unsealed with the app's key) and the last step used."""
-    state = app.state  # type: ignore[attr-defined]
+    state = app.state.context  # type: ignore[attr-defined]
     with state.db.session() as session:
         user = accounts_service.find_user(session, email)
         assert user is not None and user.totp_secret
@@ -124,7 +103,7 @@ def pass_second_factor(client: TestClient, response: httpx.Response) -> httpx.Re
 
 
 def _session_email(client: TestClient) -> str:
-    state = client.app.state  # type: ignore[attr-defined]
+    state = client.app.state.context  # type: ignore[attr-defined]
     claim = security.read_session_cookie(
         state.secret_key, client.cookies.get(security.SESSION_COOKIE)
     )
@@ -136,7 +115,7 @@ def _session_email(client: TestClient) -> str:
 
 
 def session_token(client: TestClient) -> str:
-    key = client.app.state.secret_key  # type: ignore[attr-defined]
+    key = client.app.state.context.secret_key  # type: ignore[attr-defined]
     cookie = client.cookies.get(security.SESSION_COOKIE)
     assert cookie
     return security.csrf_token(key, cookie)

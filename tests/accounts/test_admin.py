@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from app.accounts import service as accounts_service
 from app.accounts.models import User, UserRole
+from app.accounts.scope import Scope
 from app.platform.db import Database
 from tests.accounts.support import create_user, log_in, logged_in, new_email
 
@@ -38,7 +38,7 @@ class TestAdminUsers:
         listing = admin.get("/admin/users")
         assert email.lower() in listing.text
         with db.session() as session:
-            scope = accounts_service.inspector_scope(session, user)
+            scope = Scope.of(session, user)
         assert scope.district_ids == {"almaly", "bostandyk"} and not scope.city_wide
 
         changed = admin.post(
@@ -48,7 +48,7 @@ class TestAdminUsers:
         )
         assert changed.status_code == 303
         with db.session() as session:
-            scope = accounts_service.inspector_scope(session, _user(db, email))
+            scope = Scope.of(session, _user(db, email))
         assert scope.city_wide and not scope.district_ids
 
         disabled = admin.post(

@@ -105,7 +105,7 @@ class TestPasswordAlone:
     def test_setting_off_lets_staff_in_with_a_password(
         self, client: TestClient, db: Database
     ) -> None:
-        settings = client.app.state.settings  # type: ignore[attr-defined]
+        settings = client.app.state.context.settings  # type: ignore[attr-defined]
         user = create_user(db, role=UserRole.admin)
         settings.require_totp = False
         try:

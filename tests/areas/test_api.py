@@ -9,7 +9,7 @@ from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
 from app.platform.db import Database
 from tests.accounts.support import create_user, logged_in
-from tests.factories import submission_body, unique_location
+from tests.factories import new_location, post_submission
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 
@@ -20,18 +20,11 @@ def staff(client: TestClient, db: Database) -> TestClient:
     return logged_in(client.app, create_user(db, role=UserRole.admin))
 
 
-def _post(client: TestClient, registry: ChecklistRegistry, seed: int, **extra: object) -> dict:
-    body = submission_body(registry.current, location=unique_location(seed), **extra)
-    response = client.post("/api/v1/submissions", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
 class TestMicroDistrictsGeoJSON:
     def test_shape_and_attribution(
         self, client: TestClient, staff: TestClient, registry: ChecklistRegistry
     ) -> None:
-        created = _post(client, registry, 50)
+        created = post_submission(client, registry.current)
         response = staff.get("/api/v1/micro-districts.geojson")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/geo+json")
@@ -48,7 +41,7 @@ class TestMicroDistrictsGeoJSON:
     def test_section_and_district_filters(
         self, client: TestClient, staff: TestClient, registry: ChecklistRegistry
     ) -> None:
-        created = _post(client, registry, 51)
+        created = post_submission(client, registry.current)
         body = staff.get(
             "/api/v1/micro-districts.geojson",
             params={"section": "lighting", "district": created["district_id"]},
@@ -78,7 +71,7 @@ class TestExports:
         self, client: TestClient, staff: TestClient, registry: ChecklistRegistry
     ) -> None:
         secret = "my flat is number 17, call me"
-        created = _post(client, registry, 52, comment=secret)
+        created = post_submission(client, registry.current, comment=secret)
         yards = staff.get("/api/v1/exports/yards.geojson")
         csv_text = staff.get("/api/v1/exports/areas.csv").text
         for text in (yards.text, csv_text):
@@ -97,7 +90,7 @@ class TestFreshness:
     def test_a_new_submission_shows_at_once(
         self, client: TestClient, staff: TestClient, registry: ChecklistRegistry
     ) -> None:
-        first = _post(client, registry, 53)
+        first = post_submission(client, registry.current)
 
         def audited() -> int:
             body = staff.get("/api/v1/micro-districts.geojson").json()
@@ -105,6 +98,7 @@ class TestFreshness:
             return int(mine["properties"]["yards_audited"])
 
         before = audited()
-        second = _post(client, registry, 54)
+        same_area = new_location(micro_district=first["micro_district_id"])
+        second = post_submission(client, registry.current, location=same_area)
         assert second["micro_district_id"] == first["micro_district_id"]
         assert audited() == before + (second["yard_id"] != first["yard_id"])

@@ -12,7 +12,7 @@ from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
 from app.platform.db import Database
 from tests.accounts.support import create_user, logged_in
-from tests.factories import scratch_location, submission_body
+from tests.factories import new_location, submission_body
 
 MAP = "/api/v1/micro-districts.geojson"
 
@@ -42,10 +42,7 @@ def test_compressed_once_and_plain_on_request(inspector: TestClient) -> None:
 def test_a_submission_shows_on_the_next_read(
     client: TestClient, inspector: TestClient, registry: ChecklistRegistry
 ) -> None:
-    first = client.post(
-        "/api/v1/submissions",
-        json=submission_body(registry.current, location=scratch_location(56)),
-    )
+    first = client.post("/api/v1/submissions", json=submission_body(registry.current))
     assert first.status_code == 201, first.text
     area_id = first.json()["micro_district_id"]
     before = _area(inspector.get(MAP).json(), area_id)
@@ -54,7 +51,8 @@ def test_a_submission_shows_on_the_next_read(
     assert _area(again, area_id) == before
     second = client.post(
         "/api/v1/submissions",
-        json=submission_body(registry.current, location=scratch_location(57)),
+        # A new yard in the same area.
+        json=submission_body(registry.current, location=new_location(micro_district=area_id)),
     )
     assert second.status_code == 201, second.text
     assert second.json()["micro_district_id"] == area_id

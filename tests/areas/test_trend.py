@@ -10,9 +10,9 @@ from sqlmodel import Session
 
 from app.areas.trend import month_of, month_start, monthly_trend, parse_month, shift_month
 from app.checklists.loader import ChecklistRegistry
+from app.intake import service as intake_service
 from app.platform.config import Settings
 from app.scoring import score_answers
-from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate
 from app.yards import service as yards_service
 from tests.factories import answers_for
@@ -44,7 +44,7 @@ def _submit(
             "answers": answers_for(registry.current, pick=pick, role=role),
         }
     )
-    submissions_service.submit(
+    intake_service.receive_checklist(
         session,
         data=data,
         registry=registry,

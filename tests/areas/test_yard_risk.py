@@ -7,12 +7,12 @@ import uuid
 from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry
+from app.intake import service as intake_service
 from app.platform.config import Settings
 from app.scoring import score_answers
-from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate
+from app.submissions.yard_risk import refresh_all_yard_risks
 from app.yards import service as yards_service
-from app.yards.risk import refresh_all_yard_risks
 from app.yards.risk_models import YardRisk
 from tests.factories import answers_for
 
@@ -34,7 +34,7 @@ def _submit(
             "answers": answers,
         }
     )
-    submissions_service.submit(
+    intake_service.receive_checklist(
         session, data=data, registry=registry, areas=None, settings=settings, role=role
     )
 

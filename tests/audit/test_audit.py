@@ -23,7 +23,7 @@ from app.platform.db import Database
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from tests.accounts.support import create_user, fresh_client, logged_in
-from tests.factories import scratch_location, submission_body
+from tests.factories import submission_body
 
 RESIDENT_TEXT = "Resident-only words: the code of our door is 4711"
 DISTRICT = "almaly"
@@ -32,7 +32,7 @@ DISTRICT = "almaly"
 @pytest.fixture(scope="module")
 def sent(client: TestClient, registry: ChecklistRegistry) -> dict[str, Any]:
     """A resident's check with a comment, as the phone sends it; its id and yard."""
-    body = submission_body(registry.current, location=scratch_location(41), comment=RESIDENT_TEXT)
+    body = submission_body(registry.current, comment=RESIDENT_TEXT)
     answer = fresh_client(client.app).post("/api/v1/submissions", json=body)
     assert answer.status_code == 201, answer.text
     return {"id": body["id"], "yard_id": answer.json()["yard_id"]}

@@ -18,14 +18,14 @@ from sqlalchemy.engine import make_url
 
 from app.checklists.loader import ChecklistRegistry
 from app.districts.service import load_area_index
+from app.intake import service as intake_service
 from app.platform.backup.service import BackupError, backup, restore
 from app.platform.config import Settings
 from app.platform.db import Database
-from app.submissions import service as submissions_service
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate
 from app.yards.models import Yard
-from tests.factories import submission_body, unique_location
+from tests.factories import new_location, submission_body
 from tests.reliability.support import fresh_database
 
 SAFEYARD = str(Path(sys.executable).with_name("safeyard"))
@@ -47,12 +47,14 @@ class Writer:
         with self.db.session() as session:
             self.areas = load_area_index(session)
 
-    def submit(self, count: int, *, seed: int = 0) -> list[uuid.UUID]:
+    def submit(self, count: int) -> list[uuid.UUID]:
+        """``count`` submissions over up to 8 new yards, each yard reached in turn."""
+        spots = [new_location() for _ in range(min(count, 8))]
         ids = []
         for i in range(count):
-            body = submission_body(self.registry.current, location=unique_location(seed + i % 8))
+            body = submission_body(self.registry.current, location=spots[i % len(spots)])
             with self.db.write_session() as session:
-                submissions_service.submit(
+                intake_service.receive_checklist(
                     session,
                     data=SubmissionCreate.model_validate(body),
                     registry=self.registry,
@@ -90,7 +92,7 @@ class TestBackupAndRestore:
         first = writer.submit(12)
         # Others keep submitting while the backup runs: it must be one consistent snapshot.
         during: list[uuid.UUID] = []
-        busy = threading.Thread(target=lambda: during.extend(writer.submit(30, seed=20)))
+        busy = threading.Thread(target=lambda: during.extend(writer.submit(30)))
         (tmp_path / "backups").mkdir()
         busy.start()
         done = safeyard(fresh_url, tmp_path, "backup", str(tmp_path / "backups"))
@@ -102,7 +104,7 @@ class TestBackupAndRestore:
         assert len(files) == 1 and files[0].stat().st_size > 0
         assert [f.name for f in made if f not in files] == [files[0].name + ".manifest.json"]
 
-        later = writer.submit(5, seed=40)
+        later = writer.submit(5)
         writer.db.dispose()  # the service is stopped for a restore
         done = safeyard(fresh_url, tmp_path, "restore", "--yes", str(files[0]))
         assert done.returncode == 0, done.stderr
@@ -117,7 +119,7 @@ class TestBackupAndRestore:
         assert stored == set(first) | {sid for sid in during if sid in stored}
         assert restored.counts_agree()
         # The restored database is fully usable: the service writes to it again.
-        assert len(restored.submit(2, seed=50)) == 2
+        assert len(restored.submit(2)) == 2
         restored.db.dispose()
 
     def test_a_damaged_backup_is_refused_and_changes_nothing(

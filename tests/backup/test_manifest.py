@@ -55,7 +55,7 @@ def make_backup(
     done = safeyard(url, tmp_path, "backup", str(folder))
     assert done.returncode == 0, done.stderr
     assert "manifest:" in done.stdout
-    writer.submit(2, seed=10)
+    writer.submit(2)
     now = writer.stored_ids()
     writer.db.dispose()  # the service is stopped for a restore
     (backup,) = [p for p in folder.iterdir() if not p.name.endswith(".manifest.json")]

@@ -18,7 +18,7 @@ from app.checklists.loader import ChecklistRegistry
 from app.platform.db import Database
 from tests.accounts.support import PASSWORD, code_for, create_user
 from tests.browser.conftest import PHONE, axe_violations
-from tests.factories import submission_body, unique_location
+from tests.factories import new_location, submission_body
 
 SCREENSHOTS = Path("/tmp/safeyard-screens")
 DESKTOP = {"width": 1280, "height": 800}
@@ -34,12 +34,14 @@ def shoot(page, name: str, *, full_page: bool = False) -> None:  # type: ignore[
 @pytest.fixture(scope="module")
 def yards(live_server: str, registry: ChecklistRegistry) -> list[dict[str, Any]]:
     """A few checked yards in Almaly (one area with several), posted like a resident would."""
-    made = []
-    for seed in (56, 57, 58, 59):
-        body = submission_body(registry.current, location=unique_location(seed))
+    made: list[dict[str, Any]] = []
+    for _ in range(4):
+        # The first yard's area gets the others too.
+        area = made[0]["micro_district_id"] if made else None
+        body = submission_body(registry.current, location=new_location(micro_district=area))
         response = httpx.post(f"{live_server}/api/v1/submissions", json=body, timeout=30)
         assert response.status_code == 201, response.text
-        made.append(response.json())
+        made.append({**response.json(), "location": body["location"]})
     return made
 
 
@@ -152,7 +154,7 @@ class TestInspector:
         page.locator("#area-panel").screenshot(path=str(SCREENSHOTS / "inspector-panel-phone.png"))
 
         # At close zoom the yards show as markers (only those in view are asked for).
-        where = unique_location(56)
+        where = yards[0]["location"]
         view = {"lat": where["lat"], "lng": where["lon"], "zoom": 16}
         page.evaluate(
             "v => sessionStorage.setItem('safeyard-inspector-view', JSON.stringify(v))", view

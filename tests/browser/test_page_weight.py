@@ -21,7 +21,7 @@ def test_checklist_first_load_is_light(context, live_server: str) -> None:  # ty
         transferred[url] = sizes["responseBodySize"] + sizes["responseHeadersSize"]
 
     page.on("response", record)
-    page.goto(checklist_url(live_server, 36), wait_until="networkidle")
+    page.goto(checklist_url(live_server), wait_until="networkidle")
     total = sum(transferred.values())
     print(f"checklist first load: {total / 1024:.1f} KB in {len(transferred)} responses")
     for url, size in sorted(transferred.items(), key=lambda kv: -kv[1]):

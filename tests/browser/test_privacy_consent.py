@@ -9,7 +9,7 @@ from tests.browser.test_resident_flow import checklist_url, open_checklist
 
 class TestConsentInTheEnhancedForm:
     def test_shown_with_the_send_button(self, page, live_server: str, db: Database) -> None:  # type: ignore[no-untyped-def]
-        open_checklist(page, checklist_url(live_server, 31))
+        open_checklist(page, checklist_url(live_server))
         sections = page.locator("fieldset.section")
         for index in range(sections.count() - 1):
             sections.nth(index).wait_for(state="visible")

@@ -15,7 +15,7 @@ from sqlmodel import col, func, select
 from app.platform.db import Database
 from app.submissions.models import Submission
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, axe_violations
-from tests.factories import unique_location
+from tests.factories import new_location
 
 SCREENSHOTS = Path("/tmp/safeyard-screens")
 
@@ -27,8 +27,9 @@ def stored(db: Database, submission_id: str) -> int:
         ).one()
 
 
-def checklist_url(base: str, seed: int) -> str:
-    where = unique_location(seed)
+def checklist_url(base: str) -> str:
+    """The checklist opened at a new location (a yard of its own)."""
+    where = new_location()
     return f"{base}/checklist?lat={where['lat']}&lon={where['lon']}&accuracy_m=8"
 
 
@@ -66,7 +67,7 @@ def wait_for_service_worker(page) -> None:  # type: ignore[no-untyped-def]
 
 class TestOnline:
     def test_fill_and_submit(self, page, live_server: str, db: Database) -> None:  # type: ignore[no-untyped-def]
-        open_checklist(page, checklist_url(live_server, 30))
+        open_checklist(page, checklist_url(live_server))
         assert page.locator("fieldset.section").first.is_visible()
         assert page.locator("fieldset.section").nth(1).is_hidden(), "one section per screen"
         total = page.locator("fieldset.section").count()
@@ -82,13 +83,14 @@ class TestOnline:
 
     def test_answers_survive_closing_the_tab(self, context, live_server: str) -> None:  # type: ignore[no-untyped-def]
         page = context.new_page()
-        open_checklist(page, checklist_url(live_server, 31))
+        url = checklist_url(live_server)
+        open_checklist(page, url)
         first = page.locator("fieldset.question input[type=radio]").first
         first.check()
         name, value = first.get_attribute("name"), first.get_attribute("value")
         page.close()
         again = context.new_page()
-        open_checklist(again, checklist_url(live_server, 31))
+        open_checklist(again, url)
         assert again.locator(f"input[name='{name}'][value='{value}']").is_checked()
 
 
@@ -96,7 +98,7 @@ class TestOffline:
     def test_offline_submission_is_sent_once_when_back_online(  # type: ignore[no-untyped-def]
         self, context, page, live_server: str, db: Database
     ) -> None:
-        open_checklist(page, checklist_url(live_server, 32))
+        open_checklist(page, checklist_url(live_server))
         wait_for_service_worker(page)
         context.set_offline(True)
         page.reload()
@@ -130,7 +132,7 @@ class TestWithoutJavaScript:
     ) -> None:
         context = browser.new_context(viewport=PHONE, java_script_enabled=False)
         page = context.new_page()
-        page.goto(checklist_url(live_server, 33))
+        page.goto(checklist_url(live_server))
         assert page.locator("fieldset.section").nth(2).is_visible(), "all sections show"
         for question in page.locator("fieldset.question").all():
             question.locator("input[type=radio]").first.check()
@@ -163,7 +165,7 @@ class TestPhoto:
         buffer = io.BytesIO()
         Image.new("RGB", (800, 600), (40, 90, 60)).save(buffer, "JPEG")
         photo.write_bytes(buffer.getvalue())
-        open_checklist(page, checklist_url(live_server, 34))
+        open_checklist(page, checklist_url(live_server))
         first_question = page.locator("fieldset.question").first
         extra = first_question.locator("details.item-extra")
         if extra.count():
@@ -262,7 +264,7 @@ class TestOfflineQueueAcrossRestarts:
                 service_workers="allow",
             )
 
-        url = checklist_url(live_server, 36)
+        url = checklist_url(live_server)
         first = start()
         page = first.pages[0] if first.pages else first.new_page()
         open_checklist(page, url)
@@ -341,7 +343,7 @@ def test_no_serious_accessibility_violations(page, live_server: str, path: str) 
 
 
 def test_result_and_yard_pages_are_accessible(page, live_server: str, db: Database) -> None:  # type: ignore[no-untyped-def]
-    open_checklist(page, checklist_url(live_server, 35))
+    open_checklist(page, checklist_url(live_server))
     answer_all_sections(page)
     submission_id = page.locator("input[name=id]").input_value()
     page.locator("#checklist-form button[type=submit]").click()

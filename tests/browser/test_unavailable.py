@@ -49,7 +49,7 @@ class TestServerUnavailable:
                 route.continue_()
 
         context.route(SUBMISSIONS, database_down)
-        open_checklist(page, checklist_url(live_server, 34))
+        open_checklist(page, checklist_url(live_server))
         answer_all_sections(page)
         submission_id = page.locator("input[name=id]").input_value()
         page.locator("#checklist-form button[type=submit]").click()

@@ -13,8 +13,8 @@ from app.checklists.loader import (
     load_registry,
     parse_checklist,
 )
-from app.checklists.schema import LANGS
 from app.platform.config import PROJECT_ROOT
+from app.platform.languages import LANGS
 
 DATA = PROJECT_ROOT / "app" / "checklists" / "data"
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")

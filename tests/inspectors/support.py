@@ -14,18 +14,18 @@ from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
 from app.districts.models import District, MicroDistrict
+from app.intake import service as intake_service
 from app.platform.config import Settings
 from app.platform.db import Database
-from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate
 from app.yards import service as yards_service
 from tests.accounts.support import create_user, logged_in
-from tests.factories import answers_for
+from tests.factories import answers_for, new_location
 
 
 def place_in(session: Session, district_id: str, index: int = 0) -> tuple[str, float, float]:
-    """(micro-district id, lat, lon): a point inside both the district and one of its
-    micro-districts (the ``index``-th by id)."""
+    """(micro-district id, lat, lon): a point of its own (``new_location``) inside both the
+    district and one of its micro-districts (the ``index``-th by id)."""
     district = session.get(District, district_id)
     assert district is not None
     outline = shape(json.loads(district.geometry))
@@ -40,8 +40,8 @@ def place_in(session: Session, district_id: str, index: int = 0) -> tuple[str, f
         if inside.area < shape(json.loads(cell.geometry)).area * 0.9:
             continue  # a border cell: its point might be given to the neighbour
         if found == index:
-            point = inside.representative_point()
-            return cell.id, point.y, point.x
+            point = new_location(district_id, micro_district=cell.id)
+            return cell.id, point["lat"], point["lon"]
         found += 1
     raise AssertionError(f"no inner micro-district no. {index} in {district_id}")
 
@@ -60,10 +60,12 @@ def staff_client(
 
 
 def new_yard(session: Session, *, district_id: str, micro_district_id: str, address: str) -> int:
+    """A yard at a point of its own in the micro-district; its id."""
+    where = new_location(district_id, micro_district=micro_district_id)
     yard = yards_service.create_yard(
         session,
-        lat=43.25,
-        lon=76.91,
+        lat=where["lat"],
+        lon=where["lon"],
         district_id=district_id,
         micro_district_id=micro_district_id,
         address=address,
@@ -91,7 +93,7 @@ def submit_at(
             "answers": answers_for(registry.current, pick=pick, role=role),
         }
     )
-    accepted = submissions_service.submit(
+    accepted = intake_service.receive_checklist(
         session,
         data=data,
         registry=registry,

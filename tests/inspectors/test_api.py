@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.areas.monthly import WORST_YARDS
 from app.checklists.loader import ChecklistRegistry
 from app.platform.db import Database
-from tests.factories import submission_body, unique_location
+from tests.factories import new_location, submission_body
 from tests.inspectors.conftest import HOME
 from tests.inspectors.support import place_in
 
@@ -68,7 +68,7 @@ class TestAccess:
         inspector: TestClient,
         admin: TestClient,
     ) -> None:
-        mine = post(client, registry, unique_location(13))
+        mine = post(client, registry, new_location())
         theirs = post(client, registry, elsewhere(db))
         seen = {f["id"] for f in inspector.get("/api/v1/exports/yards.geojson").json()["features"]}
         assert mine["yard_id"] in seen and theirs["yard_id"] not in seen
@@ -80,8 +80,9 @@ class TestPanel:
     def test_figures_flags_worst_yards_and_trend(
         self, client: TestClient, registry: ChecklistRegistry, inspector: TestClient
     ) -> None:
-        first = post(client, registry, unique_location(14))
-        second = post(client, registry, unique_location(14))  # the same yard again
+        here = new_location(own_area=True)  # its worst yards are this test's
+        first = post(client, registry, here)
+        second = post(client, registry, here)  # the same yard again
         assert second["yard_id"] == first["yard_id"]
         area = first["micro_district_id"]
         response = inspector.get(f"/api/v1/micro-districts/{area}")
@@ -134,7 +135,7 @@ class TestMonthly:
         self, client: TestClient, registry: ChecklistRegistry, inspector: TestClient
     ) -> None:
         before = inspector.get(f"/api/v1/districts/{HOME}/monthly").json()
-        created = post(client, registry, unique_location(15))
+        created = post(client, registry, new_location())
         body = inspector.get(f"/api/v1/districts/{HOME}/monthly").json()
         assert body["district_id"] == HOME and body["district_names"]["en"]
         assert body["current"]["submissions"] == before["current"]["submissions"] + 1
@@ -176,7 +177,7 @@ class TestMapYards:
         inspector: TestClient,
         admin: TestClient,
     ) -> None:
-        mine = post(client, registry, unique_location(16))
+        mine = post(client, registry, new_location())
         where = elsewhere(db, 1)
         theirs = post(client, registry, where)
         box = "76.5,43.0,77.3,43.5"  # the whole city

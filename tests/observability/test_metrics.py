@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.checklists.loader import ChecklistRegistry
 from app.platform.config import Settings
 from app.platform.observability import metrics
-from tests.factories import scratch_location, submission_body
+from tests.factories import submission_body
 
 LOOPBACK = ("127.0.0.1", 50123)
 
@@ -93,7 +93,7 @@ class TestSubmissionCounts:
         created = sample("safeyard_submissions_accepted_total", outcome="created")
         replay = sample("safeyard_submissions_accepted_total", outcome="replay")
         rejected = sample("safeyard_submissions_rejected_total", status="422")
-        body = submission_body(registry.current, location=scratch_location(58))
+        body = submission_body(registry.current)
         assert local.post("/api/v1/submissions", json=body).status_code == 201
         assert local.post("/api/v1/submissions", json=body).status_code == 200
         assert local.post("/api/v1/submissions", json={"id": "nope"}).status_code == 422

@@ -25,6 +25,7 @@ class Checked:
     result_url: str
     submission_id: str
     yard_id: int
+    point: dict[str, str]  # where it was checked, as the form sent it
 
 
 @pytest.fixture
@@ -38,12 +39,12 @@ def web(client: TestClient) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def checked(client: TestClient) -> Checked:
     """A yard at a point of its own, checked once through the form, with an address."""
+    point = pages_point()
     fields = fill_from(
-        client,
-        "address=ул.+Тимирязева+42&" + "&".join(f"{k}={v}" for k, v in pages_point(0).items()),
+        client, "address=ул.+Тимирязева+42&" + "&".join(f"{k}={v}" for k, v in point.items())
     )
     response = send(client, fields, ANSWERS)
     assert response.status_code == 303, response.text
     url = response.headers["location"]
     yard_link = client.get(url).text.split('href="/yards/', 1)[1].split('"', 1)[0]
-    return Checked(url, fields["id"], int(yard_link))
+    return Checked(url, fields["id"], int(yard_link), point)

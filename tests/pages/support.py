@@ -13,6 +13,7 @@ from sqlmodel import func, select
 
 from app.platform.db import Database
 from app.submissions.models import Submission
+from tests.factories import new_location
 from tests.pages.markup import parse
 
 # Kazakh letters that Russian does not have: a page in Kazakh shows some of them.
@@ -20,14 +21,10 @@ KAZAKH_LETTERS = "әғқңөұүһі"
 HIDDEN = ("id", "checklist_version", "yard_id", "lat", "lon", "accuracy_m", "address")
 
 
-def pages_point(seed: int) -> dict[str, str]:
-    """A point in Bostandyk about 100 m from the other seeds' (a yard of its own); 0-39.
-    Other test packages place their yards in Almaly."""
-    return {
-        "lat": f"{43.2050 + 0.0009 * (seed % 10):.5f}",
-        "lon": f"{76.8900 + 0.0012 * (seed // 10):.5f}",
-        "accuracy_m": "8",
-    }
+def pages_point() -> dict[str, str]:
+    """A new point in Bostandyk (a yard of its own), as a form's text fields carry it."""
+    where = new_location("bostandyk")
+    return {"lat": f"{where['lat']:.5f}", "lon": f"{where['lon']:.5f}", "accuracy_m": "8"}
 
 
 def get(client: TestClient, url: str, lang: str = "ru") -> httpx.Response:

@@ -22,7 +22,7 @@ class TestFormContract:
     def test_form_hidden_inputs_and_a_fresh_id(
         self, web: TestClient, registry: ChecklistRegistry
     ) -> None:
-        point = pages_point(2)
+        point = pages_point()
         url = f"/checklist?lat={point['lat']}&lon={point['lon']}&accuracy_m=9&address=Абая+1"
         first, second = get(web, url, "kk").text, get(web, url, "kk").text
         assert FORM.search(first).groups() == (registry.current.version, "kk")  # type: ignore[union-attr]

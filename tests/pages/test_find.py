@@ -50,7 +50,7 @@ class TestAddressSearch:
 
 class TestNearSearch:
     def test_lists_the_yard_and_the_district(self, web: TestClient, checked: Checked) -> None:
-        point = pages_point(0)
+        point = checked.point
         html = get(web, f"/yard/find?lat={point['lat']}&lon={point['lon']}&accuracy_m=12").text
         assert f'href="/checklist?yard_id={checked.yard_id}"' in html
         text = main_text(html)
@@ -61,7 +61,7 @@ class TestNearSearch:
         assert f"/checklist?lat={point['lat'].rstrip('0')}" in html.replace("&amp;", "&")
 
     def test_an_empty_spot_offers_a_new_yard(self, web: TestClient) -> None:
-        point = pages_point(39)
+        point = pages_point()
         html = get(web, f"/yard/find?lat={point['lat']}&lon={point['lon']}", "en").text
         assert "No yard within 50" in main_text(html)
         assert "/checklist?lat=" in html and "It is a new yard" in html
@@ -87,7 +87,7 @@ class TestNewYardByAddress:
     def test_the_not_listed_form_leads_to_a_checklist_and_a_searchable_yard(
         self, web: TestClient
     ) -> None:
-        point = pages_point(1)
+        point = pages_point()
         fields = fill_from(web, f"address=мкр+Орбита-1,+д.+7&lat={point['lat']}&lon={point['lon']}")
         assert fields["address"] == "мкр Орбита-1, д. 7"
         sent = send(web, fields, ANSWERS)

@@ -12,7 +12,7 @@ MB = 1024 * 1024
 
 class TestFormSize:
     def test_several_photos_fit_and_the_answers_are_stored(self, client: TestClient) -> None:
-        where = pages_point(38)
+        where = pages_point()
         page = get(client, f"/checklist?lat={where['lat']}&lon={where['lon']}&accuracy_m=8")
         fields = form_fields(page.text)
         # Three 6 MB "photos" (not images): over one photo's limit together, under the form's.

@@ -19,7 +19,7 @@ def pages(web: TestClient, checked: Checked) -> Iterator[tuple[str, str]]:
     yield "/checklist?lat=bad", get(web, "/checklist?lat=bad&lon=1").text
     yield "/yard/find?q=тимирязева", get(web, "/yard/find?q=тимирязева").text
     yield "/yards/0", get(web, "/yards/0").text
-    point = pages_point(30)
+    point = pages_point()
     fields = fill_from(web, f"lat={point['lat']}&lon={point['lon']}")
     yield "POST /checklist (no answers)", send(web, fields, {}).text
     outside = {**fields, "lat": "51.1", "lon": "71.4"}

@@ -18,8 +18,9 @@ from tests.pages.markup import main_text, parse
 from tests.pages.support import fill_from, form_fields, get, pages_point, send, stored, stored_count
 
 
-def point_query(seed: int) -> str:
-    return "&".join(f"{k}={v}" for k, v in pages_point(seed).items())
+def point_query() -> str:
+    """A new point (a yard of its own) as the checklist page's query."""
+    return "&".join(f"{k}={v}" for k, v in pages_point().items())
 
 
 def png() -> bytes:
@@ -30,7 +31,7 @@ def png() -> bytes:
 
 class TestEndToEnd:
     def test_fill_send_and_see_the_result(self, web: TestClient, db: Database) -> None:
-        fields = fill_from(web, point_query(10) + "&address=ул.+Сатпаева+90")
+        fields = fill_from(web, point_query() + "&address=ул.+Сатпаева+90")
         response = send(
             web,
             fields,
@@ -53,7 +54,7 @@ class TestEndToEnd:
         assert row.lat is not None and row.accuracy_m == 8.0
 
     def test_a_double_tap_stores_once(self, web: TestClient, db: Database) -> None:
-        fields = fill_from(web, point_query(11))
+        fields = fill_from(web, point_query())
         first = send(web, fields, ANSWERS)
         again = send(web, fields, ANSWERS)
         assert first.status_code == again.status_code == 303
@@ -62,7 +63,7 @@ class TestEndToEnd:
         assert get(web, again.headers["location"]).status_code == 200
 
     def test_a_yard_chosen_from_the_list(self, web: TestClient, db: Database) -> None:
-        first = fill_from(web, point_query(12))
+        first = fill_from(web, point_query())
         send(web, first, ANSWERS)
         yard_id = stored(db, first["id"]).yard_id
         fields = fill_from(web, f"yard_id={yard_id}")
@@ -74,7 +75,7 @@ class TestFormComesBack:
     def test_no_answers_keeps_everything_and_says_so_in_the_language(
         self, web: TestClient, db: Database
     ) -> None:
-        fields = fill_from(web, point_query(13) + "&address=Абая+10", "kk")
+        fields = fill_from(web, point_query() + "&address=Абая+10", "kk")
         response = send(
             web,
             fields,
@@ -98,7 +99,7 @@ class TestFormComesBack:
         assert stored_count(db, fields["id"]) == 0
 
     def test_outside_almaty_keeps_the_answers(self, web: TestClient, db: Database) -> None:
-        fields = {**fill_from(web, point_query(14)), "lat": "51.1694", "lon": "71.4491"}
+        fields = {**fill_from(web, point_query()), "lat": "51.1694", "lon": "71.4491"}
         response = send(web, fields, ANSWERS, lang="ru")
         assert response.status_code == 422
         assert "за пределами Алматы" in main_text(response.text)
@@ -106,7 +107,7 @@ class TestFormComesBack:
         # The coordinates became fields to correct; correcting them sends the same form.
         corrected = {
             **form_fields(response.text),
-            **{k: v for k, v in pages_point(14).items() if k != "accuracy_m"},
+            **{k: v for k, v in pages_point().items() if k != "accuracy_m"},
         }
         assert send(web, corrected, ANSWERS).status_code == 303
         assert stored_count(db, fields["id"]) == 1
@@ -133,21 +134,21 @@ class TestFormComesBack:
         assert "This yard is not in SafeYard" in response.text
 
     def test_a_too_long_comment_is_refused_by_the_server(self, web: TestClient) -> None:
-        fields = fill_from(web, point_query(15))
+        fields = fill_from(web, point_query())
         response = send(web, fields, ANSWERS, comments={"lighting.at_night": "я" * 501})
         assert response.status_code == 422
         assert "не больше 500 символов" in response.text
         assert 'href="#q-lighting.at_night"' in response.text
 
     def test_windows_line_breaks_count_once(self, web: TestClient, db: Database) -> None:
-        fields = fill_from(web, point_query(16))
+        fields = fill_from(web, point_query())
         text = "ab\r\n" * 166  # 498 characters as the browser counts them
         assert send(web, fields, ANSWERS, comments={"lighting.at_night": text}).status_code == 303
 
     def test_the_same_id_with_other_answers_gets_a_new_id(
         self, web: TestClient, db: Database
     ) -> None:
-        fields = fill_from(web, point_query(17))
+        fields = fill_from(web, point_query())
         assert send(web, fields, ANSWERS).status_code == 303
         changed = send(web, fields, {**ANSWERS, "lighting.at_night": "yes"}, lang="en")
         assert changed.status_code == 409
@@ -158,7 +159,7 @@ class TestFormComesBack:
         assert send(web, renewed, {**ANSWERS, "lighting.at_night": "yes"}).status_code == 303
 
     def test_an_unknown_checklist_version(self, web: TestClient) -> None:
-        fields = {**fill_from(web, point_query(18)), "checklist_version": "1999.1"}
+        fields = {**fill_from(web, point_query()), "checklist_version": "1999.1"}
         response = send(web, fields, ANSWERS, lang="en")
         assert response.status_code == 422
         assert "The checklist has been updated" in response.text
@@ -169,7 +170,7 @@ class TestPhotos:
     def test_a_photo_is_stored_and_a_refused_one_is_reported(
         self, web: TestClient, db: Database
     ) -> None:
-        fields = fill_from(web, point_query(19))
+        fields = fill_from(web, point_query())
         response = send(
             web,
             fields,
@@ -195,7 +196,7 @@ class TestPhotos:
         assert "The photo for “Are there bushes" in text and "was not saved" in text
 
     def test_a_failed_form_asks_for_the_photos_again(self, web: TestClient) -> None:
-        fields = fill_from(web, point_query(20))
+        fields = fill_from(web, point_query())
         response = send(
             web,
             fields,

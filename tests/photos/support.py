@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,16 +12,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry
-from app.districts.service import load_area_index
 from app.photos import uploads
 from app.photos.uploads import UploadTarget
 from app.platform.config import Settings
-from app.submissions import service as submissions_service
-from app.submissions.schemas import SubmissionCreate
-from tests.factories import scratch_location, submission_body
+from tests.factories import store_submission, submission_body
 
 ITEM = "lighting.at_night"
-_seeds = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -37,10 +32,8 @@ class Sent:
 
 
 def send_submission(client: TestClient, registry: ChecklistRegistry, **overrides: Any) -> Sent:
-    """POST a checklist (somewhere in the scratch area unless told) and keep its token."""
-    fields: dict[str, Any] = {"location": scratch_location(next(_seeds) % 60)}
-    fields.update(overrides)
-    body = submission_body(registry.current, **fields)
+    """POST a checklist (at a yard of its own unless told) and keep its token."""
+    body = submission_body(registry.current, **overrides)
     response = client.post("/api/v1/submissions", json=body)
     assert response.status_code == 201, response.text
     return Sent(uuid.UUID(body["id"]), response.json()["photo_upload_token"], body)
@@ -84,20 +77,16 @@ def stored_submission(
     received_at: datetime | None = None,
     **overrides: Any,
 ) -> uuid.UUID:
-    """A submission stored in ``session`` (rolled back with it); its id."""
-    fields: dict[str, Any] = {"location": scratch_location(next(_seeds) % 60)}
-    fields.update(overrides)
-    data = SubmissionCreate.model_validate(submission_body(registry.current, **fields))
-    submissions_service.submit(
+    """A submission stored in ``session`` (rolled back with it), at a yard of its own; its id."""
+    received = store_submission(
         session,
-        data=data,
         registry=registry,
-        areas=load_area_index(session),
         settings=settings,
         role=role,
         received_at=received_at,
+        **overrides,
     )
-    return data.id
+    return received.submission.id
 
 
 def target_of(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import random
 import re
 import uuid
 from dataclasses import dataclass
@@ -23,17 +22,6 @@ from app.platform.db import Database
 from tests.accounts.support import TOKEN, create_user, fresh_client, logged_in
 from tests.photos.images import png
 from tests.photos.support import Sent, send_submission, upload, url
-
-_places = random.Random(uuid.uuid4().int)
-
-
-def own_yard_location() -> dict[str, float]:
-    """A point in Almaly away from the other tests' yards (so no other photo shows there)."""
-    return {
-        "lat": 43.2420 + _places.uniform(0, 0.017),
-        "lon": 76.9300 + _places.uniform(0, 0.006),
-        "accuracy_m": 8.0,
-    }
 
 
 def images(pdf: bytes) -> int:
@@ -79,7 +67,7 @@ def make_scene(
 ) -> Scene:
     """A resident's checklist of a yard of its own with a photo; with ``admin``, the yard's
     and the sender's reports are read before the photo comes (the baseline image counts)."""
-    sent = send_submission(client, registry, location=own_yard_location())
+    sent = send_submission(client, registry)
     result = client.get(f"/api/v1/submissions/{sent.id}").json()
     scene = Scene(sent, result["yard_id"], result["district_id"])
     if admin is not None:

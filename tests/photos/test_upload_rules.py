@@ -17,6 +17,7 @@ from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.channels.pages import photo_upload
 from app.checklists.loader import ChecklistRegistry
+from app.intake import photos as intake_photos
 from app.photos import service, uploads
 from app.photos.models import Photo
 from app.platform.config import Settings
@@ -65,7 +66,7 @@ class TestToken:
         assert replay.status_code == 200
         assert replay.json()["photo_upload_token"] == first.token
         assert len(first.token) == 43  # base64url of an HMAC-SHA256, unpadded
-        assert first.token == uploads.upload_token(client.app.state.secret_key, first.id)  # type: ignore[attr-defined]
+        assert first.token == uploads.upload_token(client.app.state.context.secret_key, first.id)  # type: ignore[attr-defined]
         # Only the sender's answer holds it; reading the result back does not hand it out.
         assert (
             client.get(f"/api/v1/submissions/{first.id}").json().get("photo_upload_token") is None
@@ -117,7 +118,7 @@ class TestRefusals:
     ) -> None:
         # A genuine token of an id the server never stored (or deleted on request).
         missing = uuid.uuid4()
-        token = uploads.upload_token(client.app.state.secret_key, missing)  # type: ignore[attr-defined]
+        token = uploads.upload_token(client.app.state.context.secret_key, missing)  # type: ignore[attr-defined]
         before = file_count(settings)
         response = upload(client, png(), to=Sent(missing, token, {}))
         assert response.status_code == 404
@@ -240,13 +241,14 @@ class TestFormPath:
     def test_stored_to_its_submission(
         self, client: TestClient, sent: Sent, registry: ChecklistRegistry, db: Database
     ) -> None:
-        state = client.app.state  # type: ignore[attr-defined]
-        refused = photo_upload.store_photos(
+        state = client.app.state.context  # type: ignore[attr-defined]
+        refused = intake_photos.receive_photos(
             db,
             settings=state.settings,
             registry=registry,
             secret=state.secret_key,
             submission_id=sent.id,
+            checklist_version=registry.current.version,
             photos={ITEM: _file(png())},
         )
         assert refused == [] and stored(db, sent.id) == 1
@@ -254,16 +256,17 @@ class TestFormPath:
     def test_refused_after_the_window_and_for_a_missing_submission(
         self, client: TestClient, sent: Sent, registry: ChecklistRegistry, db: Database
     ) -> None:
-        state = client.app.state  # type: ignore[attr-defined]
+        state = client.app.state.context  # type: ignore[attr-defined]
         age(db, sent.id, state.settings.photo_upload_window_h + 1)
         missing = uuid.uuid4()
         for submission_id in (sent.id, missing):
-            refused = photo_upload.store_photos(
+            refused = intake_photos.receive_photos(
                 db,
                 settings=state.settings,
                 registry=registry,
                 secret=state.secret_key,
                 submission_id=submission_id,
+                checklist_version=registry.current.version,
                 photos={ITEM: _file(png())},
             )
             assert refused == [photo_upload.PhotoRefusal(ITEM, photo_upload.NOT_SAVED)]

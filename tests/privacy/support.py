@@ -11,15 +11,12 @@ from PIL import Image
 from sqlalchemy import update
 
 from app.checklists.loader import ChecklistRegistry
-from app.districts.service import load_area_index
 from app.photos import service as photos_service
 from app.photos.models import Photo
 from app.platform.config import Settings
 from app.platform.db import Database
-from app.submissions import service as submissions_service
 from app.submissions.models import Submission
-from app.submissions.schemas import SubmissionCreate
-from tests.factories import submission_body, unique_location
+from tests.factories import answers_for, store_submission
 
 
 def jpeg() -> bytes:
@@ -28,26 +25,20 @@ def jpeg() -> bytes:
     return out.getvalue()
 
 
-def submit_with_text(
-    db: Database, registry: ChecklistRegistry, settings: Settings, *, seed: int
-) -> uuid.UUID:
-    """A resident's submission with a comment and two item comments, committed."""
-    loaded = registry.current
-    body = submission_body(loaded, location=unique_location(seed))
-    items = list(body["answers"])[:2]
-    body["comment"] = f"dark corner by entrance {seed}"
-    body["item_comments"] = {item: f"note {seed} on {item}" for item in items}
-    with db.session() as session:
-        areas = load_area_index(session)
+def submit_with_text(db: Database, registry: ChecklistRegistry, settings: Settings) -> uuid.UUID:
+    """A resident's submission with a comment and two item comments, at a yard of its own,
+    committed."""
+    mark = uuid.uuid4().hex[:6]  # the texts differ from one submission to the next
+    items = list(answers_for(registry.current))[:2]
     with db.write_session() as session:
-        submissions_service.submit(
+        received = store_submission(
             session,
-            data=SubmissionCreate.model_validate(body),
             registry=registry,
-            areas=areas,
             settings=settings,
+            comment=f"dark corner by entrance {mark}",
+            item_comments={item: f"note {mark} on {item}" for item in items},
         )
-    return uuid.UUID(body["id"])
+    return received.submission.id
 
 
 def add_photo(

@@ -59,9 +59,9 @@ class TestPurge:
     ) -> None:
         _, settings, db = world
         now = utcnow()
-        old = submit_with_text(db, registry, settings, seed=1)
-        recent = submit_with_text(db, registry, settings, seed=2)
-        edge = submit_with_text(db, registry, settings, seed=3)
+        old = submit_with_text(db, registry, settings)
+        recent = submit_with_text(db, registry, settings)
+        edge = submit_with_text(db, registry, settings)
         backdate(db, old, now - timedelta(days=400))
         backdate(db, edge, now - timedelta(days=364))  # a day inside its period
         before = {sid: stored(db, sid) for sid in (old, recent, edge)}
@@ -126,7 +126,7 @@ class TestPurge:
     ) -> None:
         _, settings, db = world
         now = utcnow()
-        sid = submit_with_text(db, registry, settings, seed=4)
+        sid = submit_with_text(db, registry, settings)
         backdate(db, sid, now - timedelta(days=40))
         photo: uuid.UUID
         photo, files = add_photo(

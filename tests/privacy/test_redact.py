@@ -19,7 +19,7 @@ from app.audit.models import AuditEvent
 from app.checklists.loader import ChecklistRegistry
 from app.platform.config import Settings
 from app.platform.db import Database
-from app.privacy.models import SubmissionRedaction
+from app.submissions.models import SubmissionRedaction
 from tests.accounts.support import create_user, fresh_client, logged_in
 from tests.privacy.support import add_photo, photo_ids, stored, submit_with_text
 from tests.reliability.support import fresh_database
@@ -33,9 +33,9 @@ def admin(client: TestClient, db: Database) -> TestClient:
 
 
 def with_photos(
-    db: Database, registry: ChecklistRegistry, settings: Settings, seed: int
+    db: Database, registry: ChecklistRegistry, settings: Settings
 ) -> tuple[uuid.UUID, list[Path]]:
-    sid = submit_with_text(db, registry, settings, seed=seed)
+    sid = submit_with_text(db, registry, settings)
     files: list[Path] = []
     for _ in range(2):
         files += add_photo(db, settings, submission_id=sid)[1]
@@ -55,7 +55,7 @@ class TestAdminPage:
         registry: ChecklistRegistry,
         settings: Settings,
     ) -> None:
-        sid, files = with_photos(db, registry, settings, seed=31)
+        sid, files = with_photos(db, registry, settings)
         before = stored(db, sid)
         token = admin.headers["X-CSRF-Token"]
         page = admin.get("/admin/privacy")
@@ -124,7 +124,7 @@ class TestAdminPage:
         registry: ChecklistRegistry,
         settings: Settings,
     ) -> None:
-        sid, files = with_photos(db, registry, settings, seed=32)
+        sid, files = with_photos(db, registry, settings)
         refused = admin.post("/admin/privacy/redact", data={"reference": str(sid)})
         assert refused.status_code == 403
         assert stored(db, sid).comment and len(photo_ids(db, sid)) == 2
@@ -177,7 +177,7 @@ class TestRedactCommand:
             settings = Settings(database_url=url, data_dir=tmp_path / "data")
             db = Database(url)
             try:
-                sid, files = with_photos(db, registry, settings, seed=5)
+                sid, files = with_photos(db, registry, settings)
                 before = stored(db, sid)
                 env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEYARD_")}
                 env.update(SAFEYARD_DATABASE_URL=url, SAFEYARD_DATA_DIR=str(settings.data_dir))

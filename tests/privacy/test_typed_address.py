@@ -13,11 +13,11 @@ from sqlmodel import update
 
 from app.checklists.loader import ChecklistRegistry
 from app.districts.service import load_area_index
+from app.intake import service as intake_service
 from app.platform.config import Settings
 from app.platform.db import Database, utcnow
 from app.privacy import retention
 from app.privacy import service as privacy_service
-from app.submissions import service as submissions_service
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate
 from app.yards.models import Yard
@@ -45,7 +45,7 @@ def send(
     with db.session() as session:
         areas = load_area_index(session)
     with db.write_session() as session:
-        submissions_service.submit(
+        intake_service.receive_checklist(
             session,
             data=SubmissionCreate.model_validate(body),
             registry=registry,

@@ -19,7 +19,7 @@ from app.platform.db import Database
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
-from tests.factories import answers_for, submission_body, unique_location
+from tests.factories import answers_for, new_location, submission_body
 from tests.reliability.support import Server, count_rows, post_all_at_once, yards_near
 
 
@@ -35,7 +35,7 @@ class TestSameSubmissionAtOnce:
     def test_one_uuid_posted_100_times_is_stored_once(
         self, server: Server, module_url: str, loaded: LoadedChecklist
     ) -> None:
-        body = submission_body(loaded, location=unique_location(30))
+        body = submission_body(loaded)
         responses = post_all_at_once(server.base, [body] * 100)
 
         assert_no_server_error(responses)
@@ -62,7 +62,7 @@ class TestOneYardAtOnce:
     def test_two_submissions_for_one_yard_both_count(
         self, server: Server, module_url: str, loaded: LoadedChecklist
     ) -> None:
-        place = unique_location(31)
+        place = new_location()
         first = httpx.post(
             server.base + "/api/v1/submissions",
             json=submission_body(loaded, location=place, answers=answers_for(loaded, pick="best")),
@@ -127,9 +127,7 @@ class TestOneNewPlaceAtOnce:
     def test_one_new_place_makes_one_yard(
         self, server: Server, module_url: str, loaded: LoadedChecklist
     ) -> None:
-        # East of every unique_location seed: no other test's yard is within the match radius.
-        seed = unique_location(45)
-        place = {**seed, "lon": seed["lon"] + 0.006}
+        place = new_location()  # no other test's yard is within the match radius
         bodies = [
             # Within a few metres of each other: one yard, whoever comes first makes it.
             submission_body(

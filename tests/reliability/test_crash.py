@@ -19,7 +19,7 @@ from app.checklists.loader import LoadedChecklist
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
-from tests.factories import submission_body, unique_location
+from tests.factories import new_location, submission_body
 from tests.reliability.support import Server, count_rows, stored_submissions
 
 SEED = 20261122
@@ -93,7 +93,7 @@ class SubmissionLoad:
 
 def run_crash_test(fresh_url: str, tmp_path: Path, loaded: LoadedChecklist) -> None:
     rng = random.Random(SEED)
-    spots = [unique_location(seed) for seed in range(12)]
+    spots = [new_location() for _ in range(12)]
 
     def make_body() -> dict[str, Any]:
         # A few yards, each reached many times: yards are created and then joined.

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from app.checklists.loader import LoadedChecklist
 from app.submissions.models import Submission
-from tests.factories import answers_for, submission_body, unique_location
+from tests.factories import answers_for, new_location, submission_body
 from tests.pages.support import form_fields
 from tests.reliability.support import Server, count_rows, running
 from tests.reliability.test_unavailable import HOLD_SQLITE_LOCK, send_until_stored
@@ -99,7 +99,7 @@ class Writers:
 
 def send_the_form_without_javascript(base: str, loaded: LoadedChecklist) -> httpx.Response:
     """The checklist page's form, filled and posted as a browser without JavaScript does."""
-    point = unique_location(WRITERS + 1)
+    point = new_location()
     with httpx.Client(base_url=base, timeout=HANG_GUARD_S * 2) as browser:
         page = browser.get(
             "/checklist", params={"lat": point["lat"], "lon": point["lon"], "accuracy_m": 8}
@@ -127,11 +127,11 @@ class TestWritersWaitingOnAHeldLock:
             tmp_path,
             env={"SAFEYARD_DATABASE_LOCK_TIMEOUT_S": str(LOCK_TIMEOUT_S)},
         )
-        bodies = [submission_body(loaded, location=unique_location(i)) for i in range(WRITERS)]
+        bodies = [submission_body(loaded) for _ in range(WRITERS)]
         with running(server):
             first = httpx.post(
                 server.base + "/api/v1/submissions",
-                json=submission_body(loaded, location=unique_location(WRITERS)),
+                json=submission_body(loaded),
                 timeout=30,
             )
             assert first.status_code == 201, first.text

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from app.checklists.loader import LoadedChecklist
 from app.submissions.models import Submission
-from tests.factories import submission_body, unique_location
+from tests.factories import submission_body
 from tests.reliability.support import Server, TcpProxy, count_rows, running, yards_near
 
 LOCK_TIMEOUT_S = "1"
@@ -83,7 +83,7 @@ class TestSqliteLocked:
         server = Server(
             fresh_url, tmp_path, env={"SAFEYARD_DATABASE_LOCK_TIMEOUT_S": LOCK_TIMEOUT_S}
         )
-        body = submission_body(loaded, location=unique_location(50))
+        body = submission_body(loaded)
         with running(server):
             holder = subprocess.Popen(
                 [sys.executable, "-c", HOLD_SQLITE_LOCK, str(make_url(fresh_url).database)],
@@ -118,7 +118,7 @@ class TestPostgresqlLocked:
         server = Server(
             fresh_url, tmp_path, env={"SAFEYARD_DATABASE_LOCK_TIMEOUT_S": LOCK_TIMEOUT_S}
         )
-        body = submission_body(loaded, location=unique_location(51))
+        body = submission_body(loaded)
         engine = create_engine(fresh_url)
         with running(server):
             with engine.connect() as holder:
@@ -142,8 +142,8 @@ class TestPostgresqlUnreachable:
         proxy.open()
         through_proxy = url.set(host="127.0.0.1", port=proxy.port)
         server = Server(through_proxy.render_as_string(hide_password=False), tmp_path)
-        before = submission_body(loaded, location=unique_location(52))
-        body = submission_body(loaded, location=unique_location(53))
+        before = submission_body(loaded)
+        body = submission_body(loaded)
         try:
             with running(server):
                 assert post(server.base, before).status_code == 201

@@ -15,10 +15,10 @@ from pypdf import PdfReader
 from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
+from app.intake import service as intake_service
 from app.photos.uploads import upload_token
 from app.platform.config import Settings
 from app.platform.db import Database, utcnow
-from app.submissions import service as submissions_service
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate
 from app.yards import service as yards_service
@@ -75,7 +75,7 @@ def submit(
         }
     )
     with db.write_session() as session:
-        submissions_service.submit(
+        intake_service.receive_checklist(
             session,
             data=data,
             registry=registry,
@@ -111,7 +111,9 @@ def report_yard(
         f"/api/v1/submissions/{resident}/photos",
         data={"item_id": "lighting.at_night"},
         files={"file": ("night.jpg", encode(two_colours(), "JPEG"), "image/jpeg")},
-        headers={"X-Upload-Token": upload_token(client.app.state.secret_key, uuid.UUID(resident))},
+        headers={
+            "X-Upload-Token": upload_token(client.app.state.context.secret_key, uuid.UUID(resident))
+        },
     )
     _set_received_at(db, uuid.UUID(resident), received)
     assert photo.status_code == 201, photo.text

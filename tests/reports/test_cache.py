@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.channels.reports.cache import ReportCache, cache_key
+from app.platform.pdf.cache import ReportCache, cache_key
 
 
 def key(n: int) -> str:

@@ -18,11 +18,11 @@ from fastapi import FastAPI
 
 from app.accounts.models import UserRole
 from app.accounts.security import SESSION_COOKIE
-from app.channels.reports.gate import STAFF, RenderGate, RendersBusy, Requester
-from app.channels.reports.service import Reports
 from app.checklists.loader import ChecklistRegistry
 from app.platform.config import Settings
 from app.platform.db import Database
+from app.platform.pdf.gate import STAFF, RenderGate, RendersBusy, Requester
+from app.platform.pdf.renderer import PdfRenderer
 from tests.accounts.support import create_user, logged_in
 from tests.factories import answers_for
 from tests.reliability.support import free_port
@@ -116,12 +116,12 @@ class Served:
     submission_id: str
     staff_cookies: dict[str, str]
 
-    def fresh_reports(self, **limits: Any) -> Reports:
+    def fresh_reports(self, **limits: Any) -> PdfRenderer:
         """A new cache (emptied), gate and counters, as a restarted worker would have."""
         settings = self.settings.model_copy(update=limits)
         shutil.rmtree(settings.data_dir / "reports", ignore_errors=True)
-        reports = Reports(settings)
-        self.app.state.reports = reports
+        reports = PdfRenderer(settings)
+        self.app.state.context.pdf = reports
         return reports
 
     def anonymous(self, path: str, lang: str = "en") -> httpx.Response:

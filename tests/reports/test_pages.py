@@ -11,12 +11,12 @@ from sqlmodel import select
 
 from app.accounts.models import UserRole
 from app.areas.trend import month_of
-from app.channels.reports.service import Reports
 from app.channels.reports.yard import almaty_date
 from app.checklists.loader import ChecklistRegistry
 from app.districts.models import District
 from app.platform.config import Settings
 from app.platform.db import Database, utcnow
+from app.platform.pdf.renderer import PdfRenderer
 from app.yards.risk import current_risk
 from tests.factories import answers_for
 from tests.reports.conftest import (
@@ -46,8 +46,8 @@ LIGHTING = {
 }
 
 
-def reports_of(client: TestClient) -> Reports:
-    reports: Reports = client.app.state.reports  # type: ignore[attr-defined]
+def reports_of(client: TestClient) -> PdfRenderer:
+    reports: PdfRenderer = client.app.state.context.pdf  # type: ignore[attr-defined]
     return reports
 
 

@@ -40,7 +40,7 @@ from app.photos.models import Photo
 from app.platform.config import Settings
 from app.platform.db import Database
 from app.submissions.models import Submission
-from tests.factories import scratch_location, submission_body
+from tests.factories import submission_body
 from tests.photos.images import bomb_png, png
 
 MB = 1024 * 1024
@@ -181,7 +181,7 @@ class TestSubmissionBody:
         status: int,
         needle: str,
     ) -> None:
-        body = submission_body(registry.current, location=scratch_location(50))
+        body = submission_body(registry.current)
         spoilt = spoil(body)
         if isinstance(spoilt, bytes):
             response = client.post(
@@ -219,7 +219,7 @@ def photo_upload(client: TestClient, data: bytes, filename: str) -> Any:
     from app.platform.config import PROJECT_ROOT
 
     loaded = load_registry(PROJECT_ROOT / "app" / "checklists" / "data").current
-    body = submission_body(loaded, location=scratch_location(53))
+    body = submission_body(loaded)
     created = client.post("/api/v1/submissions", json=body)
     assert created.status_code == 201, created.text
     return client.post(

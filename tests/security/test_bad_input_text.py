@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from app.checklists.loader import ChecklistRegistry
 from app.platform.db import Database
-from tests.factories import scratch_location, submission_body
+from tests.factories import new_location, submission_body
 from tests.security.test_bad_input import stored
 
 MARKER = "SECRET-MARKER-7Q2X"
@@ -37,7 +37,6 @@ class TestControlCharacters:
         item = next(iter(submission_body(registry.current)["answers"]))
         body = submission_body(
             registry.current,
-            location=scratch_location(51),
             comment="Dark arch.\r\nSecond line\tand a tab",
             item_comments={item: "one\ntwo"},
             # Format characters (Cf) phones type: a zero-width joiner, a direction mark.
@@ -54,7 +53,7 @@ class TestControlCharacters:
         from tests.pages.support import fill_from, send
 
         browser = fresh_client(client.app)  # no language cookie of another test
-        point = scratch_location(52)
+        point = new_location()
         fields = fill_from(browser, f"lat={point['lat']}&lon={point['lon']}&accuracy_m=8")
         answers = submission_body(registry.current)["answers"]
         response = send(browser, fields, answers, comment=f"{MARKER}\x00 arch", lang="ru")

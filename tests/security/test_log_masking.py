@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from app.checklists.loader import ChecklistRegistry
 from app.platform.observability.logging import JsonFormatter
 from app.platform.observability.middleware import without_capabilities
-from tests.factories import scratch_location, submission_body
+from tests.factories import submission_body
 
 FORMAT = JsonFormatter()
 KEY = "3f2b8c1e6a4d4e5f9a7b0c1d2e3f4a5b"
@@ -43,7 +43,7 @@ def test_short_ids_stay(kept: str) -> None:
 def test_a_result_opened_with_scattered_hyphens_leaves_no_key_in_the_log(
     client: TestClient, registry: ChecklistRegistry, caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = submission_body(registry.current, location=scratch_location(43))
+    body = submission_body(registry.current)
     assert client.post("/api/v1/submissions", json=body).status_code == 201
     key = uuid.UUID(body["id"]).hex
     with caplog.at_level(logging.INFO):

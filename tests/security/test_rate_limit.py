@@ -33,7 +33,7 @@ from app.platform.security.ratelimit import (
 )
 from app.submissions.models import Submission
 from tests.accounts.support import create_user, log_in, logged_in
-from tests.factories import scratch_location, submission_body
+from tests.factories import submission_body
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -114,7 +114,7 @@ class TestDefaults:
         # Refused bodies count too: a flood of junk is still a flood.
         for _ in range(limit):
             assert resident.post("/api/v1/submissions", json={}).status_code == 422
-        body = submission_body(registry.current, location=scratch_location(41))
+        body = submission_body(registry.current)
         refused = resident.post("/api/v1/submissions", json=body)
         assert refused.status_code == 429
         retry_after = int(refused.headers["Retry-After"])
@@ -200,7 +200,7 @@ class TestRefusals:
         half.cookies.set(
             "safeyard_session",
             security.session_cookie(
-                tight_app.state.secret_key,
+                tight_app.state.context.secret_key,
                 user_id=inspector.id,
                 version=inspector.session_version,
                 second_factor=False,
@@ -313,7 +313,7 @@ class TestRedis:
     ) -> None:
         down = {"redis_url": "redis://127.0.0.1:1/0", "rate_limit_submissions": 1}
         app = create_app(settings.model_copy(update=down))
-        body = submission_body(registry.current, location=scratch_location(42))
+        body = submission_body(registry.current)
         with TestClient(app), caplog.at_level(logging.WARNING, logger="safeyard.security"):
             resident = browser(app)
             assert resident.post("/api/v1/submissions", json={}).status_code == 422

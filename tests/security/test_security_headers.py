@@ -73,7 +73,7 @@ class TestEveryResponse:
     def test_refusals_of_middleware(self, client: TestClient) -> None:
         too_large = client.post(
             "/api/v1/submissions",
-            content=b"{" + b" " * (client.app.state.settings.max_body_bytes + 10) + b"}",  # type: ignore[attr-defined]
+            content=b"{" + b" " * (client.app.state.context.settings.max_body_bytes + 10) + b"}",  # type: ignore[attr-defined]
             headers={"Content-Type": "application/json"},
         )
         assert too_large.status_code == 413
@@ -113,7 +113,7 @@ class TestPolicy:
         assert tile_origin(template) == origin
 
     def test_site_tiles_in_policy(self, client: TestClient) -> None:
-        settings = client.app.state.settings  # type: ignore[attr-defined]
+        settings = client.app.state.context.settings  # type: ignore[attr-defined]
         tiles = getattr(settings, "map_tile_url", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
         origin = tile_origin(tiles)
         assert origin is None or origin in client.get("/").headers["content-security-policy"]

@@ -13,7 +13,7 @@ from app.checklists.loader import ChecklistRegistry
 from app.platform.db import Database
 from app.submissions.models import Submission
 from app.yards.models import Yard
-from tests.factories import answers_for, submission_body, unique_location
+from tests.factories import answers_for, new_location, submission_body
 
 
 def stored_count(db: Database, submission_id: str) -> int:
@@ -27,7 +27,7 @@ class TestCreateSubmission:
     def test_worst_answers_score_100_with_explanation(
         self, client: TestClient, registry: ChecklistRegistry
     ) -> None:
-        body = submission_body(registry.current, location=unique_location(1))
+        body = submission_body(registry.current)
         response = client.post("/api/v1/submissions", json=body)
         assert response.status_code == 201, response.text
         result = response.json()
@@ -47,7 +47,6 @@ class TestCreateSubmission:
     def test_best_answers_score_0(self, client: TestClient, registry: ChecklistRegistry) -> None:
         body = submission_body(
             registry.current,
-            location=unique_location(2),
             answers=answers_for(registry.current, pick="best"),
         )
         result = client.post("/api/v1/submissions", json=body).json()
@@ -58,7 +57,7 @@ class TestCreateSubmission:
     def test_texts_follow_the_language(
         self, client: TestClient, registry: ChecklistRegistry
     ) -> None:
-        body = submission_body(registry.current, location=unique_location(3))
+        body = submission_body(registry.current)
         kk = client.post("/api/v1/submissions?lang=kk", json=body).json()
         en = client.post("/api/v1/submissions?lang=en", json=body).json()
         assert kk["id"] == en["id"] and kk["risk_index"] == en["risk_index"]
@@ -73,15 +72,16 @@ class TestCreateSubmission:
         loaded = registry.current
         feel = next(i for i in loaded.checklist.items() if not i.scored)
         answers = answers_for(loaded, pick="best")
+        here = new_location()
         base = client.post(
             "/api/v1/submissions",
-            json=submission_body(loaded, location=unique_location(4), answers=answers),
+            json=submission_body(loaded, location=here, answers=answers),
         ).json()
         with_feeling = client.post(
             "/api/v1/submissions",
             json=submission_body(
                 loaded,
-                location=unique_location(4),
+                location=here,
                 answers={**answers, feel.id: feel.options[-1].value},
             ),
         ).json()
@@ -93,7 +93,7 @@ class TestIdempotency:
     def test_same_body_again_is_200_with_the_same_answer(
         self, client: TestClient, db: Database, registry: ChecklistRegistry
     ) -> None:
-        body = submission_body(registry.current, location=unique_location(5))
+        body = submission_body(registry.current)
         first = client.post("/api/v1/submissions", json=body)
         again = client.post("/api/v1/submissions", json=body)
         assert (first.status_code, again.status_code) == (201, 200)
@@ -103,7 +103,7 @@ class TestIdempotency:
     def test_same_id_different_body_is_409(
         self, client: TestClient, db: Database, registry: ChecklistRegistry
     ) -> None:
-        body = submission_body(registry.current, location=unique_location(6))
+        body = submission_body(registry.current)
         assert client.post("/api/v1/submissions", json=body).status_code == 201
         changed = {**body, "answers": answers_for(registry.current, pick="best")}
         response = client.post("/api/v1/submissions", json=changed)
@@ -116,7 +116,7 @@ class TestIdempotency:
     def test_concurrent_repeats_store_one_row(
         self, client: TestClient, db: Database, registry: ChecklistRegistry
     ) -> None:
-        body = submission_body(registry.current, location=unique_location(7))
+        body = submission_body(registry.current)
         with ThreadPoolExecutor(16) as pool:
             responses = list(
                 pool.map(lambda _: client.post("/api/v1/submissions", json=body), range(32))
@@ -133,7 +133,8 @@ class TestIdempotency:
     def test_two_submissions_same_new_yard_at_once_both_count(
         self, client: TestClient, db: Database, registry: ChecklistRegistry
     ) -> None:
-        bodies = [submission_body(registry.current, location=unique_location(8)) for _ in range(2)]
+        here = new_location()
+        bodies = [submission_body(registry.current, location=here) for _ in range(2)]
         with ThreadPoolExecutor(2) as pool:
             responses = list(pool.map(lambda b: client.post("/api/v1/submissions", json=b), bodies))
         assert [r.status_code for r in responses] == [201, 201]
@@ -172,7 +173,7 @@ class TestValidation:
     def test_bad_input_is_422_naming_the_problem_and_stores_nothing(
         self, client: TestClient, db: Database, registry: ChecklistRegistry, change, needle
     ) -> None:
-        body = submission_body(registry.current, location=unique_location(9))
+        body = submission_body(registry.current)
         first_item = next(iter(body["answers"]))
         change(body, first_item)
         response = client.post("/api/v1/submissions", json=body)
@@ -188,7 +189,7 @@ class TestValidation:
         inspector_only = next(
             i for i in loaded.checklist.items() if i.scored and "resident" not in i.roles
         )
-        body = submission_body(loaded, location=unique_location(10))
+        body = submission_body(loaded)
         body["answers"][inspector_only.id] = inspector_only.options[0].value
         response = client.post("/api/v1/submissions", json=body)
         assert response.status_code == 422
@@ -204,7 +205,7 @@ class TestValidation:
         assert response.json()["error"] == "validation_error"
 
     def test_read_back(self, client: TestClient, registry: ChecklistRegistry) -> None:
-        body = submission_body(registry.current, location=unique_location(11))
+        body = submission_body(registry.current)
         created = client.post("/api/v1/submissions", json=body).json()
         assert created.pop("photo_upload_token")  # for the sender's photos: POST answers only
         read = client.get(f"/api/v1/submissions/{body['id']}")
@@ -219,9 +220,7 @@ class TestLimits:
     def test_a_huge_body_is_413_and_stores_nothing(
         self, client: TestClient, db: Database, registry: ChecklistRegistry
     ) -> None:
-        body = submission_body(
-            registry.current, location=unique_location(12), comment="x" * 1_000_000
-        )
+        body = submission_body(registry.current, comment="x" * 1_000_000)
         response = client.post("/api/v1/submissions", json=body)
         assert response.status_code == 413
         assert "KB" in response.json()["message"]

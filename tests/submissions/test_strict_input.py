@@ -17,7 +17,7 @@ from app.checklists.loader import ChecklistRegistry
 from app.platform.db import Database
 from app.platform.limits import DuplicateKey, loads_unique
 from app.submissions.schemas import CLIENT_CLOCK_SKEW, EARLIEST_CLIENT_TIME
-from tests.factories import scratch_location, submission_body
+from tests.factories import submission_body
 from tests.submissions.test_api import stored_count
 
 
@@ -54,7 +54,7 @@ class TestDuplicateKeys:
     def test_a_key_twice_is_refused_naming_it(
         self, client: TestClient, db: Database, registry: ChecklistRegistry, key: str, field: str
     ) -> None:
-        body = submission_body(registry.current, location=scratch_location(54))
+        body = submission_body(registry.current)
         text = json.dumps(body)
         # The same key again in front of the first: last-wins parsing would store the body.
         value = json.dumps(body[field] if "." not in field else body["location"]["lat"])
@@ -67,7 +67,7 @@ class TestDuplicateKeys:
     def test_a_key_twice_inside_the_answers(
         self, client: TestClient, db: Database, registry: ChecklistRegistry
     ) -> None:
-        body = submission_body(registry.current, location=scratch_location(54))
+        body = submission_body(registry.current)
         item, value = next(iter(body["answers"].items()))
         text = json.dumps(body).replace(f'"{item}": ', f'"{item}": "{value}", "{item}": ', 1)
         assert_refused(post_raw(client, text), f"answers.{item}", "duplicate_key")
@@ -109,7 +109,7 @@ class TestStrictTypes:
         change: dict[str, Any],
         field: str,
     ) -> None:
-        body = {**submission_body(registry.current, location=scratch_location(55)), **change}
+        body = {**submission_body(registry.current), **change}
         assert_refused(client.post("/api/v1/submissions", json=body), field)
         assert stored_count(db, body["id"]) == 0
 
@@ -131,7 +131,7 @@ class TestSubmissionId:
     def test_only_a_version_4_uuid(
         self, client: TestClient, db: Database, registry: ChecklistRegistry, make: Any
     ) -> None:
-        body = submission_body(registry.current, location=scratch_location(56), id=str(make()))
+        body = submission_body(registry.current, id=str(make()))
         assert_refused(client.post("/api/v1/submissions", json=body), "id", "uuid_version")
         assert stored_count(db, body["id"]) == 0
 
@@ -155,9 +155,7 @@ class TestClientTime:
         registry: ChecklistRegistry,
         when: Callable[[], str],
     ) -> None:
-        body = submission_body(
-            registry.current, location=scratch_location(57), client_created_at=when()
-        )
+        body = submission_body(registry.current, client_created_at=when())
         assert_refused(client.post("/api/v1/submissions", json=body), "client_created_at")
         assert stored_count(db, body["id"]) == 0
 
@@ -174,7 +172,5 @@ class TestClientTime:
     def test_inside_the_window_is_stored(
         self, client: TestClient, registry: ChecklistRegistry, when: str
     ) -> None:
-        body = submission_body(
-            registry.current, location=scratch_location(58), client_created_at=when
-        )
+        body = submission_body(registry.current, client_created_at=when)
         assert client.post("/api/v1/submissions", json=body).status_code == 201

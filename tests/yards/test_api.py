@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from app.checklists.loader import ChecklistRegistry
-from tests.factories import answers_for, submission_body, unique_location
+from tests.factories import answers_for, new_location, submission_body
 
 
 def post(client: TestClient, body: dict) -> dict:
@@ -18,20 +18,20 @@ class TestYardsNear:
     def test_finds_the_yard_and_not_a_far_one(
         self, client: TestClient, registry: ChecklistRegistry
     ) -> None:
-        here = unique_location(40)
+        here = new_location()
         created = post(client, submission_body(registry.current, location=here))
         near = client.get(f"/api/v1/yards?near={here['lat']},{here['lon']}")
         assert near.status_code == 200
         found = near.json()
         assert found[0]["id"] == created["yard_id"] and found[0]["distance_m"] < 1
-        far = unique_location(41)
+        far = new_location()
         ids = [y["id"] for y in client.get(f"/api/v1/yards?near={far['lat']},{far['lon']}").json()]
         assert created["yard_id"] not in ids
 
     def test_a_second_resident_joins_the_same_yard(
         self, client: TestClient, registry: ChecklistRegistry
     ) -> None:
-        here = unique_location(42)
+        here = new_location()
         first = post(client, submission_body(registry.current, location=here))
         nearby = {**here, "lat": here["lat"] + 0.0001}  # about 11 m away
         second = post(client, submission_body(registry.current, location=nearby))
@@ -49,7 +49,7 @@ class TestYardDetail:
         self, client: TestClient, registry: ChecklistRegistry
     ) -> None:
         loaded = registry.current
-        here = unique_location(43)
+        here = new_location()
         worst, best = answers_for(loaded), answers_for(loaded, pick="best")
         yard_id = post(client, submission_body(loaded, location=here, answers=worst))["yard_id"]
         for answers in (best, best):

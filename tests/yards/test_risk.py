@@ -14,14 +14,14 @@ from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry
 from app.demo.synthetic import synthetic_answers
+from app.intake import service as intake_service
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
 from app.scoring import combine_answers
-from app.submissions import service as submissions_service
 from app.submissions.schemas import SubmissionCreate
+from app.submissions.yard_risk import refresh_yard_risk
 from app.yards import risk_tally
 from app.yards import service as yards_service
-from app.yards.risk import refresh_yard_risk
 from app.yards.risk_models import SECTION_COLUMNS, YardRisk, section_column
 from app.yards.risk_tally import tallied_combine
 
@@ -68,7 +68,7 @@ def test_rows_kept_on_submit_equal_a_full_recompute(
             }
         )
         age = rng.choice([0, 0, 0, 3, 40, settings.current_risk_window_days + 5])
-        submissions_service.submit(
+        intake_service.receive_checklist(
             session,
             data=data,
             registry=registry,

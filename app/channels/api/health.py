@@ -1,9 +1,11 @@
 """GET /healthz: is the database answering?"""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+
+from app.channels.web.context import ContextDep
 
 router = APIRouter(tags=["health"])
 
@@ -12,11 +14,10 @@ router = APIRouter(tags=["health"])
     "/healthz",
     responses={503: {"description": "The database does not answer; retry after Retry-After."}},
 )
-def healthz(request: Request) -> JSONResponse:
+def healthz(context: ContextDep) -> JSONResponse:
     """200 when the database answers; 503 with Retry-After when it does not."""
-    state = request.app.state
     try:
-        with state.db.engine.connect() as connection:
+        with context.db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return JSONResponse(
@@ -27,8 +28,8 @@ def healthz(request: Request) -> JSONResponse:
     return JSONResponse(
         {
             "status": "ok",
-            "database": state.db.engine.dialect.name,
-            "checklist_version": state.checklists.current.version,
-            "areas_loaded": state.areas is not None,
+            "database": context.db.engine.dialect.name,
+            "checklist_version": context.checklists.current.version,
+            "areas_loaded": context.areas is not None,
         }
     )

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 
 from app.areas import monthly
-from app.areas.shapes import AreaShapes
+from app.areas.shapes import ATTRIBUTION, LICENSE
 from app.audit import service as audit_service
-from app.channels.api.areas import ATTRIBUTION, LICENSE, AreaShapesDep, MonthsQuery, kept_sums
 from app.channels.staff import access
 from app.channels.staff import map_views as service
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import InspectorScope
+from app.channels.web.context import AreaShapesDep, ContextDep, MonthsQuery
 from app.districts.models import District
 from app.platform.db import SessionDep
 from app.platform.errors import Invalid, NotFound
@@ -28,43 +27,13 @@ from app.platform.security.openapi import BBOX_PATTERN, MONTH_PATTERN
 router = APIRouter(prefix="/api/v1", tags=["inspectors"])
 
 
-def sections_of(request: Request) -> tuple[str, ...]:
-    sections: tuple[str, ...] = request.app.state.checklists.current.scoring.sections
-    return sections
-
-
-def month_cache(request: Request) -> monthly.MonthCache:
-    """This process's cache of month figures (see ``MonthCache``)."""
-    cache: monthly.MonthCache | None = getattr(request.app.state, "month_cache", None)
-    if cache is None:
-        cache = request.app.state.month_cache = monthly.MonthCache()
-    return cache
-
-
-def summary_of(
-    request: Request, session: Session, *, district_id: str, month: str, shapes: AreaShapes
-) -> monthly.MonthlySummary:
-    """A district's month with what this process keeps between requests."""
-    sections = sections_of(request)
-    return monthly.monthly_summary(
-        session,
-        district_id=district_id,
-        month=month,
-        settings=request.app.state.settings,
-        shapes=shapes,
-        cache=month_cache(request),
-        micro_kept=kept_sums(request, "micro_district_id", sections),
-        district_kept=kept_sums(request, "district_id", sections),
-    )
-
-
 @router.get(
     "/micro-districts/{micro_district_id}",
     responses={404: {"description": "No such micro-district."}},
 )
 def micro_district_panel(
     micro_district_id: str,
-    request: Request,
+    context: ContextDep,
     session: SessionDep,
     shapes: AreaShapesDep,
     scope: InspectorScope,
@@ -80,11 +49,13 @@ def micro_district_panel(
     panel = service.area_panel(
         session,
         micro_district_id=shape.id,
-        settings=request.app.state.settings,
+        settings=context.settings,
         shapes=shapes,
-        sections=sections_of(request),
+        sections=context.checklists.current.scoring.sections,
         months=months,
-        kept=kept_sums(request, "micro_district_id", sections_of(request)),
+        kept=context.area_keeper.sums(
+            "micro_district_id", context.checklists.current.scoring.sections
+        ),
     )
     audit(audit_service.AuditAction.area_viewed, audit_service.area_target(shape.id))
     return panel.as_dict()
@@ -96,7 +67,7 @@ def micro_district_panel(
 )
 def district_monthly(
     district_id: str,
-    request: Request,
+    context: ContextDep,
     session: SessionDep,
     shapes: AreaShapesDep,
     scope: InspectorScope,
@@ -115,8 +86,13 @@ def district_monthly(
     if session.get(District, district_id) is None:
         raise NotFound(f"There is no district {district_id!r}.")
     access.require_district(scope, district_id)
-    summary = summary_of(
-        request, session, district_id=district_id, month=monthly.checked_month(month), shapes=shapes
+    summary = context.area_keeper.monthly_summary(
+        session,
+        district_id=district_id,
+        month=monthly.checked_month(month),
+        settings=context.settings,
+        shapes=shapes,
+        sections=context.checklists.current.scoring.sections,
     )
     audit(
         audit_service.AuditAction.district_month_viewed,

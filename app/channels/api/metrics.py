@@ -17,6 +17,7 @@ from ipaddress import ip_address
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from app.channels.web.context import context_of
 from app.platform.config import Settings
 from app.platform.observability import metrics
 
@@ -32,7 +33,7 @@ def _loopback(host: str | None) -> bool:
 
 def may_read_metrics(request: Request) -> bool:
     """With a token set: the right bearer token. Without: a loopback client."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = context_of(request.scope).settings
     token = settings.metrics_token
     if token:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")

@@ -14,10 +14,10 @@ from fastapi import APIRouter, File, Form, Header, Path, Request, Response, Uplo
 from fastapi.responses import FileResponse
 from pydantic import UUID4
 
+from app.channels.web.context import ContextDep, context_of
 from app.photos import service, uploads
 from app.photos.processing import too_large
 from app.photos.schemas import PhotoPublic, photo_url
-from app.platform.config import Settings
 from app.platform.db import DatabaseDep, SessionDep
 from app.platform.errors import NotFound
 from app.platform.security.openapi import CHOICES, ITEMS
@@ -80,7 +80,7 @@ def upload_photo(
         ),
     ],
     file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or HEIC, by content.")],
-    request: Request,
+    context: ContextDep,
     response: Response,
     db: DatabaseDep,
     photo_id: Annotated[
@@ -104,16 +104,15 @@ def upload_photo(
     with the same ``photo_id`` or ``Idempotency-Key`` answer 200 with the photo stored the
     first time; nothing is stored twice. A resident's photo is pending until staff approve it.
     """
-    state = request.app.state
-    settings: Settings = state.settings
+    settings = context.settings
     wanted = service.photo_id_for(
         submission_id=submission_id, photo_id=photo_id, idempotency_key=idempotency_key
     )
     with db.session() as session:
         target = uploads.authorize(
             session,
-            secret=state.secret_key,
-            registry=state.checklists,
+            secret=context.secret_key,
+            registry=context.checklists,
             submission_id=submission_id,
             token=upload_token,
         )
@@ -127,7 +126,7 @@ def upload_photo(
         with db.write_session() as session:
             # Again inside the write: the cap is counted under the submission's row lock.
             target = uploads.load_target(
-                session, submission_id=submission_id, registry=state.checklists, lock=True
+                session, submission_id=submission_id, registry=context.checklists, lock=True
             )
             stored = service.save_processed(
                 session,
@@ -156,7 +155,7 @@ def _serve(request: Request, session: SessionDep, photo_id: uuid.UUID, *, thumb:
     photo = service.find_photo(session, photo_id)
     if photo is None:
         raise NotFound(f"No photo {photo_id}.")
-    path = service.file_path(request.app.state.settings, photo, thumb=thumb)
+    path = service.file_path(context_of(request.scope).settings, photo, thumb=thumb)
     if not path.is_file():
         log.warning("a photo row has no file on disk (id not logged: it opens the photo)")
         raise NotFound(f"No photo {photo_id}.")

@@ -5,8 +5,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import UUID4
 
-from app.accounts import service as accounts_service
+from app.accounts.scope import Scope
 from app.channels.web.auth_deps import CurrentUser, submitter_role
+from app.channels.web.context import context_of
+from app.intake import service as intake
 from app.photos.uploads import upload_token
 from app.platform.config import Settings
 from app.platform.db import DatabaseDep, SessionDep
@@ -89,18 +91,18 @@ def create_submission(
     data: SubmissionCreate, request: Request, db: DatabaseDep, lang: LangDep, user: CurrentUser
 ) -> Response:
     """Store a filled checklist and return its score. Safe to retry with the same ``id``."""
-    state = request.app.state
+    state = context_of(request.scope)
     settings: Settings = state.settings
     # Committed before we answer: an acknowledged submission is durable.
     with db.write_session() as session:
-        accepted = service.submit(
+        accepted = intake.receive_checklist(
             session,
             data=data,
             registry=state.checklists,
             areas=state.areas,
             settings=settings,
             role=submitter_role(user),
-            audit_scope=accounts_service.audit_scope(session, user),
+            audit_scope=Scope.of(session, user),
         )
     result = service.result_of(
         accepted.submission, registry=state.checklists, lang=lang, score=accepted.score
@@ -133,4 +135,4 @@ def read_submission(
 ) -> SubmissionResult:
     """A stored submission's result (for the resident who holds its id)."""
     submission = service.get_submission(session, submission_id)
-    return service.result_of(submission, registry=request.app.state.checklists, lang=lang)
+    return service.result_of(submission, registry=context_of(request.scope).checklists, lang=lang)

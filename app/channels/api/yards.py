@@ -7,11 +7,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel import Session, col, select
 
 from app.areas.trend import ALMATY
-from app.checklists.schema import Lang
+from app.channels.web.context import ContextDep
 from app.districts.models import District
 from app.platform.db import MAX_ROW_ID, SessionDep
 from app.platform.errors import Invalid, NotFound
 from app.platform.i18n import LangDep
+from app.platform.languages import Lang
 from app.platform.security.openapi import NEAR_PATTERN
 from app.submissions.models import Submission
 from app.yards import naming, service
@@ -54,6 +55,7 @@ def parse_point(near: str) -> tuple[float, float]:
 
 @router.get("", response_model=list[NearbyYardOut])
 def yards_near(
+    context: ContextDep,
     request: Request,
     session: SessionDep,
     lang: LangDep,
@@ -69,7 +71,7 @@ def yards_near(
     """Yards within the look-up radius (50 m by default), nearest first, so a resident picks
     the existing yard instead of creating a duplicate."""
     lat, lon = parse_point(near)
-    radius = request.app.state.settings.yard_near_radius_m
+    radius = context.settings.yard_near_radius_m
     nearby = service.find_near(session, lat=lat, lon=lon, radius_m=radius)
     names = _district_names(session, [n.yard.district_id for n in nearby], lang)
     return [
@@ -78,9 +80,11 @@ def yards_near(
 
 
 @router.get("/{yard_id}", response_model=YardDetail, responses={404: {"description": "No yard."}})
-def read_yard(yard: YardDep, request: Request, session: SessionDep, lang: LangDep) -> YardDetail:
+def read_yard(
+    context: ContextDep, yard: YardDep, request: Request, session: SessionDep, lang: LangDep
+) -> YardDetail:
     """A yard: where it is, its current risk and the history of its submissions."""
-    state = request.app.state
+    state = context
     assert yard.id is not None
     names = _district_names(session, [yard.district_id], lang)
     history = session.exec(

@@ -243,20 +243,17 @@ def demo(
 ) -> None:
     """Migrate, load Almaty's real district boundaries and a synthetic (clearly marked) set of
     yards and submissions. Running it again adds nothing new."""
-    from app.checklists.loader import load_registry
+    from app.context import build_context
     from app.demo import synthetic
     from app.demo.reference import load_reference_data
-    from app.districts.service import load_area_index
     from app.platform import migrate as migrations
-    from app.platform.db import Database
 
     settings = get_settings()
     migrations.upgrade(settings.database_url)
-    db = Database(settings.database_url)
-    registry = load_registry(settings.checklist_dir)
+    context = build_context(settings)
+    db, registry = context.db, context.checklists
     load_reference_data(db, registry=registry)
-    with db.session() as session:
-        areas = load_area_index(session)
+    areas = context.load_areas()
     assert areas is not None
     made = synthetic.generate(
         db,
@@ -273,7 +270,7 @@ def demo(
     )
 
 
-# Commands that live with their domain.
+# The commands of each domain (app/channels/cli/<domain>.py).
 cli.command("create-user")(accounts_commands.create_user)
 cli.command("reset-password")(accounts_commands.reset_password)
 cli.add_typer(photos_commands.photos_cli, name="photos")

@@ -11,16 +11,17 @@ from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from app.accounts.service import Scope
+from app.accounts.scope import Scope
 from app.channels.pages import form_errors, photo_upload
 from app.channels.pages.forms import FilledChecklist, FormError, Where, WhereInput, parse_where
 from app.channels.pages.places import Place, district_names, point_place, yard_place
 from app.checklists.loader import LoadedChecklist
-from app.checklists.schema import Lang
 from app.checklists.schemas import ChecklistPublic, SectionPublic, checklist_public
+from app.context import AppContext
 from app.geo.locator import OutsideCity
+from app.intake import service as intake
 from app.platform.errors import AppError, Conflict, Invalid, Unavailable
-from app.submissions import service as submissions_service
+from app.platform.languages import Lang
 from app.submissions.schemas import LocationIn, SubmissionCreate
 from app.yards.models import Yard
 
@@ -141,7 +142,7 @@ def _submission(filled: FilledChecklist, where: Where) -> SubmissionCreate:
 
 
 def send(
-    state: Any,
+    state: AppContext,
     session: Session,
     *,
     filled: FilledChecklist,
@@ -149,7 +150,7 @@ def send(
     role: str = ROLE,
     audit_scope: Scope | None = None,
 ) -> str | Refused:
-    """Store the form's submission once, then its photos. Returns the result page's URL, or
+    """Send the form to the intake once, with its photos. Returns the result page's URL, or
     what to show again with the resident's answers."""
     registry = state.checklists
     loaded = registry.get(filled.checklist_version)
@@ -162,11 +163,9 @@ def send(
         errors = list(located.errors)
         if loaded is None:
             errors.append(form_errors.checklist_updated())
-        # Check the answers too, so every problem shows at once.
+        # Not sent: check the answers too, so every problem shows at once.
         try:
-            submissions_service.validate_answers(
-                loaded or registry.current, filled.answers, role=role
-            )
+            intake.check_answers(loaded or registry.current, filled.answers, role=role)
         except Invalid as exc:
             errors.extend(
                 form_errors.service_errors(
@@ -179,16 +178,17 @@ def send(
     except ValidationError as exc:
         return refused(form_errors.validation_errors(exc))
     try:
-        with state.db.write_session() as write:
-            accepted = submissions_service.submit(
-                write,
-                data=data,
-                registry=registry,
-                areas=state.areas,
-                settings=state.settings,
-                role=role,
-                audit_scope=audit_scope,
-            )
+        received = intake.receive(
+            state.db,
+            data=data,
+            registry=registry,
+            areas=state.areas,
+            settings=state.settings,
+            role=role,
+            audit_scope=audit_scope,
+            secret=state.secret_key,
+            photos=filled.photos,
+        )
     except Conflict as exc:
         errors = form_errors.service_errors(exc, loaded=loaded, lang=lang, submission_id=filled.id)
         # Sending again stores these answers as a new check, under a new id.
@@ -198,19 +198,9 @@ def send(
         return refused(errors, exc.status_code)
     except OperationalError:
         return refused([form_errors.unavailable()], 503)
-    url = f"/result/{accepted.submission.id}"
-    # Photos go with a new submission only (a retry's were stored the first time), and only
-    # for questions of its checklist.
-    photos = {k: v for k, v in filled.photos.items() if k in loaded.items_by_id}
-    if accepted.created and photos:
-        refusals = photo_upload.store_photos(
-            state.db,
-            settings=state.settings,
-            registry=registry,
-            secret=state.secret_key,
-            submission_id=data.id,
-            photos=photos,
+    url = f"/result/{received.submission.id}"
+    if received.photo_refusals:
+        url += "?" + urlencode(
+            {"photo_refused": photo_upload.refusals_query(received.photo_refusals)}
         )
-        if refusals:
-            url += "?" + urlencode({"photo_refused": photo_upload.refusals_query(refusals)})
     return url

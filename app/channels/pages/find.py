@@ -11,9 +11,9 @@ from sqlmodel import Session
 from app.channels.pages import form_errors
 from app.channels.pages.forms import FormError, WhereInput, parse_where
 from app.channels.pages.places import Place, district_names, point_place, yard_place
-from app.checklists.schema import Lang
 from app.geo.locator import OutsideCity
 from app.platform.errors import Unavailable
+from app.platform.languages import Lang
 from app.platform.translations import gettext
 from app.yards import service as yards_service
 

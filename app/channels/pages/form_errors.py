@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from app.channels.pages.forms import LOCATION, FormError
 from app.channels.web.formatting import Formatter
 from app.checklists.loader import LoadedChecklist
-from app.checklists.schema import Lang
 from app.geo.locator import OutsideCity
 from app.platform.errors import AppError, Conflict, Invalid, Unavailable
+from app.platform.languages import Lang
 from app.platform.translations import gettext
 
 

@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from app.checklists.schema import Lang
 from app.districts.models import District
 from app.geo.locator import AreaIndex
 from app.platform.db import table_of
 from app.platform.errors import Unavailable
+from app.platform.languages import Lang
 from app.platform.translations import gettext
 from app.submissions.models import Submission
 from app.yards import naming

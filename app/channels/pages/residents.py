@@ -13,8 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from app.accounts import service as accounts_service
-from app.accounts.models import User
+from app.accounts.scope import Scope
 from app.audit import service as audit_service
 from app.channels.pages import checklist, find, views, yard_staff
 from app.channels.pages.forms import (
@@ -23,16 +22,17 @@ from app.channels.pages.forms import (
     checked_search,
     read_checklist_form,
 )
-from app.channels.reports import access as reports_access
-from app.channels.staff.login import CheckedForm, session_csrf_token
+from app.channels.staff.login import CheckedForm
 from app.channels.web.audit_deps import AuditDep
-from app.channels.web.auth_deps import CurrentUser, RequireUser, submitter_role
+from app.channels.web.auth import session_csrf_token
+from app.channels.web.auth_deps import CurrentUser, RequireUser, ScopeDep, submitter_role
+from app.channels.web.context import ContextDep, context_of
 from app.channels.web.formatting import Formatter
-from app.checklists.schema import Lang
 from app.checklists.schemas import checklist_public
 from app.platform import translations
 from app.platform.db import DatabaseDep, SessionDep, parse_row_id
 from app.platform.errors import Invalid, NotFound, Unavailable
+from app.platform.languages import Lang
 from app.platform.templating import render
 from app.submissions import ids as submission_ids
 from app.submissions import service as submissions_service
@@ -81,8 +81,8 @@ YardPageDep = Annotated[Yard, Depends(yard_or_404)]
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    loaded = request.app.state.checklists.current
+def home(app_context: ContextDep, request: Request) -> HTMLResponse:
+    loaded = app_context.checklists.current
     sections = checklist.resident_sections(checklist_public(loaded, _lang()))
     questions = sum(len(s.items) for s in sections)
     return page(request, "pages/home.html", {"sections": sections, "question_count": questions})
@@ -90,6 +90,7 @@ def home(request: Request) -> HTMLResponse:
 
 @router.get("/yard/find", response_class=HTMLResponse)
 def find_yard(
+    app_context: ContextDep,
     request: Request,
     session: SessionDep,
     q: str | None = None,
@@ -98,14 +99,13 @@ def find_yard(
     accuracy_m: str = "",
 ) -> HTMLResponse:
     """Three ways to the yard: location and map (JavaScript), and the address search."""
-    state = request.app.state
     near = search = None
     status_code = 200
     if lat or lon:
         near = find.near(
             session,
-            areas=state.areas,
-            radius_m=state.settings.yard_near_radius_m,
+            areas=app_context.areas,
+            radius_m=app_context.settings.yard_near_radius_m,
             raw=WhereInput(lat=lat, lon=lon, accuracy_m=accuracy_m),
             lang=_lang(),
         )
@@ -119,6 +119,7 @@ def find_yard(
 
 @router.get("/checklist", response_class=HTMLResponse)
 def checklist_form(
+    app_context: ContextDep,
     request: Request,
     session: SessionDep,
     user: CurrentUser,
@@ -130,11 +131,10 @@ def checklist_form(
 ) -> HTMLResponse:
     """The whole checklist as one form; the yard from the query (or, by JavaScript, from the
     device's draft)."""
-    state = request.app.state
-    loaded = state.checklists.current
+    loaded = app_context.checklists.current
     located = checklist.locate(
         session,
-        areas=state.areas,
+        areas=app_context.areas,
         raw=WhereInput(yard_id, lat, lon, accuracy_m, address),
         lang=_lang(),
         required=False,
@@ -147,6 +147,7 @@ def checklist_form(
         errors=located.errors,
         role=submitter_role(user),
     )
+    context["retention"] = app_context.settings
     return page(
         request, "pages/checklist.html", context, status_code=422 if located.errors else 200
     )
@@ -154,19 +155,19 @@ def checklist_form(
 
 @router.post("/checklist", response_class=HTMLResponse)
 def send_checklist(
-    request: Request, session: SessionDep, form: FormDep, user: CurrentUser
+    app_context: ContextDep, request: Request, session: SessionDep, form: FormDep, user: CurrentUser
 ) -> Response:
     """The form sent without JavaScript: 303 to the result, or the form again with the
     answers kept and what to correct."""
     filled = read_checklist_form(form)
     role = submitter_role(user)
     sent = checklist.send(
-        request.app.state,
+        app_context,
         session,
         filled=filled,
         lang=_lang(),
         role=role,
-        audit_scope=accounts_service.audit_scope(session, user),
+        audit_scope=Scope.of(session, user),
     )
     if isinstance(sent, str):
         return RedirectResponse(sent, status_code=303)
@@ -178,6 +179,7 @@ def send_checklist(
         errors=sent.errors,
         role=role,
     )
+    context["retention"] = app_context.settings
     response = page(request, "pages/checklist.html", context, status_code=sent.status_code)
     if sent.status_code == 503:
         # The database is locked or away: the answers are in the page; say when to send again.
@@ -187,7 +189,11 @@ def send_checklist(
 
 @router.get("/result/{submission_id}", response_class=HTMLResponse)
 def result(
-    request: Request, submission_id: str, session: SessionDep, photo_refused: str = ""
+    app_context: ContextDep,
+    request: Request,
+    submission_id: str,
+    session: SessionDep,
+    photo_refused: str = "",
 ) -> HTMLResponse:
     """A submission's result: the index, what to fix first and who fixes it."""
     submission = submissions_service.find_submission(
@@ -200,7 +206,7 @@ def result(
             )
         )
     context = views.result_context(
-        request.app.state,
+        app_context,
         session,
         submission=submission,
         lang=_lang(),
@@ -212,14 +218,16 @@ def result(
 def _yard_page(
     request: Request,
     session: SessionDep,
-    user: User | None,
+    scope: Scope,
     yard: Yard,
     *,
     name_value: str | None = None,
     name_error: str | None = None,
 ) -> HTMLResponse:
-    staff = yard_staff.may_name(session, user, yard)
-    context = views.yard_context(request.app.state, session, yard=yard, lang=_lang(), staff=staff)
+    staff = yard_staff.may_name(scope, yard)
+    context = views.yard_context(
+        context_of(request.scope), session, yard=yard, lang=_lang(), staff=staff
+    )
     context["naming"] = (
         {
             "csrf_token": session_csrf_token(request),
@@ -229,46 +237,45 @@ def _yard_page(
         if staff
         else None
     )
-    assert yard.id is not None
     # The PDF link only for those the report route lets in (its cooperative, inspectors, admins).
-    context["report_allowed"] = reports_access.may_download_yard(
-        session,
-        user,
-        yard_id=yard.id,
-        district_id=yard.district_id,
-        micro_district_id=yard.micro_district_id,
-    )
+    context["report_allowed"] = scope.may_see_yard(yard)
     return page(request, "pages/yard.html", context, status_code=422 if name_error else 200)
 
 
 @router.get("/yards/{yard_id}", response_class=HTMLResponse)
 def yard_page(
-    request: Request, yard: YardPageDep, session: SessionDep, user: CurrentUser, audit: AuditDep
+    request: Request,
+    yard: YardPageDep,
+    session: SessionDep,
+    user: CurrentUser,
+    scope: ScopeDep,
+    audit: AuditDep,
 ) -> HTMLResponse:
     """A yard: where it is, its current risk from recent checks, and its history; for staff
     who may name it, the address its first sender typed and the form that names it."""
     if user is not None and yard.id is not None:  # staff see more than residents: logged
         audit(audit_service.AuditAction.yard_viewed, audit_service.yard_target(yard.id))
-    return _yard_page(request, session, user, yard)
+    return _yard_page(request, session, scope, yard)
 
 
 @router.post("/yards/{yard_id}/name", response_class=HTMLResponse)
 def name_yard(
     request: Request,
     yard_id: str,
-    user: RequireUser,
+    _user: RequireUser,
+    scope: ScopeDep,
     form: CheckedForm,
     session: SessionDep,
     db: DatabaseDep,
 ) -> Response:
     """Set the yard's public name (admins; inspectors whose scope covers the yard): 303 back
     to the yard's page, or the page again with what to correct (422)."""
-    yard = yard_staff.yard_to_name(session, user, yard_id)
+    yard = yard_staff.yard_to_name(session, scope, yard_id)
     assert yard.id is not None
     typed = form.get("public_name")
     text = typed if isinstance(typed, str) else ""
     try:
         yard_staff.set_name(db, yard_id=yard.id, text=text, clear=form.get("clear") == "1")
     except Invalid as exc:
-        return _yard_page(request, session, user, yard, name_value=text, name_error=exc.message)
+        return _yard_page(request, session, scope, yard, name_value=text, name_error=exc.message)
     return RedirectResponse(f"/yards/{yard.id}", status_code=303)

@@ -9,11 +9,12 @@ from sqlmodel import Session
 from app.channels.pages import photo_upload, scores
 from app.channels.pages.places import district_names, yard_history, yard_place
 from app.channels.web.formatting import Formatter
-from app.checklists.schema import Lang
 from app.checklists.schemas import checklist_public
+from app.context import AppContext
 from app.photos import service as photos_service
 from app.photos.schemas import thumb_url
 from app.platform.errors import Unavailable
+from app.platform.languages import Lang
 from app.submissions import service as submissions_service
 from app.submissions.models import Submission
 from app.yards.models import Yard
@@ -21,7 +22,12 @@ from app.yards.risk import current_risk
 
 
 def result_context(
-    state: Any, session: Session, *, submission: Submission, lang: Lang, photo_refused: str
+    state: AppContext,
+    session: Session,
+    *,
+    submission: Submission,
+    lang: Lang,
+    photo_refused: str,
 ) -> dict[str, Any]:
     """Context of ``pages/result.html``."""
     registry = state.checklists
@@ -60,7 +66,7 @@ def result_context(
 
 
 def yard_context(
-    state: Any, session: Session, *, yard: Yard, lang: Lang, staff: bool = False
+    state: AppContext, session: Session, *, yard: Yard, lang: Lang, staff: bool = False
 ) -> dict[str, Any]:
     """Context of ``pages/yard.html`` (``staff``: with the address its first sender typed)."""
     assert yard.id is not None

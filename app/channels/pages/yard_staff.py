@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.accounts import service as accounts_service
-from app.accounts.models import User, UserRole
-from app.channels.reports import access
+from app.accounts.scope import Scope
 from app.channels.web.auth_deps import Forbidden
 from app.districts.models import District
 from app.platform.db import Database, parse_row_id
@@ -22,34 +20,26 @@ from app.yards import service as yards_service
 from app.yards.models import Yard
 
 
-def may_name(session: Session, user: User | None, yard: Yard) -> bool:
-    """Whether ``user`` may set the yard's public name (admins, inspectors in scope)."""
-    if user is None:
-        return False
-    if user.role == UserRole.admin:
-        return True
-    if user.role != UserRole.inspector:
-        return False
-    return access.in_scope(
-        accounts_service.inspector_scope(session, user),
-        district_id=yard.district_id,
-        micro_district_id=yard.micro_district_id,
-    )
+def may_name(scope: Scope, yard: Yard) -> bool:
+    """Whether the user of ``scope`` may set the yard's public name (admins, inspectors
+    whose scope holds it; a cooperative never, not even its own yard)."""
+    return scope.is_staff and scope.may_see_yard(yard)
 
 
-def yard_to_name(session: Session, user: User, yard_id: str) -> Yard:
-    """The yard ``user`` is about to name. Raises Forbidden (naming the yard's area when it
-    lies outside an inspector's scope) or NotFound (for those who may name any yard)."""
-    if user.role not in (UserRole.admin, UserRole.inspector):
+def yard_to_name(session: Session, scope: Scope, yard_id: str) -> Yard:
+    """The yard the user of ``scope`` is about to name. Raises Forbidden (naming the yard's
+    area when it lies outside an inspector's scope) or NotFound (for those who may name any
+    yard)."""
+    if not scope.is_staff:
         raise Forbidden(gettext("Only administrators and inspectors may name a yard."))
     row_id = parse_row_id(yard_id)
     yard = session.get(Yard, row_id) if row_id is not None else None
     if yard is None:
-        if user.role == UserRole.admin or user.city_wide:
+        if scope.city_wide:
             raise NotFound(gettext("There is no yard no. %(id)s in SafeYard.", id=yard_id[:20]))
         # An inspector learns nothing about yards outside their scope, not even which exist.
         raise Forbidden(gettext("This yard is outside the areas your account covers."))
-    if not may_name(session, user, yard):
+    if not may_name(scope, yard):
         district = session.get(District, yard.district_id)
         area = district.name(current_lang.get()) if district else yard.district_id
         if yard.micro_district_id:

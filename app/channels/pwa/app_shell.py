@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.channels.pwa import precache
-from app.checklists.schema import LANGS
+from app.channels.web.context import ContextDep
 from app.platform import translations
+from app.platform.languages import LANGS
 from app.platform.templating import environment, render, static_url
 
 router = APIRouter(include_in_schema=False)
@@ -60,9 +61,9 @@ def manifest() -> JSONResponse:
 
 
 @router.get("/sw.js")
-def service_worker(request: Request) -> Response:
+def service_worker(context: ContextDep, request: Request) -> Response:
     """The service worker, rendered with this deploy's versioned URLs; never cached long."""
-    checklist_version = request.app.state.checklists.current.version
+    checklist_version = context.checklists.current.version
     script = environment.get_template("pwa/sw.js").render(
         cache_version=precache.cache_version(checklist_version),
         assets=precache.asset_urls(),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 
-from app.checklists.schema import LANGS
 from app.platform.config import PROJECT_ROOT
+from app.platform.languages import LANGS
 from app.platform.templating import (
     SHELL_ASSETS,
     STATIC,

@@ -35,12 +35,12 @@ from app.channels.reports.district_models import (
 from app.channels.reports.lang import language
 from app.channels.reports.yard import almaty_date
 from app.checklists.loader import ChecklistRegistry
-from app.checklists.schema import Lang
 from app.checklists.schemas import parties
 from app.districts.models import District, MicroDistrict
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
 from app.platform.errors import NotFound
+from app.platform.languages import Lang
 from app.platform.translations import gettext
 from app.scoring import shrunk_risk
 from app.submissions.models import Submission

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.checklists.schema import Lang
+from app.platform.languages import Lang
 
 
 # MonthFigures and YardRow copy trend.MonthPoint and monthly.YardLine rounded as printed and

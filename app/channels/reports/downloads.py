@@ -4,28 +4,34 @@ event loop keeps answering other requests (see ``app.channels.reports.service``)
 from __future__ import annotations
 
 import re
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.accounts.models import User, UserRole
 from app.areas.monthly import checked_month
 from app.audit import service as audit_service
-from app.channels.api.areas import AreaShapesDep
-from app.channels.reports import access, render
+from app.channels.reports import render
 from app.channels.reports.district import area_report
-from app.channels.reports.gate import requester
-from app.channels.reports.service import Reports
+from app.channels.reports.service import report_pdf
 from app.channels.reports.yard import yard_report
 from app.channels.web.audit_deps import AuditDep
-from app.channels.web.auth_deps import CurrentUser, Forbidden, InspectorScope, LoginRequired
-from app.checklists.schema import Lang
+from app.channels.web.auth import is_staff
+from app.channels.web.auth_deps import (
+    CurrentUser,
+    Forbidden,
+    InspectorScope,
+    LoginRequired,
+    ScopeDep,
+)
+from app.channels.web.context import AreaShapesDep, PdfDep, context_of
 from app.districts.models import District
 from app.platform import translations
 from app.platform.db import SessionDep, parse_row_id
 from app.platform.errors import NotFound
+from app.platform.languages import Lang
+from app.platform.pdf.gate import requester
+from app.platform.pdf.renderer import PdfRenderer
 from app.platform.translations import gettext
 from app.submissions import ids as submission_ids
 from app.submissions import service as submissions_service
@@ -34,18 +40,6 @@ from app.yards.models import Yard
 router = APIRouter(include_in_schema=False)
 
 PDF = "application/pdf"
-
-
-def get_reports(request: Request) -> Reports:
-    """The process's report cache and renderer, made on first use."""
-    reports: Reports | None = getattr(request.app.state, "reports", None)
-    if reports is None:
-        reports = Reports(request.app.state.settings)
-        request.app.state.reports = reports
-    return reports
-
-
-ReportsDep = Annotated[Reports, Depends(get_reports)]
 
 
 def _lang() -> Lang:
@@ -75,17 +69,14 @@ def pdf_response(pdf: bytes, *, ascii_name: str, readable_name: str) -> Response
     )
 
 
-def _sees_every_yard(user: User) -> bool:
-    return user.role == UserRole.admin or (user.role == UserRole.inspector and user.city_wide)
-
-
 @router.get("/yards/{yard_id}/report.pdf")
 def yard_report_pdf(
     request: Request,
     yard_id: str,
     session: SessionDep,
     user: CurrentUser,
-    reports: ReportsDep,
+    scope: ScopeDep,
+    reports: PdfDep,
     audit: AuditDep,
 ) -> Response:
     """The yard's current risk as a printable report, for its cooperative, its district's
@@ -101,24 +92,22 @@ def yard_report_pdf(
         )
     )
     if yard is None:
-        if _sees_every_yard(user):
+        if scope.city_wide:
             raise NotFound(gettext("There is no yard no. %(id)s in SafeYard.", id=yard_id[:20]))
         raise refusal
     assert yard.id is not None
-    if not access.may_download_yard(
-        session,
-        user,
-        yard_id=yard.id,
-        district_id=yard.district_id,
-        micro_district_id=yard.micro_district_id,
-    ):
+    if not scope.may_see_yard(yard):
         raise refusal
-    state = request.app.state
+    app_context = context_of(request.scope)
     report = yard_report(
-        session, yard=yard, registry=state.checklists, settings=state.settings, lang=_lang()
+        session,
+        yard=yard,
+        registry=app_context.checklists,
+        settings=app_context.settings,
+        lang=_lang(),
     )
-    pdf = reports.pdf(
-        "yard", report, lambda: render.yard_html(report), requester(request, staff=True)
+    pdf = report_pdf(
+        reports, "yard", report, lambda: render.yard_html(report), requester(request, staff=True)
     )
     audit(
         audit_service.AuditAction.report_downloaded,
@@ -135,7 +124,7 @@ def yard_report_pdf(
 
 @router.get("/result/{submission_id}/report.pdf")
 def submission_report_pdf(
-    request: Request, submission_id: str, session: SessionDep, reports: ReportsDep, audit: AuditDep
+    request: Request, submission_id: str, session: SessionDep, reports: PdfDep, audit: AuditDep
 ) -> Response:
     """One submission's result as a printable report. Its id is the capability: whoever
     holds it (the resident who sent it) may download it, as they may open the result page."""
@@ -148,17 +137,23 @@ def submission_report_pdf(
         )
     yard = session.get(Yard, submission.yard_id)
     assert yard is not None and yard.id is not None
-    state = request.app.state
+    app_context = context_of(request.scope)
     report = yard_report(
         session,
         yard=yard,
-        registry=state.checklists,
-        settings=state.settings,
+        registry=app_context.checklists,
+        settings=app_context.settings,
         lang=_lang(),
         submission=submission,
     )
     # Staff go first and are not limited; anyone else holding the link is (gate.py).
-    pdf = reports.pdf("submission", report, lambda: render.yard_html(report), requester(request))
+    pdf = report_pdf(
+        reports,
+        "submission",
+        report,
+        lambda: render.yard_html(report),
+        requester(request, staff=is_staff(request.scope)),
+    )
     # The kind and the yard, never the submission's id (a capability).
     audit(
         audit_service.AuditAction.report_downloaded,
@@ -180,14 +175,14 @@ def district_report_pdf(
     session: SessionDep,
     scope: InspectorScope,
     shapes: AreaShapesDep,
-    reports: ReportsDep,
+    reports: PdfDep,
     audit: AuditDep,
     month: str | None = None,
 ) -> Response:
     """A district's month (``?month=YYYY-MM``, default this month) for inspectors in scope."""
     if session.get(District, district_id) is None:
         raise NotFound(gettext("There is no such district."))
-    if not access.in_scope(scope, district_id=district_id, micro_district_id=None):
+    if not scope.may_see_district(district_id):
         raise Forbidden(gettext("This district is outside the areas your account covers."))
     return _area_pdf(request, session, shapes, reports, audit, month, district_id=district_id)
 
@@ -199,7 +194,7 @@ def micro_district_report_pdf(
     session: SessionDep,
     scope: InspectorScope,
     shapes: AreaShapesDep,
-    reports: ReportsDep,
+    reports: PdfDep,
     audit: AuditDep,
     month: str | None = None,
 ) -> Response:
@@ -208,7 +203,7 @@ def micro_district_report_pdf(
     if shape is None:
         raise NotFound(gettext("There is no such micro-district."))
     district_id = shape.district_id
-    if not access.in_scope(scope, district_id=district_id, micro_district_id=micro_district_id):
+    if not scope.may_see_area(district_id=district_id, micro_district_id=micro_district_id):
         raise Forbidden(gettext("This micro-district is outside the areas your account covers."))
     return _area_pdf(
         request, session, shapes, reports, audit, month, micro_district_id=micro_district_id
@@ -219,26 +214,30 @@ def _area_pdf(
     request: Request,
     session: SessionDep,
     shapes: AreaShapesDep,
-    reports: Reports,
+    reports: PdfRenderer,
     audit: AuditDep,
     month: str | None,
     *,
     district_id: str | None = None,
     micro_district_id: str | None = None,
 ) -> Response:
-    state = request.app.state
+    app_context = context_of(request.scope)
     report = area_report(
         session,
-        registry=state.checklists,
-        settings=state.settings,
+        registry=app_context.checklists,
+        settings=app_context.settings,
         shapes=shapes,
         lang=_lang(),
         month=checked_month(month),
         district_id=district_id,
         micro_district_id=micro_district_id,
     )
-    pdf = reports.pdf(
-        "area", report, lambda: render.area_html(report, shapes), requester(request, staff=True)
+    pdf = report_pdf(
+        reports,
+        "area",
+        report,
+        lambda: render.area_html(report, shapes),
+        requester(request, staff=True),
     )
     level = "district" if micro_district_id is None else "micro-district"
     audit(

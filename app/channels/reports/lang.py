@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from app.checklists.schema import Lang
 from app.platform import translations
+from app.platform.languages import Lang
 
 
 @contextmanager

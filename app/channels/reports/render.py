@@ -21,13 +21,13 @@ import segno
 from babel.dates import format_date
 from markupsafe import Markup
 
-from app.channels.api.areas import ATTRIBUTION
+from app.areas.shapes import ATTRIBUTION
 from app.channels.reports import svg
 from app.channels.reports.district import AreaReport
 from app.channels.reports.lang import language
 from app.channels.reports.yard import YardReport
 from app.channels.web.formatting import Formatter
-from app.checklists.schema import Lang
+from app.platform.languages import Lang
 from app.platform.templating import TEMPLATES, environment
 from app.platform.translations import CATALOGS, gettext
 

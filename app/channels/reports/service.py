@@ -1,69 +1,28 @@
-"""A report's PDF: from the disk cache, or rendered once (one render at a time per process).
-
-Rendering is CPU-bound Python (~0.2-1 s) that holds the GIL; the routes are plain ``def``
-so it runs in the thread pool, never on the event loop. The render gate (``gate.py``) lets
-one render run at a time in a process by default: two renders at once would not finish sooner
-under the GIL, would double the memory (~100 MB each), and a second request for the same
-report waits and then finds it in the cache instead of rendering it again. Staff go first;
-anonymous renders are rate-limited per client.
-"""
+"""A report's PDF through the process's renderer: named by everything it shows."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from typing import Any
 
-from app.channels.reports.cache import ReportCache, cache_key
-from app.channels.reports.gate import STAFF, RenderGate, RenderLimit, Requester
+from app.channels.reports.district import AreaReport
 from app.channels.reports.render import data_of, html_to_pdf, template_version
-from app.platform.config import Settings
-from app.platform.observability import metrics
-from app.platform.security.ratelimit import make_backend
+from app.channels.reports.yard import YardReport
+from app.platform.pdf.cache import cache_key
+from app.platform.pdf.gate import STAFF, Requester
+from app.platform.pdf.renderer import PdfRenderer
 
 
-class Reports:
-    """The report cache and renderer of one process (kept on ``app.state.reports``)."""
+def report_key(kind: str, report: YardReport | AreaReport) -> str:
+    """The cache key of a report: its data, and the templates and translations that draw it."""
+    return cache_key(kind, data_of(report), template_version=template_version())
 
-    def __init__(self, settings: Settings) -> None:
-        self.cache = ReportCache(
-            settings.data_dir / "reports", max_bytes=settings.report_cache_mb * 1024 * 1024
-        )
-        self.gate = RenderGate(settings.report_renders, anonymous_wait_s=settings.report_wait_s)
-        self.limit = RenderLimit(
-            make_backend(settings.redis_url),
-            count=settings.rate_limit_reports,
-            window_s=settings.rate_limit_window_s,
-        )
-        self.renders = 0  # PDFs rendered by this process (tests and the benchmark read it)
 
-    def key(self, kind: str, report: Any) -> str:
-        return cache_key(kind, data_of(report), template_version=template_version())
-
-    def pdf(self, kind: str, report: Any, html: Callable[[], str], who: Requester = STAFF) -> bytes:
-        """The PDF of ``report``: cached (free), or rendered from ``html()`` and cached when
-        ``who`` is within the render limit (TooManyReports) and gets a turn (RendersBusy)."""
-        key = self.key(kind, report)
-        found = self.cache.get(key)
-        if found is not None:
-            return found
-        self.limit.check(who)
-        metrics.REPORTS_IN_PROGRESS.inc()
-        try:
-            with self.gate.turn(who):
-                found = self.cache.get(key)  # rendered by the request we waited for
-                if found is not None:
-                    return found
-                started = time.perf_counter()
-                try:
-                    pdf = html_to_pdf(html())
-                except Exception:
-                    metrics.REPORTS_RENDERED.labels(outcome="error").inc()
-                    raise
-                metrics.REPORT_SECONDS.observe(time.perf_counter() - started)
-                metrics.REPORTS_RENDERED.labels(outcome="ok").inc()
-                self.renders += 1
-                self.cache.put(key, pdf)
-                return pdf
-        finally:
-            metrics.REPORTS_IN_PROGRESS.dec()
+def report_pdf(
+    renderer: PdfRenderer,
+    kind: str,
+    report: YardReport | AreaReport,
+    html: Callable[[], str],
+    who: Requester = STAFF,
+) -> bytes:
+    """The PDF of ``report``, from the cache or rendered from ``html()``."""
+    return renderer.pdf(report_key(kind, report), lambda: html_to_pdf(html()), who)

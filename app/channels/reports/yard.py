@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,7 +20,6 @@ from sqlmodel import select as sqlmodel_select
 
 from app.areas.trend import ALMATY, MonthPoint, month_of, monthly_trend
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
-from app.checklists.schema import Lang
 from app.checklists.schemas import parties
 from app.districts.models import District
 from app.photos import moderation as photo_moderation
@@ -29,11 +28,12 @@ from app.photos.models import Photo
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
 from app.platform.errors import Unavailable
+from app.platform.languages import Lang
 from app.scoring import ScoreResult, band_for, score_answers, shrunk_risk
 from app.submissions.models import Submission
 from app.yards import naming
 from app.yards.models import Yard
-from app.yards.risk import consensus
+from app.yards.risk import kept_risk
 from app.yards.risk_models import YardRisk
 
 TREND_MONTHS = 12
@@ -263,13 +263,22 @@ def _trend(points: Sequence[MonthPoint]) -> tuple[MonthValue, ...]:
     )
 
 
-def _recent(session: Session, *, yard_id: int, since: datetime) -> Sequence[Any]:
+def _window_photo_sources(
+    session: Session, *, yard_id: int, since: datetime | None, basis: str
+) -> list[uuid.UUID]:
+    """The submissions of the kept row's window whose photos show its consensus: the audit
+    it comes from, or the residents' checks."""
+    if since is None:
+        return []
     s = _SUBMISSION.c
-    return session.execute(
-        select(s.id, s.role, s.checklist_version, s.answers, s.received_at)
+    rows = session.execute(
+        select(s.id, s.role)
         .where(s.yard_id == yard_id, s.received_at >= since)
         .order_by(s.received_at.desc())
     ).all()
+    if basis == "inspector_audit":
+        return [r.id for r in rows if r.role == "inspector"][:1]
+    return [r.id for r in rows if r.role != "inspector"]
 
 
 def yard_report(
@@ -286,9 +295,11 @@ def yard_report(
     with its yard's comparisons, trend and participation."""
     assert yard.id is not None
     now = now or utcnow()
-    window = settings.current_risk_window_days
-    recent = _recent(session, yard_id=yard.id, since=now - timedelta(days=window))
-    found = consensus(registry, recent)
+    # The yard's current risk is its kept row (the one source the page, API and maps read).
+    kept = kept_risk(
+        session, yard_id=yard.id, registry=registry, window_days=settings.current_risk_window_days
+    )
+    found, window = kept.found, kept.window_days
     district = session.get(District, yard.district_id)
     district_name = district.name(lang) if district else yard.district_id
 
@@ -303,10 +314,9 @@ def yard_report(
     else:
         loaded, answers, score = found.loaded, found.answers, found.score
         basis, basis_at = found.basis, found.last_audit_at
-        if found.basis == "inspector_audit":
-            photo_from = [s.id for s in recent if s.role == "inspector"][:1]
-        else:
-            photo_from = [s.id for s in recent if s.role != "inspector"]
+        photo_from = _window_photo_sources(
+            session, yard_id=yard.id, since=kept.window_start, basis=found.basis
+        )
 
     sections: tuple[SectionLine, ...] = ()
     failing: tuple[FailingItem, ...] = ()

@@ -10,6 +10,7 @@ from starlette.datastructures import FormData
 
 from app.accounts import security
 from app.channels.web.auth_deps import Forbidden, secret_of
+from app.channels.web.context import context_of
 from app.platform.errors import Invalid
 from app.platform.limits import control_character
 from app.platform.translations import gettext
@@ -73,7 +74,7 @@ def set_cookie(request: Request, response: Response, name: str, value: str) -> N
         max_age=security.SESSION_MAX_AGE_S,
         httponly=True,
         samesite="lax",
-        secure=request.app.state.settings.cookie_secure,
+        secure=context_of(request.scope).settings.cookie_secure,
         path="/",
     )
 

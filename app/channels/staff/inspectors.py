@@ -10,45 +10,28 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.accounts import security
-from app.accounts.models import User
 from app.areas import monthly
 from app.areas import service as areas_service
 from app.areas.trend import shift_month
 from app.audit import service as audit_service
-from app.channels.api.areas import AreaShapesDep, kept_sums
-from app.channels.api.inspectors import sections_of, summary_of
 from app.channels.staff import access, charts, labels, legend
 from app.channels.staff import map_views as service
 from app.channels.web.audit_deps import AuditDep
-from app.channels.web.auth_deps import InspectorScope, RequireInspector, current_user
+from app.channels.web.auth_deps import InspectorScope, RequireInspector
+from app.channels.web.context import AreaShapesDep, ContextDep, context_of
 from app.channels.web.formatting import Formatter
 from app.checklists.schemas import checklist_public
 from app.districts.models import District
 from app.platform import translations
 from app.platform.db import SessionDep
 from app.platform.errors import Invalid, NotFound
-from app.platform.templating import environment, render
+from app.platform.templating import render
 from app.platform.translations import gettext
 from app.scoring import band_for
 
 router = APIRouter(include_in_schema=False)
 
 ATTENTION_AREAS = 12
-
-
-def signed_in_user(request: Request) -> User | None:
-    """The header's staff links: the signed-in user, looked up once per request and only
-    when a session cookie is present (residents' pages cost nothing more)."""
-    if not request.cookies.get(security.SESSION_COOKIE):
-        return None
-    if "signed_in_user" not in request.state._state:
-        request.state.signed_in_user = current_user(request)
-    user: User | None = request.state.signed_in_user
-    return user
-
-
-environment.globals["signed_in_user"] = signed_in_user
 
 
 def _months(text: str | None) -> int | None:
@@ -61,10 +44,12 @@ def _months(text: str | None) -> int | None:
 
 
 def _section_titles(request: Request) -> dict[str, str]:
-    loaded = request.app.state.checklists.current
+    loaded = context_of(request.scope).checklists.current
     public = checklist_public(loaded, translations.current_lang.get())
     titles = {s.id: s.title for s in public.sections}
-    return {s: titles.get(s, s) for s in sections_of(request)}
+    return {
+        s: titles.get(s, s) for s in context_of(request.scope).checklists.current.scoring.sections
+    }
 
 
 def _page(request: Request, template: str, context: dict[str, Any]) -> HTMLResponse:
@@ -83,6 +68,7 @@ def _tile_host(url: str) -> str:
 
 @router.get("/inspector", response_class=HTMLResponse)
 def inspector_map(
+    app_context: ContextDep,
     request: Request,
     session: SessionDep,
     shapes: AreaShapesDep,
@@ -94,7 +80,7 @@ def inspector_map(
 ) -> HTMLResponse:
     """The map (choropleth by coverage-aware risk or by a section), the district table, and
     the micro-districts that need attention (the map's content without JavaScript)."""
-    settings = request.app.state.settings
+    settings = app_context.settings
     lang = translations.current_lang.get()
     fmt = Formatter(lang)
     period = _months(months)
@@ -110,7 +96,7 @@ def inspector_map(
             settings=settings,
             sections=sections,
             months=period,
-            kept=kept_sums(request, "district_id", sections) if period is None else None,
+            kept=app_context.area_keeper.sums("district_id", sections) if period is None else None,
         ),
         sort=sort,
         lang=lang,
@@ -121,7 +107,9 @@ def inspector_map(
         neighbours=shapes.neighbours,
         sections=sections,
         months=period,
-        kept=kept_sums(request, "micro_district_id", sections) if period is None else None,
+        kept=app_context.area_keeper.sums("micro_district_id", sections)
+        if period is None
+        else None,
     )
     attention = sorted(
         (
@@ -155,7 +143,7 @@ def inspector_map(
                 if d.population
                 else None,
                 "flags": labels.flag_texts(d.figures, settings=settings, fmt=fmt),
-                "mine": service.in_scope(scope, district_id=d.figures.id),
+                "mine": scope.may_see_district(d.figures.id),
             }
             for d in rows
         ],
@@ -165,8 +153,8 @@ def inspector_map(
                 "shape": shape,
                 "figures": figures,
                 "flags": labels.flag_texts(figures, settings=settings, fmt=fmt),
-                "mine": service.in_scope(
-                    scope, district_id=shape.district_id, micro_district_id=shape.id
+                "mine": scope.may_see_area(
+                    district_id=shape.district_id, micro_district_id=shape.id
                 ),
             }
             for shape, figures in attention
@@ -188,6 +176,7 @@ def inspector_map(
 
 @router.get("/inspector/areas/{micro_district_id}", response_class=HTMLResponse)
 def area_page(
+    app_context: ContextDep,
     micro_district_id: str,
     request: Request,
     session: SessionDep,
@@ -201,7 +190,7 @@ def area_page(
     if shape is None:
         raise NotFound(gettext("There is no micro-district %(id)s.", id=micro_district_id[:40]))
     access.require_area(scope, district_id=shape.district_id, micro_district_id=shape.id)
-    settings = request.app.state.settings
+    settings = app_context.settings
     fmt = Formatter(translations.current_lang.get())
     titles = _section_titles(request)
     panel = service.area_panel(
@@ -211,7 +200,7 @@ def area_page(
         shapes=shapes,
         sections=tuple(titles),
         months=_months(months),
-        kept=kept_sums(request, "micro_district_id", tuple(titles)),
+        kept=app_context.area_keeper.sums("micro_district_id", tuple(titles)),
     )
     district = session.get(District, shape.district_id) if shape.district_id else None
     audit(audit_service.AuditAction.area_viewed, audit_service.area_target(shape.id))
@@ -233,6 +222,7 @@ def area_page(
 
 @router.get("/inspector/districts/{district_id}/monthly", response_class=HTMLResponse)
 def monthly_page(
+    app_context: ContextDep,
     district_id: str,
     request: Request,
     session: SessionDep,
@@ -257,9 +247,16 @@ def monthly_page(
                 example=monthly.checked_month(None),
             )
         ) from None
-    settings = request.app.state.settings
+    settings = app_context.settings
     fmt = Formatter(translations.current_lang.get())
-    summary = summary_of(request, session, district_id=district_id, month=chosen, shapes=shapes)
+    summary = app_context.area_keeper.monthly_summary(
+        session,
+        district_id=district_id,
+        month=chosen,
+        settings=app_context.settings,
+        shapes=shapes,
+        sections=app_context.checklists.current.scoring.sections,
+    )
     audit(
         audit_service.AuditAction.district_month_viewed,
         audit_service.district_target(district_id, chosen),

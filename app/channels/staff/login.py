@@ -24,11 +24,12 @@ from app.channels.staff.forms import (
     set_session,
 )
 from app.channels.web.auth_deps import CurrentUser, secret_of, session_login, step_url
+from app.channels.web.context import SettingsDep
 from app.platform.db import DatabaseDep
 from app.platform.templating import render
 from app.platform.translations import gettext
 
-__all__ = ["CheckedForm", "checked_form", "router", "session_csrf_token"]
+__all__ = ["CheckedForm", "checked_form", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,10 +60,9 @@ def login_form(request: Request, user: CurrentUser, next: str = "/") -> Response
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, form: CheckedForm, db: DatabaseDep) -> Response:
+def login(settings: SettingsDep, request: Request, form: CheckedForm, db: DatabaseDep) -> Response:
     email = field(form, "email")
     next_url = safe_next(field(form, "next") or "/")
-    settings = request.app.state.settings
     ip = client_ip(request)
     try:
         with db.write_session() as session:
@@ -120,12 +120,3 @@ def logout(request: Request, form: CheckedForm, db: DatabaseDep) -> Response:
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(security.SESSION_COOKIE, path="/")
     return response
-
-
-def session_csrf_token(request: Request) -> str | None:
-    """The CSRF token of a signed-in session, for the page's <meta> (the offline queue sends
-    it with API calls); None for anonymous residents, who have no cookie to protect."""
-    session_cookie = request.cookies.get(security.SESSION_COOKIE)
-    if not session_cookie:
-        return None
-    return security.csrf_token(secret_of(request), session_cookie)

@@ -31,6 +31,7 @@ from app.channels.web.auth_deps import (
     session_login,
     step_url,
 )
+from app.channels.web.context import context_of
 from app.platform.db import Database, DatabaseDep
 from app.platform.errors import AppError
 from app.platform.templating import render
@@ -75,7 +76,7 @@ def _enrol_context(request: Request, db: Database, user: User, next_url: str) ->
 def _check(request: Request, db: Database, login: Login, code: str) -> User | tuple[str, int]:
     """The user after a correct code (the login is then complete), or the error to show
     with its status."""
-    settings = request.app.state.settings
+    settings = context_of(request.scope).settings
     ip = client_ip(request)
     try:
         with db.write_session() as session:

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 
-from app.accounts.service import Scope
+from app.accounts.scope import Scope
 from app.areas import service as areas_service
 from app.areas.figures import AreaFigures
 from app.areas.monthly import YardLine, worst_yards
@@ -34,17 +34,6 @@ _YARD = table_of(Yard)
 _YARD_RISK = table_of(YardRisk)
 
 SORT_KEYS = ("risk", "audited", "per10k", "name")
-
-
-def in_scope(
-    scope: Scope, *, district_id: str | None, micro_district_id: str | None = None
-) -> bool:
-    """May an inspector with this scope see the yards and details of this place?"""
-    return (
-        scope.city_wide
-        or (district_id is not None and district_id in scope.district_ids)
-        or (micro_district_id is not None and micro_district_id in scope.micro_district_ids)
-    )
 
 
 @dataclass(frozen=True)
@@ -156,13 +145,12 @@ def yards_in_bbox(
         .order_by(_YARD.c.id)
         .limit(limit + 1)
     )
-    if not scope.city_wide:
-        query = query.where(
-            or_(
-                _YARD_RISK.c.district_id.in_(sorted(scope.district_ids)),
-                _YARD_RISK.c.micro_district_id.in_(sorted(scope.micro_district_ids)),
-            )
-        )
+    query = scope.filter(
+        query,
+        district_column=_YARD_RISK.c.district_id,
+        micro_district_column=_YARD_RISK.c.micro_district_id,
+        yard_column=_YARD.c.id,
+    )
     rows = session.execute(query).all()
     if len(rows) > limit:
         return [], True

@@ -17,6 +17,7 @@ from app.audit import service as audit
 from app.channels.staff.forms import CheckedForm, client_ip
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import InspectorScope, RequireInspector, secret_of
+from app.channels.web.context import context_of
 from app.photos import moderation
 from app.photos.schemas import photo_url, thumb_url
 from app.platform import translations
@@ -32,7 +33,7 @@ PAGE = "/inspector/photos"
 
 
 def _question(request: Request, version: str, item_id: str) -> str:
-    loaded = request.app.state.checklists.get(version)
+    loaded = context_of(request.scope).checklists.get(version)
     item = loaded.items_by_id.get(item_id) if loaded is not None else None
     return item.question.get(translations.current_lang.get()) if item is not None else item_id
 

@@ -10,11 +10,17 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts import security
-from app.accounts.second_factor import Stage
-from app.channels.web.auth_deps import LoginRequired, session_login, step_url
-from app.platform.config import Settings
+from app.accounts.models import User, UserRole
+from app.accounts.second_factor import Stage, login_stage
+from app.channels.web.auth_deps import (
+    LoginRequired,
+    current_user,
+    secret_of,
+    session_login,
+    step_url,
+)
+from app.channels.web.context import context_of
 from app.platform.errors import app_error_handler, wants_page
-from app.platform.templating import environment
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -94,17 +100,67 @@ async def login_required_handler(request: Request, exc: Exception) -> Response:
     return response
 
 
-def install(app: FastAPI, settings: Settings) -> None:
-    """Key, CSRF guard, the login redirect and the accounts' pages."""
-    from app.channels.staff import login as pages
-    from app.channels.staff import login_steps
-    from app.channels.staff import users as admin_pages
-
-    app.state.secret_key = security.secret_key(settings)
-    app.add_middleware(CsrfGuard, key=app.state.secret_key)
+def install(app: FastAPI, *, key: str) -> None:
+    """The CSRF guard and the login redirect."""
+    app.add_middleware(CsrfGuard, key=key)
     app.add_exception_handler(LoginRequired, login_required_handler)
-    app.include_router(pages.router)
-    app.include_router(login_steps.router)
-    app.include_router(admin_pages.router)
-    # Pages of a signed-in user carry the session's CSRF token for the offline queue's calls.
-    environment.globals["session_csrf_token"] = pages.session_csrf_token
+
+
+def _session_cookie(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            morsel = SimpleCookie(value.decode("latin-1")).get(security.SESSION_COOKIE)
+            if morsel is not None and morsel.value:
+                return morsel.value
+    return None
+
+
+def is_staff(scope: Scope) -> bool:
+    """The request carries the genuine, completed session (second factor passed where it is
+    required) of an active inspector or admin."""
+    cookie = _session_cookie(scope)
+    if cookie is None or scope.get("app") is None:
+        return False
+    context = context_of(scope)
+    claim = security.read_session_cookie(context.secret_key, cookie)
+    if claim is None:
+        return False
+    with context.db.session() as session:
+        user = session.get(User, claim.user_id)
+    return (
+        user is not None
+        and user.active
+        and user.session_version == claim.version
+        and user.role in (UserRole.inspector, UserRole.admin)
+        and login_stage(
+            user,
+            second_factor_passed=claim.second_factor,
+            require_totp=context.settings.require_totp,
+        )
+        is Stage.done
+    )
+
+
+def session_csrf_token(request: Request) -> str | None:
+    """The CSRF token of a signed-in session, for the page's <meta> (the offline queue sends
+    it with API calls); None for anonymous residents, who have no cookie to protect."""
+    session_cookie = request.cookies.get(security.SESSION_COOKIE)
+    if not session_cookie:
+        return None
+    return security.csrf_token(secret_of(request), session_cookie)
+
+
+def signed_in_user(request: Request) -> User | None:
+    """The header's staff links: the signed-in user, looked up once per request and only
+    when a session cookie is present (residents' pages cost nothing more)."""
+    if not request.cookies.get(security.SESSION_COOKIE):
+        return None
+    if "signed_in_user" not in request.state._state:
+        request.state.signed_in_user = current_user(request)
+    user: User | None = request.state.signed_in_user
+    return user
+
+
+# What every page's template may call about its reader (base.html, _staff_links.html): made
+# template globals once, by create_app.
+PAGE_HELPERS = {"session_csrf_token": session_csrf_token, "signed_in_user": signed_in_user}

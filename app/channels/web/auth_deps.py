@@ -13,9 +13,10 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 
 from app.accounts import security
-from app.accounts import service as accounts_service
 from app.accounts.models import User, UserRole
+from app.accounts.scope import Scope
 from app.accounts.second_factor import Stage, login_stage
+from app.channels.web.context import context_of
 from app.platform.db import SessionDep
 from app.platform.errors import AppError
 from app.platform.translations import gettext
@@ -32,8 +33,7 @@ class Forbidden(AppError):
 
 
 def secret_of(request: Request) -> str:
-    key: str = request.app.state.secret_key
-    return key
+    return context_of(request.scope).secret_key
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,13 @@ def session_login(request: Request) -> Login | None:
     )
     login = None
     if claim is not None:
-        with request.app.state.db.session() as session:
+        with context_of(request.scope).db.session() as session:
             found = session.get(User, claim.user_id)
         if found is not None and found.active and found.session_version == claim.version:
             stage = login_stage(
                 found,
                 second_factor_passed=claim.second_factor,
-                require_totp=request.app.state.settings.require_totp,
+                require_totp=context_of(request.scope).settings.require_totp,
             )
             login = Login(found, stage, claim.second_factor)
     request.state.session_login = login
@@ -111,12 +111,32 @@ RequireCooperative = Annotated[User, Depends(_require(UserRole.cooperative, User
 RequireAdmin = Annotated[User, Depends(_require(UserRole.admin))]
 
 
-def inspector_scope_of(user: RequireInspector, session: SessionDep) -> accounts_service.Scope:
-    return accounts_service.inspector_scope(session, user)
+def scope_of(user: CurrentUser, session: SessionDep) -> Scope:
+    return Scope.of(session, user)
 
 
-# For the inspectors' pages and APIs: where this inspector may look (admins: the whole city).
-InspectorScope = Annotated[accounts_service.Scope, Depends(inspector_scope_of)]
+# What the asking user may see (app/accounts/scope.py); residents: the public pages only.
+ScopeDep = Annotated[Scope, Depends(scope_of)]
+
+
+def inspector_scope_of(_user: RequireInspector, scope: ScopeDep) -> Scope:
+    return scope
+
+
+# For the inspectors' pages and APIs: staff only, then where this one may look.
+InspectorScope = Annotated[Scope, Depends(inspector_scope_of)]
+
+
+def area_aggregates_scope(user: CurrentUser, scope: ScopeDep) -> Scope:
+    if user is None:
+        raise LoginRequired(gettext("Log in to open this page."))
+    if not scope.may_see_area_aggregates:
+        raise Forbidden(gettext("Your account has no access to this page."))
+    return scope
+
+
+# Area figures: city-wide aggregates for every inspector and admin (Scope.may_see_area_aggregates).
+AreaAggregatesScope = Annotated[Scope, Depends(area_aggregates_scope)]
 
 
 def submitter_role(user: User | None) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
-from app.checklists.schema import Lang
+from app.platform.languages import Lang
 from app.platform.translations import gettext
 
 # Kazakhstan has kept one time zone, UTC+5, since 1 March 2024; dates are Almaty's dates.

@@ -6,9 +6,9 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.checklists.schema import LANGS
 from app.platform import translations
 from app.platform.i18n import negotiate_lang
+from app.platform.languages import LANGS
 
 COOKIE = "lang"
 ONE_YEAR = 365 * 24 * 3600
@@ -26,8 +26,8 @@ def _cookie(scope: Scope, name: str) -> str | None:
 
 def _secure(scope: Scope) -> bool:
     app = scope.get("app")
-    settings = getattr(getattr(app, "state", None), "settings", None)
-    return scope.get("scheme") == "https" or bool(getattr(settings, "cookie_secure", False))
+    context = getattr(getattr(app, "state", None), "context", None)
+    return scope.get("scheme") == "https" or bool(context and context.settings.cookie_secure)
 
 
 class LanguageMiddleware:

@@ -10,6 +10,7 @@ shape: a dependency that itself depends on ``current_user`` (the routes that onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, routing
@@ -31,7 +32,7 @@ UUID4_PATTERN = (
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
 )
 
-# Choices known only once the checklists are loaded (``app.state.checklists``): a parameter
+# Choices known only once the checklists are loaded (the checklist registry): a parameter
 # or field names its list with ``json_schema_extra={CHOICES: "..."}``, the schema gets an enum.
 CHOICES = "x-safeyard-choices"
 SECTIONS = "checklist-sections"
@@ -44,18 +45,16 @@ AUTH_REFUSALS: dict[int, dict[str, Any]] = {
 }
 
 
-def _requires_role(dependant: Dependant) -> bool:
-    from app.channels.web.auth_deps import current_user
-
+def _requires_role(dependant: Dependant, guard: Callable[..., Any]) -> bool:
     for dependency in dependant.dependencies:
-        if any(sub.call is current_user for sub in dependency.dependencies):
+        if any(sub.call is guard for sub in dependency.dependencies):
             return True
-        if _requires_role(dependency):
+        if _requires_role(dependency, guard):
             return True
     return False
 
 
-def _guarded(app: FastAPI) -> list[tuple[str, str]]:
+def _guarded(app: FastAPI, guard: Callable[..., Any]) -> list[tuple[str, str]]:
     """(path, method) of every role-guarded route."""
     found = []
     # Included routers are resolved lazily (FastAPI >= 0.16x): walk them as the schema
@@ -65,14 +64,15 @@ def _guarded(app: FastAPI) -> list[tuple[str, str]]:
         if (
             isinstance(route, APIRoute)
             and route.include_in_schema
-            and _requires_role(route.dependant)
+            and _requires_role(route.dependant, guard)
         ):
             found += [(route.path_format, method.lower()) for method in route.methods or ()]
     return found
 
 
-def declare_refusals(app: FastAPI) -> None:
-    """Add 401 and 403 to the documented answers of every role-guarded route.
+def declare_refusals(app: FastAPI, *, guard: Callable[..., Any]) -> None:
+    """Add 401 and 403 to the documented answers of every route that depends on ``guard``
+    (the dependency that finds the signed-in user).
 
     Done on the generated schema (FastAPI copies each route when it resolves an included
     router, so changing the router's route would not reach the schema).
@@ -81,7 +81,7 @@ def declare_refusals(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         schema = generate()
-        for path, method in _guarded(app):
+        for path, method in _guarded(app, guard):
             operation = schema.get("paths", {}).get(path, {}).get(method)
             if operation is not None:
                 for status, answer in AUTH_REFUSALS.items():
@@ -138,7 +138,7 @@ def submission_example(registry: Any) -> dict[str, Any]:
     }
 
 
-def declare_constraints(app: FastAPI) -> None:
+def declare_constraints(app: FastAPI, *, registry: Any) -> None:
     """Put into the schema what is known only at start-up or enforced outside the routes:
     the checklist's sections and versions as enums, a valid submission as an example, the
     version-4 UUID pattern, and the platform's 400, 413 and 503."""
@@ -146,7 +146,6 @@ def declare_constraints(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         schema = generate()
-        registry = app.state.checklists
         _fill(
             schema,
             {

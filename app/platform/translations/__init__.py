@@ -18,7 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from app.checklists.schema import LANGS, Lang
+from app.platform.languages import LANGS, Lang
 
 CATALOGS = Path(__file__).resolve().parent
 DEFAULT_LANG: Lang = "ru"

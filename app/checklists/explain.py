@@ -1,20 +1,71 @@
-"""Turning a score into the explanation people read: texts, remedies, who fixes what."""
+"""A score in the checklist's words: sections, top factors with remedies and who fixes them,
+the fix plan. The shapes are the API's (a submission's result, a yard's current risk)."""
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, Field
+
 from app.checklists.loader import LoadedChecklist
 from app.checklists.schema import Lang
-from app.checklists.schemas import parties
+from app.checklists.schemas import PartyPublic, parties
 from app.scoring import ScoreResult
-from app.submissions.schemas import (
-    AnswerEcho,
-    FactorResult,
-    FixPlan,
-    FixStepResult,
-    ScoreOut,
-    SectionResult,
-)
+
+
+class SectionResult(BaseModel):
+    id: str
+    title: str
+    risk_index: float | None
+    completeness: float
+    answered: int
+    items: int
+
+
+class FactorResult(BaseModel):
+    item_id: str
+    section: str
+    question: str
+    answer: str
+    risk: float
+    weight: float
+    critical: bool
+    points: float = Field(description="Index points this answer adds.")
+    index_if_fixed: float = Field(description="The index if only this were fixed.")
+    remedy: str
+    responsible: list[PartyPublic]
+
+
+class FixStepResult(BaseModel):
+    item_id: str
+    index_after: float
+    band_after: str
+
+
+class FixPlan(BaseModel):
+    index_now: float | None
+    steps: list[FixStepResult] = Field(description="Cumulative: fix the first, then the next...")
+
+
+class AnswerEcho(BaseModel):
+    item_id: str
+    value: str
+    label: str
+
+
+class ScoreOut(BaseModel):
+    checklist_version: str
+    scoring_version: str
+    risk_index: float | None
+    band: str | None
+    completeness: float
+    sections: list[SectionResult]
+    top_factors: list[FactorResult]
+    fix_plan: FixPlan
+    critical_failed: list[str]
+    perception: list[AnswerEcho] = Field(
+        description="Unscored answers (how safe people feel), never part of the index."
+    )
+
 
 Out = TypeVar("Out", bound=ScoreOut)
 

@@ -27,7 +27,7 @@ import anyio
 from starlette.requests import Request
 
 from app.platform.errors import Unavailable
-from app.platform.security.ratelimit import Backend, Hit, client_key, is_staff
+from app.platform.security.ratelimit import Backend, Hit, client_key
 from app.platform.translations import gettext
 
 BUSY_RETRY_AFTER_S = 10
@@ -41,11 +41,8 @@ class Requester:
     address: str
 
 
-def requester(request: Request, *, staff: bool | None = None) -> Requester:
-    """The request's client; ``staff`` None: an inspector's or admin's session makes it staff
-    (for routes anyone may open). Routes that require an account pass True."""
-    if staff is None:
-        staff = is_staff(request.scope)
+def requester(request: Request, *, staff: bool) -> Requester:
+    """The request's client; ``staff``: signed-in staff (served first, never limited)."""
     return Requester(staff=staff, address=client_key(request.scope))
 
 

@@ -1,0 +1,1 @@
+"""PDFs made once and kept: a disk cache keyed by what they show, and a gate on rendering."""

@@ -1,0 +1,197 @@
+"""Keeping a yard's ``yard_risk`` row current from its submissions in the window.
+
+Each submission refreshes its yard in the intake's transaction (``refresh_yard_risk``); the
+daily ``safeyard refresh-areas`` only moves every yard's window (``refresh_all_yard_risks``).
+The row's shape and its readers are ``app.yards.risk``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Text, bindparam, cast, select
+from sqlmodel import Session
+
+from app.checklists.loader import ChecklistRegistry
+from app.platform.db import table_of, utcnow
+from app.scoring import ScoreResult
+from app.submissions.models import Submission
+from app.yards.consensus import Consensus, consensus
+from app.yards.models import Yard
+from app.yards.risk import write_yard_risk, yard_risk_values
+from app.yards.risk_tally import tallied_combine
+
+_SUBMISSION = table_of(Submission)
+_YARD = table_of(Yard)
+# Bounded: one yard's submissions in the window, read through (yard_id, received_at). The
+# answers come as text and are parsed only for the rows consensus() reads, and not for the
+# submission just stored, whose answers and score the caller already has (parsing every
+# row's JSON answers was a large part of the cost).
+_RECENT = (
+    select(
+        _SUBMISSION.c.id,
+        _SUBMISSION.c.role,
+        _SUBMISSION.c.checklist_version,
+        _SUBMISSION.c.received_at,
+        cast(_SUBMISSION.c.answers, Text).label("answers_text"),
+    )
+    .where(
+        _SUBMISSION.c.yard_id == bindparam("yard_id"),
+        _SUBMISSION.c.received_at >= bindparam("since"),
+    )
+    .order_by(_SUBMISSION.c.received_at.desc(), _SUBMISSION.c.id)
+)
+_YARD_PLACE = select(
+    _YARD.c.micro_district_id, _YARD.c.district_id, _YARD.c.last_submission_at
+).where(_YARD.c.id == bindparam("yard_id"))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The submission the caller has just stored in this transaction, already scored."""
+
+    id: Any
+    role: str
+    checklist_version: str
+    answers: dict[str, str]
+    score: ScoreResult
+
+
+class _Recent:
+    """A window row in the shape ``consensus`` reads; its answers are parsed on first use
+    (most rows are only counted, or already in the yard's tally)."""
+
+    __slots__ = ("id", "role", "checklist_version", "received_at", "_text", "_answers")
+
+    def __init__(self, row: Any, answers: dict[str, str] | None = None) -> None:
+        self.id = row.id
+        self.role: str = row.role
+        self.checklist_version: str = row.checklist_version
+        self.received_at: datetime = row.received_at
+        self._text: str = row.answers_text
+        self._answers = answers
+
+    @property
+    def answers(self) -> dict[str, str]:
+        if self._answers is None:
+            self._answers = json.loads(self._text)
+        return self._answers
+
+
+def _scoring_role(role: str) -> str:
+    # consensus() scores audits as the inspector and everyone else as a resident.
+    return "inspector" if role == "inspector" else "resident"
+
+
+def _only_stored(recent: Sequence[Any], stored: Stored | None) -> bool:
+    """The window holds nothing but the submission just stored, scored with the role
+    consensus() would use: its consensus is the submission itself (no read-back)."""
+    return (
+        stored is not None
+        and len(recent) == 1
+        and recent[0].id == stored.id
+        and _scoring_role(stored.role) == stored.role
+    )
+
+
+def _window(recent: Sequence[Any], stored: Stored | None) -> list[_Recent]:
+    """The window's rows for consensus(), the stored submission's answers already known."""
+    return [
+        _Recent(r, stored.answers if stored is not None and r.id == stored.id else None)
+        for r in recent
+    ]
+
+
+def refresh_yard_risk(
+    session: Session,
+    *,
+    yard_id: int,
+    registry: ChecklistRegistry,
+    window_days: int,
+    disagreement_points: float,
+    now: datetime | None = None,
+    stored: Stored | None = None,
+    place: tuple[str | None, str] | None = None,
+) -> None:
+    """Recompute one yard's ``yard_risk`` row from its own submissions in the window.
+
+    Runs inside the caller's transaction (after a submission's insert, passed as ``stored``
+    so its answers and score are not read back and computed again, with its yard's
+    ``place``: micro-district and district ids). On PostgreSQL the yard's
+    row is already locked by the submission count, so two submissions to one yard replace
+    the row one after the other.
+    """
+    now = now or utcnow()
+    # Core on the session's connection: the ORM's statement handling is not needed here.
+    connection = session.connection()
+    recent = connection.execute(
+        _RECENT, {"yard_id": yard_id, "since": now - timedelta(days=window_days)}
+    ).all()
+    if stored is not None and recent and place is not None:
+        # The yard's latest submission is the newest in its window (received_at is never
+        # later than now); the yard's place was just read by the caller.
+        micro_district_id, district_id = place
+        last_submission_at = recent[0].received_at
+    else:
+        yard = connection.execute(_YARD_PLACE, {"yard_id": yard_id}).one()
+        micro_district_id, district_id = yard.micro_district_id, yard.district_id
+        last_submission_at = yard.last_submission_at
+    if stored is not None and _only_stored(recent, stored):
+        loaded = registry.get(stored.checklist_version)
+        audit = stored.role == "inspector"
+        index = stored.score.risk_index
+        found = Consensus(
+            basis="inspector_audit" if audit else "residents_median",
+            loaded=loaded,
+            answers=stored.answers,
+            score=stored.score,
+            residents=0 if audit else 1,
+            audits=1 if audit else 0,
+            last_audit_at=recent[0].received_at if audit else None,
+            residents_index=None if audit else index,
+            inspector_index=index if audit else None,
+        )
+    else:
+        found = consensus(
+            registry, _window(recent, stored), combine_residents=tallied_combine(yard_id)
+        )
+    values = yard_risk_values(
+        found,
+        yard_id=yard_id,
+        micro_district_id=micro_district_id,
+        district_id=district_id,
+        last_submission_at=last_submission_at,
+        window_days=window_days,
+        disagreement_points=disagreement_points,
+        now=now,
+    )
+    write_yard_risk(session, values)
+
+
+def refresh_all_yard_risks(
+    session: Session,
+    *,
+    registry: ChecklistRegistry,
+    window_days: int,
+    disagreement_points: float,
+    now: datetime | None = None,
+) -> int:
+    """Move every yard's window to ``now``: recompute each row from the submissions still in
+    it (an audit ages out, a yard stops counting as audited); returns how many yards were
+    refreshed. Submissions keep the rows current themselves; run this daily
+    (``safeyard refresh-areas``)."""
+    ids = session.execute(select(_YARD.c.id).order_by(_YARD.c.id)).scalars().all()
+    for yard_id in ids:
+        refresh_yard_risk(
+            session,
+            yard_id=yard_id,
+            registry=registry,
+            window_days=window_days,
+            disagreement_points=disagreement_points,
+            now=now,
+        )
+    return len(ids)
