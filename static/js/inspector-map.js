@@ -217,7 +217,10 @@ async function startMap(container) {
     path?.setAttribute("data-area-id", layer.feature.id);
   });
   map.attributionControl.addAttribution(collection.attribution);
-  if (!view && areas.getBounds().isValid()) map.fitBounds(areas.getBounds(), { padding: [8, 8] });
+  // Not animated: the map is ready (and its areas take clicks) once it is drawn where it stays.
+  if (!view && areas.getBounds().isValid()) {
+    map.fitBounds(areas.getBounds(), { padding: [8, 8], animate: false });
+  }
   status("");
   container.dataset.ready = "true";
 
