@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,13 +12,13 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.districts.models import MicroDistrict
+from app.districts.models import District, MicroDistrict
 from app.platform.db import table_of
 
 _MICRO = table_of(MicroDistrict)
 
 
-# The micro-district outlines are OpenStreetMap's (../shared/data/geo/SOURCES.md).
+# The micro-district outlines are OpenStreetMap's (data/geo/SOURCES.md).
 ATTRIBUTION = "© OpenStreetMap contributors"
 LICENSE = "ODbL-1.0 (https://opendatacommons.org/licenses/odbl/)"
 
@@ -31,7 +32,7 @@ class MicroDistrictShape:
     geometry: dict[str, Any]  # GeoJSON, parsed once
 
 
-# The micro-district outlines are OpenStreetMap's (../shared/data/geo/SOURCES.md).
+# The micro-district outlines are OpenStreetMap's (data/geo/SOURCES.md).
 ATTRIBUTION = "© OpenStreetMap contributors"
 LICENSE = "ODbL-1.0 (https://opendatacommons.org/licenses/odbl/)"
 
@@ -68,3 +69,18 @@ def load_area_shapes(session: Session) -> AreaShapes:
         for r in rows
     }
     return AreaShapes(shapes, queen_neighbours({i: s.geometry for i, s in shapes.items()}))
+
+
+def district_names_ru(session: Session) -> dict[str, str]:
+    """District id -> its Russian name (the language of the OSM place names)."""
+    table = table_of(District)
+    return {row.id: row.name_ru for row in session.execute(select(table.c.id, table.c.name_ru))}
+
+
+def area_name(shape: MicroDistrictShape, district_names: Mapping[str, str]) -> str:
+    """A micro-district's human name: the one imported with it (``data/geo/names``), else
+    "<district> · <code>" where the data names nothing near it."""
+    if shape.name:
+        return shape.name
+    district = district_names.get(shape.district_id or "")
+    return f"{district} · {shape.id}" if district else shape.id

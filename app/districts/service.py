@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from app.districts.models import District, MicroDistrict
 from app.geo.errors import GeoImportError
 from app.geo.features import PolygonFeature, geodesic_area_km2, read_polygon_features
 from app.geo.locator import Area, AreaIndex
+from app.geo.names import DEFAULT_NAMES_DIR, load_place_names
 from app.platform.config import PROJECT_ROOT, get_settings
 from app.platform.db import utcnow
 
@@ -31,7 +32,8 @@ DEMO_DISTRICTS_SOURCE = (
 )
 DEMO_H3_SOURCE = (
     f"{OSM_CREDIT}; H3 res-8 cells touching the OSM districts, generated for SafeYard "
-    "(data/geo/almaty_grid_h3_r8.geojson)"
+    "(data/geo/almaty_grid_h3_r8.geojson); names from OSM streets, stops and labels "
+    "(data/geo/names/)"
 )
 _IN_CHUNK = 500  # ids per IN (...) query, well under SQLite's bound-parameter limit
 
@@ -95,10 +97,13 @@ def import_micro_districts(
     source: str,
     name_property: str | None = None,
     district_property: str | None = None,
+    name_of: Callable[[PolygonFeature], str | None] | None = None,
     repair: bool = False,
     repairs: list[str] | None = None,
 ) -> int:
     """Insert or update a MicroDistrict row per polygon feature (precincts, quarters, a grid).
+
+    A feature without a name in ``name_property`` is named by ``name_of`` when given.
 
     The district is ``properties[district_property]`` when that names a known district, else
     the district holding the largest share of the polygon (None outside every district). An id
@@ -133,6 +138,8 @@ def import_micro_districts(
             )
         raw_name = feature.properties.get(name_property) if name_property else None
         name = str(raw_name).strip()[:300] if raw_name is not None else ""
+        if not name and name_of is not None:
+            name = (name_of(feature) or "")[:300]
         values: dict[str, Any] = {
             "kind": kind,
             "name": name or None,
@@ -205,7 +212,17 @@ def load_area_index(
 
 def load_demo_geography(session: Session) -> None:
     """Import the project's demo data: the 8 OSM districts with 2023 population, and the
-    916 H3 res-8 cells as micro-districts of kind "h3". Running it twice changes nothing."""
+    916 H3 res-8 cells as micro-districts of kind "h3", each named from ``data/geo/names``
+    (its label, else the nearest named street or stop within 2 km of its centre; none in the
+    empty mountain cells). Running it twice changes nothing."""
+    names = load_place_names(DEFAULT_NAMES_DIR)
+
+    def cell_name(feature: PolygonFeature) -> str | None:
+        props = feature.properties
+        return names.area_name(
+            feature.id, lat=float(props["centroid_lat"]), lon=float(props["centroid_lon"])
+        )
+
     import_districts(
         session,
         path=DEMO_DATA_DIR / "almaty_districts_osm.geojson",
@@ -218,6 +235,7 @@ def load_demo_geography(session: Session) -> None:
         id_property="cell_id",
         kind="h3",
         district_property="district_id",
+        name_of=cell_name,
         source=DEMO_H3_SOURCE,
     )
 

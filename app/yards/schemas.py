@@ -23,6 +23,17 @@ class YardSummary(BaseModel):
         description="The Almaty date of the newest check (a day, not a time: see history)."
     )
     synthetic: bool
+    near: str | None = Field(
+        default=None,
+        description="Where to find the yard: the nearest named street (or stop) within 500 m "
+        "and the rounded distance, e.g. 'yard near ул. Толе би, ~40 m' (OpenStreetMap names, "
+        "Russian as mapped); null further away.",
+    )
+    map_links: dict[str, str] = Field(
+        default_factory=dict,
+        description="Links that open the yard's point in 2GIS ('2gis') and OpenStreetMap "
+        "('openstreetmap').",
+    )
 
 
 class NearbyYardOut(YardSummary):

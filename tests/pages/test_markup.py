@@ -12,6 +12,8 @@ from tests.pages.conftest import ANSWERS, Checked
 from tests.pages.markup import Page, parse
 from tests.pages.support import each_page_url, fill_from, get, pages_point, send
 
+OPEN_THE_SPOT = ("https://2gis.kz/almaty?m=", "https://www.openstreetmap.org/?mlat=")
+
 
 def pages(web: TestClient, checked: Checked) -> Iterator[tuple[str, str]]:
     for url in each_page_url(checked.result_url, checked.yard_id):
@@ -58,5 +60,9 @@ class TestEveryPage:
                 for value in html.split(attr)[1:]:
                     target = value[1:].split(value[0], 1)[0]
                     if target.startswith(("http://", "https://", "//")):
-                        # Only the map's attribution links out (a link, not a request).
-                        assert target == "https://www.openstreetmap.org/copyright", (url, target)
+                        # Only links go out, never a request: the OpenStreetMap credit and a
+                        # yard's "open in 2GIS / OpenStreetMap".
+                        assert attr == "href=", (url, target)
+                        assert target == "https://www.openstreetmap.org/copyright" or (
+                            target.startswith(OPEN_THE_SPOT)
+                        ), (url, target)

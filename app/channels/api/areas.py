@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.areas import exports, service
 from app.areas.kept import AreaKeeper
-from app.areas.shapes import ATTRIBUTION, LICENSE
+from app.areas.shapes import ATTRIBUTION, LICENSE, area_name, district_names_ru
 from app.audit.service import AuditAction, export_target
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import AreaAggregatesScope, InspectorScope
@@ -96,12 +96,17 @@ def micro_districts_geojson(
         # (after a submission most areas' rounded figures are): serialising 916 features
         # was most of a rebuild.
         made = keeper.feature_texts
+        district_names = district_names_ru(session)
         features = []
         for shape in shapes.micro_districts.values():
             if district is not None and shape.district_id != district:
                 continue
             properties = report.areas[shape.id].as_dict()
-            properties.update(name=shape.name, kind=shape.kind, district_id=shape.district_id)
+            properties.update(
+                name=area_name(shape, district_names),
+                kind=shape.kind,
+                district_id=shape.district_id,
+            )
             properties["value"] = (
                 properties["section_fail_share"].get(section)
                 if section
@@ -163,6 +168,7 @@ def districts(
 CSV_COLUMNS = (
     "level",
     "id",
+    "name",
     "district_id",
     "yards_known",
     "yards_audited",
@@ -185,21 +191,26 @@ def areas_csv(
     _scope: AreaAggregatesScope,
     audit: AuditDep,
 ) -> Response:
-    """Every district and micro-district's figures, one row each (no personal data)."""
+    """Every district and micro-district's figures, one row each (no personal data). ``name``
+    is the Russian name: a district's, or a micro-district's from the OSM place names (its
+    district and id when the data names nothing near it)."""
     settings = context.settings
     sections = context.checklists.current.scoring.sections
     out = io.StringIO()
     out.write(f"# {ATTRIBUTION}; {LICENSE}\n")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
+    district_names: dict[str, str] = {}
     for d in service.district_figures(session, settings=settings, sections=sections):
-        writer.writerow(_csv_row("district", d.figures.as_dict(), d.figures.id))
+        district_names[d.figures.id] = d.name_ru
+        writer.writerow(_csv_row("district", d.figures.as_dict(), d.figures.id, d.name_ru))
     report = service.micro_district_figures(
         session, settings=settings, neighbours=shapes.neighbours, sections=sections
     )
     for shape in shapes.micro_districts.values():
+        name = area_name(shape, district_names)
         writer.writerow(
-            _csv_row("micro_district", report.areas[shape.id].as_dict(), shape.district_id)
+            _csv_row("micro_district", report.areas[shape.id].as_dict(), shape.district_id, name)
         )
     audit(AuditAction.export_downloaded, export_target("areas.csv"))
     return Response(
@@ -209,10 +220,13 @@ def areas_csv(
     )
 
 
-def _csv_row(level: str, figures: dict[str, Any], district_id: str | None) -> dict[str, Any]:
+def _csv_row(
+    level: str, figures: dict[str, Any], district_id: str | None, name: str
+) -> dict[str, Any]:
     return {
         **figures,
         "level": level,
+        "name": name,
         "district_id": district_id,
         "flags": "; ".join(f"{f['code']}: {f['reason']}" for f in figures["flags"]),
     }

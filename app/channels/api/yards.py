@@ -125,6 +125,7 @@ def _district_names(session: Session, ids: list[str], lang: Lang) -> dict[str, s
 def _summary(yard: Yard, district_names: dict[str, str]) -> dict[str, Any]:
     """The yard's public fields: its public name, never the address a sender typed."""
     assert yard.id is not None
+    spot = naming.yard_place(lat=yard.lat, lon=yard.lon)
     return {
         "id": yard.id,
         "name": naming.public_label(
@@ -133,6 +134,8 @@ def _summary(yard: Yard, district_names: dict[str, str]) -> dict[str, Any]:
             district_name=district_names[yard.district_id],
             micro_district_id=yard.micro_district_id,
         ),
+        "near": spot.near,
+        "map_links": {"2gis": spot.twogis_url, "openstreetmap": spot.osm_url},
         "lat": yard.lat,
         "lon": yard.lon,
         "district_id": yard.district_id,

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from markupsafe import Markup, escape
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from app.districts.models import District
+from app.districts.models import District, MicroDistrict
 from app.geo.locator import AreaIndex
 from app.platform.db import table_of
 from app.platform.errors import Unavailable
@@ -47,6 +48,27 @@ class Place:
     distance_m: float | None = None
     public_name: str | None = None
     typed_address: str | None = None
+    # A yard's place from trusted data (app.yards.naming.yard_place) and its area's name.
+    spot: naming.YardPlace | None = None
+    area_name: str | None = None
+
+    @property
+    def near_html(self) -> Markup | None:
+        """The place line with its OpenStreetMap name marked as Russian (as mapped)."""
+        if self.spot is None or self.spot.near is None:
+            return None
+        text = escape(self.spot.near)
+        if not self.spot.name:
+            return text
+        name = escape(self.spot.name)
+        return Markup(text.replace(name, Markup('<span lang="ru">%s</span>') % name))
+
+    @property
+    def area_html(self) -> Markup | None:
+        """The micro-district's name (Russian OSM data), marked as such."""
+        if not self.area_name:
+            return None
+        return Markup('<span lang="ru">%s</span>') % self.area_name
 
     @property
     def title(self) -> str:
@@ -75,14 +97,24 @@ def district_names(session: Session, lang: Lang) -> dict[str, str]:
     return {row[0]: row[column] for row in rows}
 
 
+def area_name(session: Session, micro_district_id: str | None) -> str | None:
+    """The micro-district's human name (from the OSM place names), None when it has none."""
+    if micro_district_id is None:
+        return None
+    micro = session.get(MicroDistrict, micro_district_id)
+    return micro.name if micro is not None else None
+
+
 def yard_place(
     yard: Yard,
     names: dict[str, str],
     *,
     distance_m: float | None = None,
     staff: bool = False,
+    area: str | None = None,
 ) -> Place:
-    """A yard as pages show it; ``staff``: with the address its first sender typed."""
+    """A yard as pages show it; ``staff``: with the address its first sender typed;
+    ``area``: its micro-district's name."""
     assert yard.id is not None
     return Place(
         lat=yard.lat,
@@ -94,6 +126,8 @@ def yard_place(
         distance_m=distance_m,
         public_name=yard.public_name,
         typed_address=yard.address if staff else None,
+        spot=naming.yard_place(lat=yard.lat, lon=yard.lon),
+        area_name=area,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.channels.pages import photo_upload, scores
-from app.channels.pages.places import district_names, yard_history, yard_place
+from app.channels.pages.places import area_name, district_names, yard_history, yard_place
 from app.channels.web.formatting import Formatter
 from app.checklists.schemas import checklist_public
 from app.context import AppContext
@@ -41,7 +41,11 @@ def result_context(
     max_mb = photo_upload.max_bytes(state.settings) // (1024 * 1024)
     return {
         "result": result,
-        "place": yard_place(yard, district_names(session, lang)) if yard else None,
+        "place": yard_place(
+            yard, district_names(session, lang), area=area_name(session, yard.micro_district_id)
+        )
+        if yard
+        else None,
         "bars": scores.bars(result),
         "fix_plan": scores.fix_plan_sentence(result, fmt),
         "critical": scores.answered(result.critical_failed, submission.answers, items),
@@ -77,7 +81,12 @@ def yard_context(
     score = current.score
     fmt = Formatter(lang)
     return {
-        "place": yard_place(yard, district_names(session, lang), staff=staff),
+        "place": yard_place(
+            yard,
+            district_names(session, lang),
+            staff=staff,
+            area=area_name(session, yard.micro_district_id),
+        ),
         "current": current,
         "score": score,
         "bars": scores.bars(score) if score else [],

@@ -294,7 +294,7 @@ def _area_report(
         worst = monthly.worst_yards(session, micro_district_id=micro_district_id, month=month)
         own = _micro_figures(session, micro_district_id=micro_district_id, settings=settings)
         own_flags, flagged = flagged, []
-        area_name = micro.name or micro_district_id
+        area_name = micro.name or f"{district_name} · {micro_district_id}"
         areas = [month_lines[micro_district_id]] if micro_district_id in month_lines else []
     else:
         trend, previous, worst = summary.trend, summary.previous, summary.worst_yards
@@ -356,5 +356,10 @@ def _area_report(
         checked_yards=checked,
         trend=tuple(_figures(p) for p in trend),
         map_values=map_values,
+        # The report is of one district: its name is not repeated after every area's.
+        area_names=tuple(
+            (i, (shapes.micro_districts[i].name or i).removesuffix(f" · {district.name_ru}"))
+            for i in sorted(in_district)
+        ),
         map_shapes=_shape_digest(shapes, in_district),
     )

@@ -92,4 +92,6 @@ class AreaReport:
     checked_yards: int  # yards whose latest check this month the common items count over
     trend: tuple[MonthFigures, ...]
     map_values: tuple[MapValue, ...]
+    # (micro-district id, its human name) for every cell of the district, sorted by id.
+    area_names: tuple[tuple[str, str], ...]
     map_shapes: str  # digest of the drawn outlines: a re-imported boundary is a new report

@@ -19,9 +19,10 @@ from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
 from app.areas.trend import ALMATY, MonthPoint, month_of, monthly_trend
+from app.channels.reports.lang import language
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schemas import parties
-from app.districts.models import District
+from app.districts.models import District, MicroDistrict
 from app.photos import moderation as photo_moderation
 from app.photos import service as photos_service
 from app.photos.models import Photo
@@ -104,6 +105,14 @@ class YardReport:
     district_id: str
     district_name: str
     micro_district_id: str | None
+    area_name: str | None  # the micro-district's human name (OSM place names)
+    # The yard's stored (~10 m rounded) point, where it lies ("yard near ул. X, ~40 m") and
+    # links that open the spot in 2GIS and OpenStreetMap (app.yards.naming.yard_place).
+    lat: float
+    lon: float
+    near: str | None
+    twogis_url: str
+    osm_url: str
     synthetic: bool
     basis: str  # inspector_audit, residents_median, submission, none
     basis_date: date | None  # the audit's or the submission's date
@@ -338,6 +347,9 @@ def yard_report(
         session, yard=yard, district_name=district_name, settings=settings
     )
     trend = monthly_trend(session, yard_id=yard.id, months=TREND_MONTHS, until=month_of(now))
+    micro = session.get(MicroDistrict, yard.micro_district_id) if yard.micro_district_id else None
+    with language(lang):
+        spot = naming.yard_place(lat=yard.lat, lon=yard.lon)
     return YardReport(
         kind="submission" if submission is not None else "yard",
         lang=lang,
@@ -348,6 +360,12 @@ def yard_report(
         district_id=yard.district_id,
         district_name=district_name,
         micro_district_id=yard.micro_district_id,
+        area_name=micro.name if micro is not None else None,
+        lat=spot.lat,
+        lon=spot.lon,
+        near=spot.near,
+        twogis_url=spot.twogis_url,
+        osm_url=spot.osm_url,
         synthetic=yard.synthetic,
         basis=basis,
         basis_date=almaty_date(basis_at) if basis_at else None,
