@@ -1,7 +1,8 @@
 """The application context as route dependencies: ``ContextDep`` and its parts.
 
-``create_app`` puts its one ``AppContext`` on ``app.state.context``; this is the only place
-that reads it, so every route says by its signature what it uses."""
+``create_app`` puts its one ``AppContext`` on ``app.state.context``. Routes take it (or a part)
+by their signature; code without a ``Request`` uses ``context_of``. Besides these, only the
+platform's session dependency (``app.platform.db``) and the language cookie's flag read it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from starlette.types import Scope
 
-from app.areas.kept import AreaKeeper
 from app.areas.shapes import AreaShapes
-from app.checklists.loader import ChecklistRegistry
 from app.context import AppContext
 from app.platform.config import Settings
 from app.platform.db import SessionDep
@@ -36,16 +35,8 @@ async def get_settings_of(context: ContextDep) -> Settings:
     return context.settings
 
 
-async def get_checklists(context: ContextDep) -> ChecklistRegistry:
-    return context.checklists
-
-
 async def get_pdf(context: ContextDep) -> PdfRenderer:
     return context.pdf
-
-
-async def get_area_keeper(context: ContextDep) -> AreaKeeper:
-    return context.area_keeper
 
 
 def get_area_shapes(context: ContextDep, session: SessionDep) -> AreaShapes:
@@ -58,7 +49,5 @@ MonthsQuery = Annotated[
 ]
 
 SettingsDep = Annotated[Settings, Depends(get_settings_of)]
-ChecklistsDep = Annotated[ChecklistRegistry, Depends(get_checklists)]
 PdfDep = Annotated[PdfRenderer, Depends(get_pdf)]
-AreaKeeperDep = Annotated[AreaKeeper, Depends(get_area_keeper)]
 AreaShapesDep = Annotated[AreaShapes, Depends(get_area_shapes)]
