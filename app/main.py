@@ -10,13 +10,16 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from app.channels.api import areas as areas_api
+from app.channels.api import basemap as basemap_api
 from app.channels.api import checklists as checklists_api
 from app.channels.api import health
 from app.channels.api import inspectors as inspectors_api
 from app.channels.api import metrics as observability_api
 from app.channels.api import photos as photos_api
+from app.channels.api import places as places_api
 from app.channels.api import submissions as submissions_api
 from app.channels.api import yards as yards_api
+from app.channels.pages import methodology as methodology_pages
 from app.channels.pages import privacy as privacy_pages
 from app.channels.pages import residents as pages
 from app.channels.pwa import app_shell as pwa
@@ -105,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos_api.router)
     app.include_router(yards_api.router)
     app.include_router(areas_api.router)
+    app.include_router(basemap_api.router)
+    app.include_router(places_api.router)
     app.include_router(inspectors_api.router)
     app.include_router(health.router)
     app.include_router(observability_api.router)
@@ -115,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pwa.router)
     app.include_router(audit_pages.router)
     app.include_router(privacy_pages.router)
+    app.include_router(methodology_pages.router)
     app.include_router(privacy_requests.router)
     app.include_router(login_pages.router)
     app.include_router(login_steps.router)

@@ -28,6 +28,7 @@ from app.districts.service import DEMO_DATA_DIR
 from app.geo.distance import haversine_m
 from app.geo.features import PolygonFeature, read_polygon_features
 from app.geo.locator import Area, AreaIndex
+from app.geo.nesting import Districts, split_by_districts
 from app.intake import service as intake_service
 from app.platform.config import Settings
 from app.platform.db import Database
@@ -91,18 +92,28 @@ def _features(kind: str) -> tuple[PolygonFeature, ...]:
 
 
 @cache
+def _micro_areas() -> tuple[Area, ...]:
+    """The H3 cells as the import stores them: a cell across a border cut into one area per
+    district (``app.geo.nesting``)."""
+    districts = Districts([Area(d.id, d.geometry) for d in _features("districts")])
+    areas = []
+    for cell in _features("cells"):
+        for piece in split_by_districts(cell.id, cell.geometry, districts):
+            own = piece.district_id or cell.properties.get("district_id")
+            areas.append(Area(piece.id, piece.geometry, own))
+    return tuple(areas)
+
+
+@cache
 def area_index() -> AreaIndex:
     """The service's locator over the test database's geography, without a database."""
-    return AreaIndex(
-        [Area(d.id, d.geometry) for d in _features("districts")],
-        [Area(c.id, c.geometry, c.properties.get("district_id")) for c in _features("cells")],
-    )
+    return AreaIndex([Area(d.id, d.geometry) for d in _features("districts")], _micro_areas())
 
 
 @cache
 def _cell_districts() -> dict[str | None, str | None]:
-    """Each H3 cell's own district (a cell across a border counts in one of them)."""
-    return {None: None} | {c.id: c.properties.get("district_id") for c in _features("cells")}
+    """Each area's district (areas nest in districts)."""
+    return {None: None} | {a.id: a.district_id for a in _micro_areas()}
 
 
 @cache

@@ -61,11 +61,15 @@ class TestImportDistricts:
             ],
         )
         assert cells.exit_code == 0, cells.output
-        assert "imported 916 micro-districts" in cells.output
+        # 916 cells, 136 of them across a district border: cut, one area per district, and
+        # each named in a warning (areas nest in districts).
+        assert "imported 1058 micro-districts" in cells.output
+        assert cells.output.count("crosses district borders") == 136
+        assert "(id '8820e60041fffff') crosses district borders" in cells.output
         db = Database(scratch_db)
         with db.session() as session:
             assert len(session.exec(select(District)).all()) == 8
-            assert len(session.exec(select(MicroDistrict)).all()) == 916
+            assert len(session.exec(select(MicroDistrict)).all()) == 1058
         db.dispose()
 
     def test_a_broken_file_imports_nothing_and_says_why(

@@ -54,10 +54,10 @@ class TestNewLocation:
         assert placement_of(second)[1] == cell and second != first
 
     def test_an_area_of_its_own_gets_no_other_point(self) -> None:
-        mine = new_location(own_area=True)
+        mine = new_location("medeu", own_area=True)
         _, cell = placement_of(mine)
-        assert cell not in {placement_of(new_location())[1] for _ in range(20)}
-        assert placement_of(new_location(micro_district=cell))[1] == cell
+        assert cell not in {placement_of(new_location("medeu"))[1] for _ in range(20)}
+        assert placement_of(new_location("medeu", micro_district=cell))[1] == cell
 
     def test_no_point_of_the_lattice_is_near_a_fixed_point(self) -> None:
         for district in ("almaly", "bostandyk"):

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from app.scoring import Flag
 
+# Writes a flag's reason for a reader (the channels pass one in the request's language).
+FlagReason = Callable[[Flag], str]
+
+
+def flag_dicts(flags: list[Flag], reason: FlagReason | None = None) -> list[dict[str, Any]]:
+    """Flags as JSON: code, the reason (``reason(flag)``, else the English one) and values."""
+    return [
+        {
+            "code": f.code,
+            "reason": reason(f) if reason else f.reason,
+            "values": {k: rounded(v, 2) for k, v in f.values},
+        }
+        for f in flags
+    ]
+
 
 @dataclass
 class AreaFigures:
+    """One area's figures. With no audited yard (``has_data`` false) there is no figure:
+    ``mean_risk`` and ``coverage_risk`` are None, never the city mean."""
+
     id: str
     yards_known: int = 0
     yards_audited: int = 0
     mean_risk: float | None = None
-    coverage_risk: float = 0.0
+    coverage_risk: float | None = None
     section_fail_share: dict[str, float] = field(default_factory=dict)
     section_mean_risk: dict[str, float] = field(default_factory=dict)
     ops_centre_yards: int = 0
@@ -26,12 +45,26 @@ class AreaFigures:
     flags: list[Flag] = field(default_factory=list)
 
     @property
+    def has_data(self) -> bool:
+        return self.yards_audited > 0 and self.coverage_risk is not None
+
+    @property
+    def data_state(self) -> str:
+        """ "no_yards" (no yard known here), "not_checked" (yards known, none audited in the
+        period) or "audited"."""
+        if self.has_data:
+            return "audited"
+        return "not_checked" if self.yards_known else "no_yards"
+
+    @property
     def coverage(self) -> float | None:
         return self.yards_audited / self.yards_known if self.yards_known else None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, reason: FlagReason | None = None) -> dict[str, Any]:
+        """JSON figures; ``reason`` writes each flag's reason (default: English)."""
         return {
             "id": self.id,
+            "data_state": self.data_state,
             "yards_known": self.yards_known,
             "yards_audited": self.yards_audited,
             "coverage": rounded(self.coverage, 3),
@@ -46,7 +79,7 @@ class AreaFigures:
             if self.last_submission_at
             else None,
             "gi_z": rounded(self.gi_z, 2),
-            "flags": [{"code": f.code, "reason": f.reason} for f in self.flags],
+            "flags": flag_dicts(self.flags, reason),
         }
 
 

@@ -22,7 +22,7 @@ BODY_MAX_AGE_S = 60.0
 
 # (section, micro-district id) -> (properties, geometry text, feature text) of the map's
 # features last built: most areas' rounded figures survive a submission unchanged.
-FeatureTexts = dict[tuple[str | None, str], tuple[dict[str, Any], str, str]]
+FeatureTexts = dict[tuple[str, str | None, str], tuple[dict[str, Any], str, str]]
 
 
 class AreaKeeper:

@@ -136,6 +136,8 @@ def _area_months(
         select(
             yards.c.micro_district_id,
             _MICRO.c.name,
+            _MICRO.c.name_kk,
+            _MICRO.c.name_en,
             func.count(),
             func.sum(yards.c.n),
             func.avg(yards.c.risk),
@@ -143,15 +145,16 @@ def _area_months(
         .select_from(yards)
         .outerjoin(_MICRO, _MICRO.c.id == yards.c.micro_district_id)
         .where(yards.c.micro_district_id.is_not(None))
-        .group_by(yards.c.micro_district_id, _MICRO.c.name)
+        .group_by(yards.c.micro_district_id, _MICRO.c.name, _MICRO.c.name_kk, _MICRO.c.name_en)
     ).all()
     areas = []
-    for area_id, name, count, submissions, mean in rows:
+    for area_id, name, name_kk, name_en, count, submissions, mean in rows:
         coverage = shrunk_risk(count, float(mean), city_mean or 0.0, settings.area_shrinkage_k)
         areas.append(
             AreaMonth(
                 micro_district_id=area_id,
                 name=name,
+                names=_names(area_id, name, name_kk, name_en),
                 yards=int(count),
                 submissions=int(submissions),
                 mean_risk=float(mean),
@@ -247,18 +250,27 @@ def monthly_summary(
         now=now,
         kept=micro_kept,
     )
-    flagged, never_checked = [], 0
+    flagged, never_checked, unchecked = [], 0, 0
     for shape in shapes.micro_districts.values():
         figures = report.areas.get(shape.id)
         if shape.district_id != district_id or figures is None:
             continue
-        # Cells without a single known yard are counted, not listed: their "no data" flags
-        # would bury the ones that call for action.
+        # Areas without data are counted, not listed: no yard known, or yards nobody checked.
         if not figures.yards_known:
             never_checked += 1
         elif figures.flags:
-            flagged.append(FlaggedArea(shape.id, shape.name, figures))
-    flagged.sort(key=lambda a: (-a.figures.coverage_risk, a.micro_district_id))
+            names = _names(shape.id, shape.name, shape.name_kk, shape.name_en)
+            flagged.append(FlaggedArea(shape.id, shape.name, figures, names))
+        elif not figures.has_data:
+            unchecked += 1
+    # Areas with a figure first, riskiest first; areas without one (stale only) after them.
+    flagged.sort(
+        key=lambda a: (
+            a.figures.coverage_risk is None,
+            -(a.figures.coverage_risk or 0.0),
+            a.micro_district_id,
+        )
+    )
     district_row = next(
         d
         for d in areas_service.district_figures(
@@ -284,6 +296,13 @@ def monthly_summary(
         flagged_areas=flagged,
         district_figures=district_row.figures,
         never_checked_areas=never_checked,
+        unchecked_areas=unchecked,
         trend=trend,
         generated_at=now or utcnow(),
     )
+
+
+def _names(area_id: str, ru: str | None, kk: str | None, en: str | None) -> dict[str, str]:
+    """The area's name per language, as ``app.districts.naming.area_name`` picks it."""
+    russian = ru or area_id
+    return {"ru": russian, "kk": kk or russian, "en": en or russian}

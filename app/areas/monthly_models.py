@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.areas.figures import AreaFigures
-from app.areas.trend import MonthPoint
+from app.areas.figures import AreaFigures, FlagReason, flag_dicts, rounded
+from app.areas.trend import MonthPoint, month_of
 from app.platform.db import utcnow
 from app.scoring import Flag
 from app.yards import naming
@@ -57,11 +57,12 @@ class AreaMonth:
     mean_risk: float  # mean over yards of each yard's mean index that month
     coverage_risk: float  # shrunk toward the city's mean of that month (area_shrinkage_k)
     problem: bool  # enough yards and coverage_risk >= problem_area_risk
+    names: dict[str, str] = field(default_factory=dict)  # ru, kk, en
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, lang: str = "ru") -> dict[str, Any]:
         return {
             "micro_district_id": self.micro_district_id,
-            "name": self.name,
+            "name": self.names.get(lang, self.name),
             "yards": self.yards,
             "submissions": self.submissions,
             "mean_risk": round(self.mean_risk, 1),
@@ -77,18 +78,20 @@ class FlaggedArea:
     micro_district_id: str
     name: str | None
     figures: AreaFigures
+    names: dict[str, str] = field(default_factory=dict)  # ru, kk, en
 
     @property
     def flags(self) -> list[Flag]:
         return self.figures.flags
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, reason: FlagReason | None = None, lang: str = "ru") -> dict[str, Any]:
         return {
             "micro_district_id": self.micro_district_id,
-            "name": self.name,
-            "coverage_risk": round(self.figures.coverage_risk, 1),
+            "name": self.names.get(lang, self.name),
+            "coverage_risk": rounded(self.figures.coverage_risk),
+            "yards_known": self.figures.yards_known,
             "yards_audited": self.figures.yards_audited,
-            "flags": [{"code": f.code, "reason": f.reason} for f in self.flags],
+            "flags": flag_dicts(self.flags, reason),
         }
 
 
@@ -109,6 +112,7 @@ class MonthlySummary:
     never_checked_areas: int  # the district's micro-districts with no known yard at all
     trend: list[MonthPoint]  # the 12 months ending with ``month``, oldest first
     generated_at: datetime = field(default_factory=utcnow)
+    unchecked_areas: int = 0  # micro-districts with known yards, none audited, no flag
 
     def district_name(self, lang: str) -> str:
         return self.district_names.get(lang) or self.district_names["ru"]
@@ -124,12 +128,20 @@ class MonthlySummary:
     def submissions_change(self) -> int:
         return self.current.submissions - self.previous.submissions
 
-    def as_dict(self) -> dict[str, Any]:
+    @property
+    def month_complete(self) -> bool:
+        """False for the month in progress: its figures run to ``generated_at`` only."""
+        return self.month < month_of(self.generated_at)
+
+    def as_dict(self, reason: FlagReason | None = None, lang: str = "ru") -> dict[str, Any]:
+        """JSON summary; ``reason`` writes each flag's reason (default: English), area names
+        in ``lang``."""
         change = self.mean_risk_change
         return {
             "district_id": self.district_id,
             "district_names": self.district_names,
             "month": self.month,
+            "month_complete": self.month_complete,
             "previous_month": self.previous_month,
             "current": self.current.as_dict(),
             "previous": self.previous.as_dict(),
@@ -138,14 +150,13 @@ class MonthlySummary:
             "city_mean_risk": None
             if self.city_mean_risk is None
             else round(self.city_mean_risk, 1),
-            "areas": [a.as_dict() for a in self.areas],
-            "problem_areas": [a.as_dict() for a in self.problem_areas],
+            "areas": [a.as_dict(lang) for a in self.areas],
+            "problem_areas": [a.as_dict(lang) for a in self.problem_areas],
             "worst_yards": [y.as_dict() for y in self.worst_yards],
-            "flagged_areas": [a.as_dict() for a in self.flagged_areas],
-            "district_flags": [
-                {"code": f.code, "reason": f.reason} for f in self.district_figures.flags
-            ],
+            "flagged_areas": [a.as_dict(reason, lang) for a in self.flagged_areas],
+            "district_flags": flag_dicts(self.district_figures.flags, reason),
             "never_checked_areas": self.never_checked_areas,
+            "unchecked_areas": self.unchecked_areas,
             "trend": [p.as_dict() for p in self.trend],
             "generated_at": self.generated_at.isoformat(),
         }

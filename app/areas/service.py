@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlmodel import Session
 
-from app.areas.figures import AreaFigures, AreaReport, rounded
+from app.areas.figures import AreaFigures, AreaReport, FlagReason, rounded
 from app.districts.models import District
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
@@ -256,12 +256,20 @@ def _finish(
     neighbours: dict[str, frozenset[str]] | None,
 ) -> None:
     for figures in areas.values():
-        figures.coverage_risk = shrunk_risk(
-            figures.yards_audited, figures.mean_risk, city_mean or 0.0, settings.area_shrinkage_k
+        # No audited yard: no figure (the city mean would be a number made up for it).
+        figures.coverage_risk = (
+            shrunk_risk(
+                figures.yards_audited,
+                figures.mean_risk,
+                city_mean or 0.0,
+                settings.area_shrinkage_k,
+            )
+            if figures.yards_audited and figures.mean_risk is not None
+            else None
         )
     if neighbours is not None:
         # Gi* over the areas that have audited yards, on their coverage-aware risk.
-        values = {i: f.coverage_risk for i, f in areas.items() if f.yards_audited}
+        values = {i: f.coverage_risk for i, f in areas.items() if f.coverage_risk is not None}
         for area_id, z in getis_ord_gi_star(values, neighbours).items():
             areas[area_id].gi_z = z
     rules = flag_rules(settings)
@@ -310,8 +318,8 @@ class DistrictFigures:
     name_en: str
     population: int | None
 
-    def as_dict(self) -> dict[str, Any]:
-        out = self.figures.as_dict()
+    def as_dict(self, reason: FlagReason | None = None) -> dict[str, Any]:
+        out = self.figures.as_dict(reason)
         per_10k = self.figures.yards_audited / self.population * 10_000 if self.population else None
         out.update(
             name_ru=self.name_ru,

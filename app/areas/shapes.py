@@ -12,8 +12,10 @@ from shapely.geometry import shape
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.districts import naming as area_naming
 from app.districts.models import District, MicroDistrict
 from app.platform.db import table_of
+from app.platform.translations import current_lang
 
 _MICRO = table_of(MicroDistrict)
 
@@ -30,11 +32,9 @@ class MicroDistrictShape:
     kind: str
     district_id: str | None
     geometry: dict[str, Any]  # GeoJSON, parsed once
-
-
-# The micro-district outlines are OpenStreetMap's (data/geo/SOURCES.md).
-ATTRIBUTION = "© OpenStreetMap contributors"
-LICENSE = "ODbL-1.0 (https://opendatacommons.org/licenses/odbl/)"
+    # The name in Kazakh and English (``name`` is Russian): read through ``area_name``.
+    name_kk: str | None = None
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,19 @@ def load_area_shapes(session: Session) -> AreaShapes:
     """Read every micro-district once: parsed GeoJSON for the map and its neighbours."""
     rows = session.execute(
         select(
-            _MICRO.c.id, _MICRO.c.name, _MICRO.c.kind, _MICRO.c.district_id, _MICRO.c.geometry
+            _MICRO.c.id,
+            _MICRO.c.name,
+            _MICRO.c.kind,
+            _MICRO.c.district_id,
+            _MICRO.c.geometry,
+            _MICRO.c.name_kk,
+            _MICRO.c.name_en,
         ).order_by(_MICRO.c.id)
     ).all()
     shapes = {
-        r.id: MicroDistrictShape(r.id, r.name, r.kind, r.district_id, json.loads(r.geometry))
+        r.id: MicroDistrictShape(
+            r.id, r.name, r.kind, r.district_id, json.loads(r.geometry), r.name_kk, r.name_en
+        )
         for r in rows
     }
     return AreaShapes(shapes, queen_neighbours({i: s.geometry for i, s in shapes.items()}))
@@ -77,10 +85,10 @@ def district_names_ru(session: Session) -> dict[str, str]:
     return {row.id: row.name_ru for row in session.execute(select(table.c.id, table.c.name_ru))}
 
 
-def area_name(shape: MicroDistrictShape, district_names: Mapping[str, str]) -> str:
-    """A micro-district's human name: the one imported with it (``data/geo/names``), else
-    "<district> · <code>" where the data names nothing near it."""
+def area_name(shape: MicroDistrictShape, district_names: Mapping[str, str] | None = None) -> str:
+    """A micro-district's human name in the request's language (``app.districts.naming``):
+    imported with it (``data/geo/names``), else "<district> · <code>"."""
     if shape.name:
-        return shape.name
-    district = district_names.get(shape.district_id or "")
+        return area_naming.area_name(shape, current_lang.get())
+    district = (district_names or {}).get(shape.district_id or "")
     return f"{district} · {shape.id}" if district else shape.id

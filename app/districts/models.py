@@ -27,9 +27,18 @@ class District(SQLModel, table=True):
 class MicroDistrict(SQLModel, table=True):
     __tablename__ = "micro_district"
 
-    id: str = Field(primary_key=True, max_length=64, description="Id from the imported file.")
+    id: str = Field(
+        primary_key=True,
+        max_length=64,
+        description="Id from the imported file; '<id>~<district id>' for a piece of a polygon "
+        "across district borders (app/geo/nesting.py).",
+    )
     kind: str = Field(max_length=32, description="h3, grid, precinct, quarter ...")
-    name: str | None = Field(default=None, max_length=300)
+    # The human name per language (app/districts/naming.py ``area_name`` reads them): place
+    # names as mapped in OpenStreetMap (Russian), generic words and the district localised.
+    name: str | None = Field(default=None, max_length=300, description="Russian name.")
+    name_kk: str | None = Field(default=None, max_length=300)
+    name_en: str | None = Field(default=None, max_length=300)
     district_id: str | None = Field(default=None, foreign_key="district.id", index=True)
     area_km2: float | None = None
     geometry: str = Field(sa_column=Column(Text, nullable=False), description="GeoJSON geometry.")

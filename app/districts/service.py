@@ -12,14 +12,20 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from shapely.geometry import shape
+from shapely.geometry import mapping, shape
+from sqlalchemy import ColumnClause, func
+from sqlalchemy import column as sa_column
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import table as sa_table
 from sqlmodel import Session, col, select
 
+from app.districts import naming
 from app.districts.models import District, MicroDistrict
 from app.geo.errors import GeoImportError
 from app.geo.features import PolygonFeature, geodesic_area_km2, read_polygon_features
 from app.geo.locator import Area, AreaIndex
-from app.geo.names import DEFAULT_NAMES_DIR, load_place_names
+from app.geo.names import DEFAULT_NAMES_DIR, PlaceLabel, load_place_names
+from app.geo.nesting import Districts, Slice, split_by_districts
 from app.platform.config import PROJECT_ROOT, get_settings
 from app.platform.db import utcnow
 
@@ -97,63 +103,130 @@ def import_micro_districts(
     source: str,
     name_property: str | None = None,
     district_property: str | None = None,
-    name_of: Callable[[PolygonFeature], str | None] | None = None,
+    name_of: Callable[[PolygonFeature], PlaceLabel | None] | None = None,
     repair: bool = False,
     repairs: list[str] | None = None,
+    warnings: list[str] | None = None,
 ) -> int:
-    """Insert or update a MicroDistrict row per polygon feature (precincts, quarters, a grid).
+    """Insert or update the micro-districts of a file of polygons (precincts, quarters, a grid).
 
-    A feature without a name in ``name_property`` is named by ``name_of`` when given.
+    Areas nest in districts (``app.geo.nesting``): a polygon across district borders becomes
+    one area per district it overlaps, ``<id>~<district id>``, each the piece inside that
+    district (slivers under 1% of the polygon or 0.01 km² dropped); each such polygon is
+    described in ``warnings`` when given. A polygon inside one district keeps its id and
+    geometry; one outside every district gets ``properties[district_property]`` when that
+    names a known district, else None.
 
-    The district is ``properties[district_property]`` when that names a known district, else
-    the district holding the largest share of the polygon (None outside every district). An id
-    already used by another kind of micro-district is an error, not an overwrite.
+    Names, in Russian, Kazakh and English: ``properties[name_property]`` (with the district
+    after it for a piece), else the parts ``name_of`` gives composed with the area's district
+    (``PlaceLabel.compose``), else "<district> · <id>". An id already used by another kind of
+    micro-district is an error, not an overwrite; so is a polygon, imported whole before,
+    that now crosses a border while yards or links still refer to it.
     Invalid geometry and polygons outside the city's box are refused (see ``read_checked``).
-    Returns the number of features imported.
+    Returns the number of areas imported (pieces counted one by one).
     """
     features = read_checked(path, id_property=id_property, repair=repair, repairs=repairs)
     file = Path(path).name
     known_districts = {d.id: d for d in session.exec(select(District)).all()}
-    district_index = (
-        AreaIndex([_area(d.id, d.geometry) for d in known_districts.values()])
-        if known_districts
-        else None
-    )
+    district_areas = Districts([_area(d.id, d.geometry) for d in known_districts.values()])
 
-    existing = {m.id: m for m in _by_ids(session, MicroDistrict, {f.id for f in features})}
-    rows: list[tuple[str, MicroDistrict | None, dict[str, Any]]] = []
+    planned: list[tuple[PolygonFeature, list[Slice]]] = []
     for feature in features:
-        current = existing.get(feature.id)
-        if current is not None and current.kind != kind:
-            raise GeoImportError(
-                f"{file}: feature #{feature.index} (id {feature.id!r}): the id is already used "
-                f"by a micro-district of kind {current.kind!r}, not {kind!r}."
-            )
+        try:
+            slices = split_by_districts(feature.id, feature.geometry, district_areas)
+        except ValueError as exc:
+            raise GeoImportError(f"{file}: feature #{feature.index}: {exc}") from exc
         named = feature.properties.get(district_property) if district_property else None
-        if isinstance(named, str) and named in known_districts:
-            district_id: str | None = named
-        else:
-            district_id = (
-                district_index.dominant_district(feature.geometry) if district_index else None
+        if len(slices) == 1 and slices[0].district_id is None:
+            if isinstance(named, str) and named in known_districts:
+                slices = [Slice(feature.id, feature.id, named, feature.geometry, split=False)]
+        elif (
+            len(slices) == 1
+            and warnings is not None
+            and isinstance(named, str)
+            and named != slices[0].district_id
+        ):
+            warnings.append(
+                f"feature #{feature.index} (id {feature.id!r}) names district {named!r} but "
+                f"lies in {slices[0].district_id!r}: imported in {slices[0].district_id!r}"
             )
-        raw_name = feature.properties.get(name_property) if name_property else None
-        name = str(raw_name).strip()[:300] if raw_name is not None else ""
-        if not name and name_of is not None:
-            name = (name_of(feature) or "")[:300]
-        values: dict[str, Any] = {
-            "kind": kind,
-            "name": name or None,
-            "district_id": district_id,
-            "area_km2": round(geodesic_area_km2(feature.geometry), 4),
-            "geometry": feature.geojson,
-            "source": source,
-        }
-        rows.append((feature.id, current, values))
+        planned.append((feature, slices))
 
+    ids = {s.id for _, slices in planned for s in slices} | {f.id for f in features}
+    existing = {m.id: m for m in _by_ids(session, MicroDistrict, ids)}
+    rows: list[tuple[str, MicroDistrict | None, dict[str, Any]]] = []
+    retired: list[MicroDistrict] = []
+    for feature, slices in planned:
+        for piece in slices:
+            current = existing.get(piece.id)
+            if current is not None and current.kind != kind:
+                raise GeoImportError(
+                    f"{file}: feature #{feature.index} (id {feature.id!r}): the id {piece.id!r} "
+                    f"is already used by a micro-district of kind {current.kind!r}, not {kind!r}."
+                )
+        whole = existing.get(feature.id)
+        if slices[0].split:
+            if whole is not None:
+                _check_unreferenced(session, whole, file=file, feature=feature)
+                retired.append(whole)
+            if warnings is not None:
+                warnings.append(_split_warning(feature, slices))
+        parts = naming.name_source(feature, name_property, name_of)
+        for piece in slices:
+            district = known_districts.get(piece.district_id or "")
+            values: dict[str, Any] = {
+                "kind": kind,
+                **naming.area_names(piece, parts, district),
+                "district_id": piece.district_id,
+                "area_km2": round(geodesic_area_km2(piece.geometry), 4),
+                "geometry": feature.geojson
+                if not piece.split
+                else json.dumps(mapping(piece.geometry), separators=(",", ":")),
+                "source": source,
+            }
+            rows.append((piece.id, existing.get(piece.id), values))
+
+    for old in retired:
+        session.delete(old)
+    session.flush()
     for micro_id, current, values in rows:
         _upsert(session, current, MicroDistrict, micro_id, values)
     session.flush()
-    return len(features)
+    return len(rows)
+
+
+def _split_warning(feature: PolygonFeature, slices: list[Slice]) -> str:
+    pieces = ", ".join(f"{s.id} ({geodesic_area_km2(s.geometry):.3f} km²)" for s in slices)
+    return (
+        f"feature #{feature.index} (id {feature.id!r}) crosses district borders: clipped into "
+        f"{len(slices)} areas, one per district: {pieces}"
+    )
+
+
+def _check_unreferenced(
+    session: Session, whole: MicroDistrict, *, file: str, feature: PolygonFeature
+) -> None:
+    """Refuse to replace by its pieces an area that rows still refer to (yards, links): only
+    the migration that split the cells re-places stored points (revision e6nesting06)."""
+    # The database's own foreign keys: every table that refers to micro_district, whichever
+    # models this process imported.
+    schema = sa_inspect(session.connection())
+    for table_name in sorted(schema.get_table_names()):
+        for fk in schema.get_foreign_keys(table_name):
+            if fk["referred_table"] != "micro_district" or len(fk["constrained_columns"]) != 1:
+                continue
+            column: ColumnClause[Any] = sa_column(fk["constrained_columns"][0])
+            used = session.execute(
+                select(func.count())
+                .select_from(sa_table(table_name, column))
+                .where(column == whole.id)
+            ).scalar_one()
+            if used:
+                raise GeoImportError(
+                    f"{file}: feature #{feature.index} (id {feature.id!r}) now crosses district "
+                    f"borders, but {used} row(s) of {table_name} refer to it as one area. "
+                    "Keep its old outline, or split it with the data's own ids."
+                )
 
 
 def read_checked(
@@ -212,14 +285,15 @@ def load_area_index(
 
 def load_demo_geography(session: Session) -> None:
     """Import the project's demo data: the 8 OSM districts with 2023 population, and the
-    916 H3 res-8 cells as micro-districts of kind "h3", each named from ``data/geo/names``
-    (its label, else the nearest named street or stop within 2 km of its centre; none in the
-    empty mountain cells). Running it twice changes nothing."""
+    916 H3 res-8 cells as micro-districts of kind "h3", a cell across a district border cut
+    into one area per district (``app.geo.nesting``), each named from ``data/geo/names`` (its
+    label, else the nearest named street or stop within 2 km of its centre, else the district
+    and the code) in Russian, Kazakh and English. Running it twice changes nothing."""
     names = load_place_names(DEFAULT_NAMES_DIR)
 
-    def cell_name(feature: PolygonFeature) -> str | None:
+    def cell_name(feature: PolygonFeature) -> PlaceLabel | None:
         props = feature.properties
-        return names.area_name(
+        return names.area_parts(
             feature.id, lat=float(props["centroid_lat"]), lon=float(props["centroid_lon"])
         )
 

@@ -126,6 +126,19 @@ class _Level:
         best = float(distances.min())
         return sorted(int(i) for i in indices[distances == best]), best
 
+    def nearest_where(self, x: float, y: float, max_distance: float, district_id: str) -> list[int]:
+        """The nearest areas of ``district_id`` within ``max_distance`` metres (ties, by id)."""
+        if max_distance <= 0:
+            return []
+        point = shapely.Point(x, y)
+        candidates = self.tree.query(point, predicate="dwithin", distance=max_distance)
+        own = [int(i) for i in candidates if self.district_ids[int(i)] == district_id]
+        if not own:
+            return []
+        distances = shapely.distance(self.geoms[own], point)
+        best = float(distances.min())
+        return sorted(i for i, d in zip(own, distances, strict=True) if d == best)
+
 
 class AreaIndex:
     """Districts and micro-districts of one city, ready for :meth:`locate`.
@@ -168,8 +181,8 @@ class AreaIndex:
     def locate(self, lat: float, lon: float) -> Placement:
         """Place a WGS84 point; raise OutsideCity beyond ``gap_snap_m`` of every district.
 
-        The district always comes from the district polygons, even where a micro-district
-        (e.g. an H3 cell across a border) is assigned to another district.
+        The district always comes from the district polygons; the micro-district is one of
+        that district (areas nest in districts, ``app.geo.nesting``), or None.
         """
         check_coordinates(lat, lon)
         x, y = _TO_METRIC.transform(lon, lat)
@@ -179,6 +192,13 @@ class AreaIndex:
             micro_district_id=self._place_micro(x, y, district_id),
             snapped_m=snapped_m,
         )
+
+    def micro_district_in(self, lat: float, lon: float, district_id: str) -> str | None:
+        """The micro-district of ``district_id`` a point belongs to (as ``locate`` would place
+        it were the point in that district): for re-placing stored points."""
+        check_coordinates(lat, lon)
+        x, y = _TO_METRIC.transform(lon, lat)
+        return self._place_micro(x, y, district_id)
 
     def dominant_district(self, geometry: BaseGeometry) -> str | None:
         """The district holding the largest share of a lon/lat polygon, or None if none overlaps."""
@@ -213,17 +233,16 @@ class AreaIndex:
         )
 
     def _place_micro(self, x: float, y: float, district_id: str) -> str | None:
+        """The area of the point's own district holding it, else the nearest one within
+        ``gap_snap_m``; areas nest in districts (``app.geo.nesting``), so an area of another
+        district is never chosen, even where its polygon holds the point (a dropped sliver)."""
         level = self._micro
         if not len(level):
             return None
-        chosen = level.containing(x, y)
-        if not chosen:
-            chosen, _ = level.nearest(x, y, self.gap_snap_m)
-        if not chosen:
-            return None
-        # Overlapping layers or ties: prefer an area of the point's own district, then the id.
-        own = [i for i in chosen if level.district_ids[i] == district_id]
-        return level.ids[(own or chosen)[0]]
+        own = [i for i in level.containing(x, y) if level.district_ids[i] == district_id]
+        if not own:
+            own = level.nearest_where(x, y, self.gap_snap_m, district_id)
+        return level.ids[own[0]] if own else None
 
     def _distance_to_city(self, lat: float, lon: float, x: float, y: float) -> float:
         """Metres from the point to the nearest district, for the OutsideCity message."""

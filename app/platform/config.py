@@ -5,9 +5,9 @@ Every field is documented here and in the README; a test keeps the two in step.
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -165,10 +165,16 @@ class Settings(BaseSettings):
         description="Bearer token that may read /metrics. Unset: only clients on the same "
         "machine (loopback) may read it.",
     )
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="development or production. In production the service refuses to start "
+        "without SAFEYARD_PUBLIC_BASE_URL (the compose file sets production).",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The service's public address, without a trailing slash: the QR code "
-        "of a yard report points residents to the yard's checklist there.",
+        "of a yard report points residents to the yard's checklist there. Required when "
+        "SAFEYARD_ENV=production (the default only suits a development machine).",
     )
     report_cache_mb: int = Field(
         default=200,
@@ -291,6 +297,19 @@ class Settings(BaseSettings):
         if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
             raise ValueError("expected min_lon,min_lat,max_lon,max_lat in degrees, min < max")
         return value
+
+    @model_validator(mode="after")
+    def _production_has_its_address(self) -> Self:
+        # A QR code printed on a report must not send residents to the printer's localhost.
+        if self.env == "production" and (
+            "public_base_url" not in self.model_fields_set or not self.public_base_url.strip()
+        ):
+            raise ValueError(
+                "SAFEYARD_PUBLIC_BASE_URL is not set. With SAFEYARD_ENV=production set it to "
+                "the address residents open SafeYard at (e.g. https://safeyard.example.kz): "
+                "the QR codes of the PDF reports point there."
+            )
+        return self
 
     @property
     def city_bounds(self) -> tuple[float, float, float, float]:

@@ -17,8 +17,20 @@ FlagCode = Literal["problem_area", "hotspot", "not_enough_data", "stale"]
 
 @dataclass(frozen=True)
 class Flag:
+    """A flag, the numbers that raised it (``values``) and an English ``reason``.
+
+    The channels write the reason in the reader's language from ``code`` and ``values``
+    (``app.channels.web.flags``); ``reason`` is for logs and tests.
+    """
+
     code: FlagCode
-    reason: str  # the numbers behind it, for a person
+    reason: str
+    values: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def params(self) -> dict[str, float]:
+        """``values`` as a dict: ``audited``, ``needed``, ``risk``, ``limit``, ``z``, ``days``."""
+        return dict(self.values)
 
 
 @dataclass(frozen=True)
@@ -81,37 +93,52 @@ def getis_ord_gi_star(
 def area_flags(
     *,
     audited: int,
-    coverage_risk: float,
+    coverage_risk: float | None,
     gi_z: float | None,
     last_submission_at: datetime | None,
     now: datetime,
     rules: FlagRules,
 ) -> list[Flag]:
-    """The flags of one area, each with the numbers that raised it."""
+    """The flags of one area, each with the numbers that raised it.
+
+    An area with no audited yard has no figure to judge: it gets no "not enough data" flag
+    (it has no data at all, which the map shows as such) and is "stale" only when it had a
+    submission once and none for ``stale_days``.
+    """
     flags: list[Flag] = []
-    if audited < rules.min_audited:
+    if 0 < audited < rules.min_audited:
         flags.append(
             Flag(
                 "not_enough_data",
                 f"{audited} audited yard{'s' if audited != 1 else ''} < {rules.min_audited} needed",
+                (("audited", audited), ("needed", rules.min_audited)),
             )
         )
-    elif coverage_risk >= rules.problem_risk:
+    elif audited and coverage_risk is not None and coverage_risk >= rules.problem_risk:
         flags.append(
             Flag(
                 "problem_area",
-                f"coverage-aware risk {coverage_risk:.0f} ≥ {rules.problem_risk:.0f} "
+                f"coverage-aware risk {coverage_risk:.1f} ≥ {rules.problem_risk:g} "
                 f"with {audited} audited yards",
+                (("risk", coverage_risk), ("limit", rules.problem_risk), ("audited", audited)),
             )
         )
     if gi_z is not None and gi_z > rules.hotspot_z:
         flags.append(
-            Flag("hotspot", f"Gi* z {gi_z:.2f} > {rules.hotspot_z:.2f} with its neighbours")
+            Flag(
+                "hotspot",
+                f"Gi* z {gi_z:.2f} > {rules.hotspot_z:g} with its neighbours",
+                (("z", gi_z), ("limit", rules.hotspot_z)),
+            )
         )
-    if last_submission_at is None:
-        flags.append(Flag("stale", "no submission yet"))
-    else:
+    if last_submission_at is not None:
         days = (now - last_submission_at).days
         if days >= rules.stale_days:
-            flags.append(Flag("stale", f"no submission for {days} days ≥ {rules.stale_days}"))
+            flags.append(
+                Flag(
+                    "stale",
+                    f"no submission for {days} days ≥ {rules.stale_days}",
+                    (("days", days), ("limit", rules.stale_days)),
+                )
+            )
     return flags

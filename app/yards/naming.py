@@ -2,9 +2,10 @@
 
 A yard's ``address`` is typed by its first sender, who may be anonymous, so no public surface
 (pages, APIs, PDFs, exports, staff lists) shows it. Every surface names a yard through
-``public_title`` / ``public_label``: the name staff set, else "Yard no. N" with its district
-and micro-district; ``yard_place`` adds where to find it from trusted data only: the nearest
-named street (OpenStreetMap, ``app.geo.names``) with a rounded distance, and map links.
+``public_title`` / ``public_label``: the name staff set, else "Yard no. N" with its area's
+human name (which ends with its district); ``yard_place`` adds where to find it from trusted
+data only: the nearest named street (OpenStreetMap, ``app.geo.names``) with a rounded
+distance, and map links.
 
 Texts are in the language of the request (``app.platform.translations.current_lang``).
 """
@@ -45,10 +46,17 @@ def public_label(
     public_name: str | None,
     district_name: str | None,
     micro_district_id: str | None,
+    area_name: str | None = None,
 ) -> str:
-    """The yard's full public name for a line of its own (API answers, lists): its title,
-    district and micro-district, all from trusted data."""
+    """The yard's full public name for a line of its own (API answers, lists): its title and
+    where it lies, all from trusted data: its area's human name (``app.districts.naming``,
+    which ends with the district) when given, else the district and the area's code."""
     parts = [public_title(yard_id=yard_id, public_name=public_name)]
+    if area_name:
+        parts.append(area_name)
+        if district_name and not area_name.endswith(district_name):
+            parts.append(district_name)
+        return ", ".join(parts)
     if district_name:
         parts.append(district_name)
     if micro_district_id:

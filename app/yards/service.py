@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, insert, or_, select, text, update
+from sqlalchemy import bindparam, case, insert, select, text, update
 from sqlmodel import Session
 
 from app.geo.distance import EARTH_RADIUS_M, bounding_box, haversine_m
@@ -87,24 +87,16 @@ def _caseless_pattern(text: str) -> str:
     return "".join(parts)
 
 
-def search_by_address(session: Session, *, text: str, limit: int = 20) -> list[Yard]:
-    """Yards whose public name or typed address contains ``text`` ignoring letter case
-    (Cyrillic and Kazakh too), the most checked first. An empty text finds nothing.
-
-    The typed address may come from an anonymous sender: it is matched here but callers show
-    the yard's public name (``app.yards.naming``), never the address.
-    """
+def search_by_public_name(session: Session, *, text: str, limit: int = 10) -> list[Yard]:
+    """Yards whose public name (given by staff) contains ``text`` ignoring letter case, the
+    most checked first. Never the typed address: it may come from an anonymous sender, and a
+    search by it would let anyone probe what was typed."""
     pattern = _caseless_pattern(text)
     if not pattern:
         return []
     rows = session.execute(
         select(_YARD)
-        .where(
-            or_(
-                _YARD.c.public_name.regexp_match(pattern),
-                _YARD.c.address.regexp_match(pattern),
-            )
-        )
+        .where(_YARD.c.public_name.regexp_match(pattern))
         .order_by(_YARD.c.submission_count.desc(), _YARD.c.id)
         .limit(limit)
     ).mappings()

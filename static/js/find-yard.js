@@ -1,12 +1,14 @@
 // SafeYard find-yard page: "locate me" and a map to tap. Both lead to /yard/find?lat=..&lon=..,
 // which the server answers with the nearby yards and the district; offline they lead straight to
-// the checklist, which keeps the chosen place and sends it with the answers.
+// the checklist, which keeps the chosen place and sends it with the answers. A place chosen in
+// the name search (place-search.js, a "safeyard:place" event on #map) centres the map on it.
 
 const TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 const ATTRIBUTION_URL = "https://www.openstreetmap.org/copyright";
 const GOOD_ACCURACY_M = 50;
 const CITY_ZOOM = 12;
 const YARD_ZOOM = 17;
+const PLACE_ZOOM = 16;
 
 function element(tag, attributes = {}, children = []) {
   const node = document.createElement(tag);
@@ -95,8 +97,17 @@ export function enhance({ locateButton, mapElement, attribution, drafts, t, leaf
   }
 
   if (mapElement) {
+    // A place chosen before the map is up waits for it.
+    let pendingPlace = null;
+    mapElement.addEventListener("safeyard:place", (event) => {
+      if (mapApi) mapApi.centre(event.detail);
+      else pendingPlace = event.detail;
+    });
     startMap({ mapElement, attribution, drafts, t, leaflet })
-      .then((api) => { mapApi = api; })
+      .then((api) => {
+        mapApi = api;
+        if (pendingPlace) api.centre(pendingPlace);
+      })
       .catch((error) => {
         console.warn("SafeYard: the map could not start", error);
         mapElement.hidden = true;
@@ -115,7 +126,15 @@ async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
   }
   const L = await loadLeaflet(leaflet);
   const centre = [Number(mapElement.dataset.lat) || 43.2389, Number(mapElement.dataset.lon) || 76.8897];
-  const map = L.map(mapElement, { attributionControl: false }).setView(centre, CITY_ZOOM);
+  const zoom = Number(mapElement.dataset.zoom) || CITY_ZOOM;
+  const map = L.map(mapElement, { attributionControl: false }).setView(centre, zoom);
+  // Where the map stands, for tests and styles.
+  const noteCentre = () => {
+    const { lat, lng } = map.getCenter();
+    mapElement.dataset.centre = `${lat.toFixed(5)},${lng.toFixed(5)}`;
+  };
+  map.on("moveend", noteCentre);
+  noteCentre();
 
   const hint = element("p", { class: "field-hint", "aria-live": "polite", text: t("Tap the map where the yard is.") });
   const choose = element("button", { type: "button", class: "button button-primary button-block", hidden: "", text: t("Check the yard here") });
@@ -157,6 +176,16 @@ async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
     show(lat, lon, accuracy_m) {
       mark(lat, lon, accuracy_m);
       map.setView([lat, lon], YARD_ZOOM);
+    },
+    /** A street (its box) or a micro-district or stop (its point): the resident then taps the yard. */
+    centre(place) {
+      if (place.bbox) {
+        const [west, south, east, north] = place.bbox;
+        map.fitBounds([[south, west], [north, east]], { maxZoom: YARD_ZOOM, animate: false });
+      } else {
+        map.setView([place.lat, place.lon], PLACE_ZOOM, { animate: false });
+      }
+      hint.textContent = t("Tap the map where the yard is.");
     },
   };
 }

@@ -6,7 +6,11 @@
 const YARD_ZOOM = 15;
 const CITY = [43.2389, 76.8897];
 const VIEW_KEY = "safeyard-inspector-view";
-const BAND_COLOURS = { low: "#176639", moderate: "#c98a00", high: "#d9480f", critical: "#a3001b" };
+// The yard dots' ring: dark, so a dot stands out on an area of its own colour.
+const DOT_RING = "#1b1b1b";
+const LANG = document.documentElement.lang || "ru";
+const ONE_DECIMAL = new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 });
+const PERCENT = new Intl.NumberFormat(LANG, { style: "percent", maximumFractionDigits: 0 });
 
 function element(tag, attributes = {}, children = []) {
   const node = document.createElement(tag);
@@ -43,14 +47,27 @@ function fillColour(classes, value) {
   return colour;
 }
 
+function hasValue(props) {
+  return Boolean(props.yards_audited) && props.value !== null && props.value !== undefined;
+}
+
+/** The tooltip's figure: the value in the page's language, or why there is none. */
+function areaValueText(strings, shareLayer, props) {
+  if (hasValue(props)) return shareLayer ? PERCENT.format(props.value) : ONE_DECIMAL.format(props.value);
+  if (!props.yards_known) return strings.no_yards_known;
+  return strings.none_checked.replace("{n}", String(props.yards_known));
+}
+
 function areaStyle(config, shareLayer, props) {
-  const noData = !props.yards_audited || props.value === null || props.value === undefined;
+  const noData = !hasValue(props);
   const style = {
     fillColor: noData ? config.no_data : fillColour(shareLayer ? config.share : config.risk, props.value),
-    fillOpacity: 0.7,
+    // No yard known at all: a faint grey, the base layer shows through.
+    fillOpacity: noData && !props.yards_known ? 0.25 : 0.6,
+    // The hexagons' own edges stay faint: the district borders and streets are the landmarks.
     color: "#ffffff",
-    weight: 1,
-    opacity: 0.9,
+    weight: 0.6,
+    opacity: 0.6,
     dashArray: null,
   };
   // An area without a single known yard has only "no data" flags: its grey fill says so.
@@ -116,7 +133,8 @@ function panelLoader(panel, data, strings, status) {
   };
 }
 
-function yardMarkers(L, map, data, strings, status) {
+function yardMarkers(L, map, data, config, status) {
+  const strings = config.strings;
   const layer = L.layerGroup().addTo(map);
   let controller = null;
   async function refresh() {
@@ -140,23 +158,25 @@ function yardMarkers(L, map, data, strings, status) {
         const p = feature.properties;
         const label = strings.yard.replace("{id}", p.yard_id);
         const link = element("a", { href: p.url, text: strings.open_yard });
+        // The same classes as the areas (and the legend, and the PDF map); grey, as an area
+        // without a figure, when the yard has no current index.
+        const known = p.risk_index !== null && p.risk_index !== undefined;
         const popup = element("div", {}, [
           element("strong", { text: label }),
           element("br"),
-          `${strings.risk_index}: ${p.risk_index}`,
+          `${strings.risk_index}: ${known ? ONE_DECIMAL.format(p.risk_index) : strings.no_index}`,
           element("br"),
           link,
         ]);
         L.circleMarker([lat, lon], {
           radius: 7,
           className: "yard-marker",
-          // A white ring: the dot stays visible on the darkest fill.
-          color: "#ffffff",
-          weight: 2.5,
-          fillColor: BAND_COLOURS[p.band] || "#777777",
-          fillOpacity: 0.95,
+          color: DOT_RING,
+          weight: 2,
+          fillColor: known ? fillColour(config.risk, p.risk_index) : config.no_data,
+          fillOpacity: 1,
         })
-          .bindTooltip(`${label}: ${p.risk_index}`)
+          .bindTooltip(`${label}: ${known ? ONE_DECIMAL.format(p.risk_index) : strings.no_index}`)
           .bindPopup(popup)
           .addTo(layer);
       }
@@ -183,8 +203,29 @@ async function startMap(container) {
   map.attributionControl.setPrefix(false);
   const view = savedView();
   map.setView(view ? [view.lat, view.lng] : CITY, view ? view.zoom : 11);
-  // Tiles are only the background: unreachable, the areas still draw on the plain background.
-  L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.tileAttribution }).addTo(map);
+  // A place chosen in the names search (static/js/place-search.js): its box, else its point.
+  container.addEventListener("safeyard:place", ({ detail: place }) => {
+    const [west, south, east, north] = place.bbox || [];
+    if (place.bbox) map.fitBounds([[south, west], [north, east]], { maxZoom: 16, animate: false });
+    else map.setView([place.lat, place.lon], 15, { animate: false });
+    const centre = map.getCenter(); // for tests: where the map now stands
+    container.dataset.centre = `${centre.lat.toFixed(5)},${centre.lng.toFixed(5)}`;
+  });
+  // The base layer is SafeYard's own (it works offline). A configured tile server is an
+  // option in the layers control, never needed.
+  if (data.tileUrl) {
+    const tiles = L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.tileAttribution });
+    L.control.layers(null, { [config.strings.tiles.replace("{host}", data.tileHost)]: tiles }, { position: "topright" }).addTo(map);
+  }
+  // The base layer's module (static/js/map-base.js) by its versioned URL.
+  const base = await import(data.jsBase).catch((error) => {
+    console.warn("SafeYard: the base layer's script did not load", error);
+    return null;
+  });
+  const credit = base ? base.credit : (m, text) => m.attributionControl.addAttribution(text);
+  base?.baseLayer(L, map, data)
+    .then(() => { container.dataset.baseReady = "true"; })
+    .catch((error) => console.warn("SafeYard: the base layer did not load", error));
 
   status(strings.loading);
   const response = await fetch(data.geojson, { headers: { Accept: "application/geo+json" } });
@@ -197,10 +238,9 @@ async function startMap(container) {
     style: (feature) => areaStyle(config, shareLayer, feature.properties),
     onEachFeature: (feature, layer) => {
       const p = feature.properties;
-      const value = !p.yards_audited || p.value === null
-        ? strings.no_data
-        : shareLayer ? `${Math.round(p.value * 100)} %` : String(p.value);
-      layer.bindTooltip(`${p.name || feature.id}: ${value}`, { sticky: true });
+      const tip = document.createElement("span");
+      tip.textContent = `${p.name || feature.id}: ${areaValueText(strings, shareLayer, p)}`;
+      layer.bindTooltip(tip, { sticky: true });
       layer.on("click", () => {
         if (selected) areas.resetStyle(selected);
         selected = layer;
@@ -216,15 +256,17 @@ async function startMap(container) {
     path?.classList.add("area-shape");
     path?.setAttribute("data-area-id", layer.feature.id);
   });
-  map.attributionControl.addAttribution(collection.attribution);
+  credit(map, collection.attribution);
   // Not animated: the map is ready (and its areas take clicks) once it is drawn where it stays.
   if (!view && areas.getBounds().isValid()) {
     map.fitBounds(areas.getBounds(), { padding: [8, 8], animate: false });
   }
   status("");
   container.dataset.ready = "true";
+  // Other scripts of the page (the place search) move this map once it exists.
+  container.dispatchEvent(new CustomEvent("safeyard:map-ready", { detail: { map, L } }));
 
-  const refreshYards = yardMarkers(L, map, data, strings, status);
+  const refreshYards = yardMarkers(L, map, data, config, status);
   map.on("moveend", () => saveView(map));
   refreshYards();
 

@@ -55,6 +55,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/privacy/preview"): ADMIN,
     ("POST", "/admin/privacy/redact"): ADMIN,
     ("GET", "/privacy"): PUBLIC,
+    ("GET", "/methodology"): PUBLIC,
     ("GET", "/login/code"): LOGIN_STEP,
     ("POST", "/login/code"): LOGIN_STEP,
     ("GET", "/login/enrol"): LOGIN_STEP,
@@ -71,6 +72,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/submissions/{submission_id}/photos"): PUBLIC,
     ("GET", "/photos/{photo_id:uuid}.jpg"): PUBLIC,
     ("GET", "/photos/{photo_id:uuid}/thumb.jpg"): PUBLIC,
+    ("GET", "/api/v1/places/search"): PUBLIC,
+    ("GET", "/api/v1/map/base"): PUBLIC,
     ("GET", "/api/v1/yards"): PUBLIC,
     ("GET", "/api/v1/yards/{yard_id}"): PUBLIC,
     # Area figures and exports: staff data (README, "For inspectors").

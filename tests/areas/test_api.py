@@ -36,7 +36,7 @@ class TestMicroDistrictsGeoJSON:
         props = feature["properties"]
         assert props["yards_audited"] >= 1 and props["yards_known"] >= props["yards_audited"]
         assert props["value"] == props["coverage_risk"]
-        assert all({"code", "reason"} == set(f) for f in props["flags"])
+        assert all({"code", "reason", "values"} == set(f) for f in props["flags"])
 
     def test_section_and_district_filters(
         self, client: TestClient, staff: TestClient, registry: ChecklistRegistry

@@ -107,7 +107,7 @@ class TestMicroDistrictFigures:
             session, settings=relaxed, neighbours={}, sections=SECTIONS, now=NOW
         )
         reasons = {f.code: f.reason for f in report.areas["test-a"].flags}
-        assert reasons == {"problem_area": "coverage-aware risk 56 ≥ 50 with 2 audited yards"}
+        assert reasons == {"problem_area": "coverage-aware risk 55.7 ≥ 50 with 2 audited yards"}
         strict = service.micro_district_figures(
             session, settings=settings, neighbours={}, sections=SECTIONS, now=NOW
         )
@@ -120,6 +120,47 @@ class TestMicroDistrictFigures:
         )
         b = report.areas["test-b"]
         assert (b.yards_audited, b.mean_risk) == (1, 20.0)  # the 100-day-old yard is out
+
+
+class TestNoData:
+    """No audited yard: no figure, no rank, and stale only where there were submissions."""
+
+    def test_no_number_where_no_yard_is_audited(self, session: Session, settings: Settings) -> None:
+        _city(session)
+        _area(session, "test-empty", 2)  # no yard known
+        _area(session, "test-unchecked", 3)  # a yard known, never checked
+        _yard(session, "test-unchecked", None)
+        neighbours = {
+            "test-a": frozenset({"test-b"}),
+            "test-b": frozenset({"test-a", "test-empty"}),
+            "test-empty": frozenset({"test-b", "test-unchecked"}),
+            "test-unchecked": frozenset({"test-empty"}),
+        }
+        report = service.micro_district_figures(
+            session, settings=settings, neighbours=neighbours, sections=SECTIONS, now=NOW
+        )
+        empty, unchecked = report.areas["test-empty"], report.areas["test-unchecked"]
+        for area in (empty, unchecked):
+            assert (area.mean_risk, area.coverage_risk, area.gi_z) == (None, None, None)
+            assert area.flags == []  # neither "not enough data" nor "stale"
+            assert not area.has_data
+            assert area.as_dict()["coverage_risk"] is None
+        assert (empty.yards_known, empty.data_state) == (0, "no_yards")
+        assert (unchecked.yards_known, unchecked.data_state) == (1, "not_checked")
+        assert report.areas["test-a"].data_state == "audited"
+
+    def test_stale_only_where_there_were_submissions(
+        self, session: Session, settings: Settings
+    ) -> None:
+        _city(session)
+        _area(session, "test-old", 2)
+        _yard(session, "test-old", 30.0, last=NOW - timedelta(days=200))
+        report = service.micro_district_figures(
+            session, settings=settings, neighbours={}, sections=SECTIONS, months=3, now=NOW
+        )
+        old = report.areas["test-old"]
+        assert (old.yards_known, old.yards_audited, old.coverage_risk) == (1, 0, None)
+        assert [(f.code, f.params) for f in old.flags] == [("stale", {"days": 200, "limit": 90})]
 
 
 class TestQueenNeighbours:

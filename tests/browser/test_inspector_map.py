@@ -6,6 +6,7 @@ resident and a cooperative are refused; axe finds no serious violation. Screensh
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,11 @@ import pytest
 from app.accounts import service as accounts_service
 from app.accounts.models import UserRole
 from app.checklists.loader import ChecklistRegistry
-from app.platform.db import Database
+from app.platform.config import Settings
+from app.platform.db import Database, utcnow
 from tests.accounts.support import PASSWORD, code_for, create_user
 from tests.browser.conftest import PHONE, axe_violations
-from tests.factories import new_location, submission_body
+from tests.factories import area_index, new_location, store_submission, submission_body
 
 SCREENSHOTS = Path("/tmp/safeyard-screens")
 DESKTOP = {"width": 1280, "height": 800}
@@ -35,10 +37,12 @@ def shoot(page, name: str, *, full_page: bool = False) -> None:  # type: ignore[
 def yards(live_server: str, registry: ChecklistRegistry) -> list[dict[str, Any]]:
     """A few checked yards in Almaly (one area with several), posted like a resident would."""
     made: list[dict[str, Any]] = []
-    for _ in range(4):
-        # The first yard's area gets the others too.
-        area = made[0]["micro_district_id"] if made else None
-        body = submission_body(registry.current, location=new_location(micro_district=area))
+    first = new_location(own_area=True)
+    # The first yard's area gets the others too (the factories' cell id, not the service's).
+    cell = area_index().locate(first["lat"], first["lon"]).micro_district_id
+    for n in range(4):
+        location = first if n == 0 else new_location(micro_district=cell)
+        body = submission_body(registry.current, location=location)
         response = httpx.post(f"{live_server}/api/v1/submissions", json=body, timeout=30)
         assert response.status_code == 201, response.text
         made.append({**response.json(), "location": body["location"]})
@@ -105,8 +109,17 @@ class TestInspector:
         config = json.loads(page.locator("#inspector-map").get_attribute("data-config"))
         colours = {c["colour"] for c in config["risk"]}
         assert fills & colours, f"no risk colour among {fills}"
-        assert asked, "the map asked for tiles"
+        # Its own base layer, no tile server: district borders named, streets drawn.
+        assert asked == [], "the map asked for tiles it does not need"
+        page.locator("#inspector-map[data-base-ready=true]").wait_for(state="attached")
         assert page.locator(".leaflet-tile-loaded").count() == 0
+        labels = page.locator(".district-label").all_text_contents()
+        assert "Алмалинский район" in labels, labels
+        assert page.locator(".leaflet-streets-pane canvas").count() == 1
+        assert (
+            "OpenStreetMap contributors, ODbL"
+            in page.locator(".leaflet-control-attribution").inner_text()
+        )
         # Flagged areas are outlined as the legend says.
         outlined = page.eval_on_selector_all(
             "path.area-shape", "ps => ps.filter(p => p.getAttribute('stroke') !== '#ffffff').length"
@@ -165,6 +178,79 @@ class TestInspector:
         assert page.locator("path.yard-marker").count() >= 1
         page.evaluate("window.scrollTo(0, 0)")
         shoot(page, "inspector-yards-phone")
+        context.close()
+
+    def test_base_layer_close_up(  # type: ignore[no-untyped-def]
+        self,
+        browser,
+        live_server: str,
+        db: Database,
+        registry: ChecklistRegistry,
+        settings: Settings,
+        yards: list[dict[str, Any]],
+    ) -> None:
+        """In Kazakh: district names in Kazakh; zoomed in on the centre, the minor streets
+        and the streets' names show; the yard dots are coloured by the areas' scale."""
+        with db.write_session() as session:
+            old = store_submission(
+                session,
+                registry=registry,
+                settings=settings,
+                location=new_location(own_area=True),
+                received_at=utcnow() - timedelta(days=400),
+            )
+        stale_area = old.submission.micro_district_id
+        context = browser.new_context(viewport=DESKTOP, locale="kk-KZ")
+        asked = no_tiles(context)
+        page = context.new_page()
+        log_in(page, live_server, staff_email(db, UserRole.inspector, districts=[HOME]))
+        page.goto(f"{live_server}/inspector?lang=kk")
+        wait_for_map(page)
+        page.locator("#inspector-map[data-base-ready=true]").wait_for(state="attached")
+        labels = page.locator(".district-label").all_text_contents()
+        assert "Алмалы ауданы" in labels, labels
+        # No yard known: a faint grey and no number; its tooltip says so.
+        config = json.loads(page.locator("#inspector-map").get_attribute("data-config"))
+        empty = page.locator(f'path.area-shape[fill="{config["no_data"]}"][fill-opacity="0.25"]')
+        assert empty.count() > 100
+        empty.nth(empty.count() // 2).hover(force=True)
+        tooltip = page.locator(".leaflet-tooltip:not(.district-label):not(.street-label)")
+        tooltip.first.wait_for(state="visible")
+        assert "Мұнда белгілі аула жоқ" in tooltip.first.inner_text()
+        # An area whose only yard was checked long ago: grey too, "none checked".
+        known = page.locator(f'path[data-area-id="{stale_area}"]')
+        assert known.get_attribute("fill") == config["no_data"]
+        assert known.get_attribute("fill-opacity") == "0.6"
+        known.hover(force=True)
+        page.get_by_text("Белгілі аулалар: 1, ешқайсысы тексерілмеген").wait_for(state="visible")
+        shoot(page, "inspector-map-kk-city")
+        # Around the Абая / Фурманова crossing, then where the test yards are.
+        for name, (lat, lon) in {
+            "centre": (43.2425, 76.9455),
+            "yards": (yards[0]["location"]["lat"], yards[0]["location"]["lon"]),
+        }.items():
+            view = {"lat": lat, "lng": lon, "zoom": 16}
+            page.evaluate(
+                "v => sessionStorage.setItem('safeyard-inspector-view', JSON.stringify(v))", view
+            )
+            page.reload()
+            wait_for_map(page)
+            page.locator("#inspector-map[data-base-ready=true]").wait_for(state="attached")
+            page.locator(".street-label").first.wait_for(state="attached", timeout=15_000)
+            assert page.locator(".street-label").count() >= 3
+            if name == "yards":
+                page.locator("path.yard-marker").first.wait_for(state="attached", timeout=15_000)
+                allowed = {c["colour"] for c in config["risk"]} | {config["no_data"]}
+                fills = page.eval_on_selector_all(
+                    "path.yard-marker", "ps => ps.map(p => p.getAttribute('fill'))"
+                )
+                assert fills and set(fills) <= allowed, fills
+                strokes = page.eval_on_selector_all(
+                    "path.yard-marker", "ps => ps.map(p => p.getAttribute('stroke'))"
+                )
+                assert set(strokes) == {"#1b1b1b"}
+            shoot(page, f"inspector-map-kk-{name}")
+        assert asked == []
         context.close()
 
     def test_monthly_summary(self, browser, live_server: str, db: Database, yards) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import Session
 
 from app.checklists.loader import ChecklistError, ChecklistRegistry, parse_checklist
+from app.checklists.models import ChecklistVersion
 from app.checklists.service import sync_versions
 
 
@@ -19,6 +20,31 @@ class TestSyncVersions:
         )
         with pytest.raises(ChecklistError, match="new version"):
             sync_versions(session, registry=ChecklistRegistry([edited]))
+
+    def test_a_corrected_translation_replaces_the_stored_copy(
+        self, session: Session, registry: ChecklistRegistry
+    ) -> None:
+        current = registry.current
+        sync_versions(session, registry=ChecklistRegistry([current]))
+        kk_fixed = parse_checklist(
+            current.source.replace('kk: "Ішінара"', 'kk: "Жартылай"', 1), name="kk fixed"
+        )
+        assert kk_fixed.sha256 != current.sha256
+        sync_versions(session, registry=ChecklistRegistry([kk_fixed]))
+        stored = session.get(ChecklistVersion, current.version)
+        assert stored is not None and stored.sha256 == kk_fixed.sha256
+        assert "Жартылай" in stored.source
+
+    def test_a_changed_russian_text_is_a_new_version(
+        self, session: Session, registry: ChecklistRegistry
+    ) -> None:
+        current = registry.current
+        sync_versions(session, registry=ChecklistRegistry([current]))
+        ru_changed = parse_checklist(
+            current.source.replace('ru: "Частично"', 'ru: "Местами"', 1), name="ru changed"
+        )
+        with pytest.raises(ChecklistError, match="new version"):
+            sync_versions(session, registry=ChecklistRegistry([ru_changed]))
 
     def test_a_version_only_in_the_database_is_still_known(
         self, session: Session, registry: ChecklistRegistry

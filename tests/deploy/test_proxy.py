@@ -20,7 +20,11 @@ from app.platform.config import PROJECT_ROOT
 from tests.reliability.support import Server, fresh_database, running
 
 COMPOSE = PROJECT_ROOT / "compose.yaml"
-SECRETS = {"POSTGRES_PASSWORD": "abc123", "SAFEYARD_SECRET_KEY": "k" * 48}
+SECRETS = {
+    "POSTGRES_PASSWORD": "abc123",
+    "SAFEYARD_SECRET_KEY": "k" * 48,
+    "SAFEYARD_PUBLIC_BASE_URL": "https://safeyard.example",
+}
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}; $$ is a dollar.
 VARIABLE = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
@@ -66,6 +70,15 @@ class TestComposeFile:
         assert "docs/OPERATIONS.md" in str(missing.value)
         with pytest.raises(MissingValue):
             app_environment({**SECRETS, "SAFEYARD_TRUSTED_PROXY": ""})
+
+    def test_the_public_address_is_required_naming_it(self) -> None:
+        without = {k: v for k, v in SECRETS.items() if k != "SAFEYARD_PUBLIC_BASE_URL"}
+        with pytest.raises(MissingValue) as missing:
+            app_environment({**without, "SAFEYARD_TRUSTED_PROXY": "172.30.0.1"})
+        assert "set SAFEYARD_PUBLIC_BASE_URL" in str(missing.value)
+        env = app_environment({**SECRETS, "SAFEYARD_TRUSTED_PROXY": "172.30.0.1"})
+        assert env["SAFEYARD_ENV"] == "production"
+        assert env["SAFEYARD_PUBLIC_BASE_URL"] == "https://safeyard.example"
 
     def test_the_address_given_is_what_uvicorn_trusts(self) -> None:
         env = app_environment({**SECRETS, "SAFEYARD_TRUSTED_PROXY": "172.30.0.1"})

@@ -16,16 +16,18 @@ from app.geo.errors import GeoImportError
 
 DATA = districts_service.DEMO_DATA_DIR
 POPULATION_2023 = 2_161_695
-CELLS_PER_DISTRICT = {
-    "alatau": 140,
-    "almaly": 22,
-    "auezov": 25,
-    "bostandyk": 123,
-    "medeu": 357,
-    "nauryzbay": 97,
-    "turksib": 102,
-    "zhetysu": 50,
+# The 916 H3 cells make 1,058 areas: 136 cells across a border are cut, one area per district.
+AREAS_PER_DISTRICT = {
+    "alatau": 155,
+    "almaly": 30,
+    "auezov": 41,
+    "bostandyk": 158,
+    "medeu": 381,
+    "nauryzbay": 107,
+    "turksib": 117,
+    "zhetysu": 69,
 }
+AREAS = 1058
 KOK_TOBE = (43.2322, 76.9758)
 
 
@@ -66,7 +68,7 @@ class TestLoadDemoGeography:
     def test_counts_and_population(self, session: Session) -> None:
         districts_service.load_demo_geography(session)
         districts = session.exec(select(District)).all()
-        assert sorted(d.id for d in districts) == sorted(CELLS_PER_DISTRICT)
+        assert sorted(d.id for d in districts) == sorted(AREAS_PER_DISTRICT)
         assert sum(d.population or 0 for d in districts) == POPULATION_2023
         assert {d.population_as_of for d in districts} == {"2023-01-01"}
         almaly = session.get(District, "almaly")
@@ -84,8 +86,8 @@ class TestLoadDemoGeography:
             .where(MicroDistrict.kind == "h3")
             .group_by(col(MicroDistrict.district_id))
         ).all()
-        assert dict(per_district) == CELLS_PER_DISTRICT
-        assert sum(CELLS_PER_DISTRICT.values()) == 916
+        assert dict(per_district) == AREAS_PER_DISTRICT
+        assert sum(AREAS_PER_DISTRICT.values()) == AREAS
 
     def test_idempotent(self, session: Session) -> None:
         districts_service.load_demo_geography(session)
@@ -116,7 +118,7 @@ class TestLoadDemoGeography:
                 district_property="district_id",
                 source="test",
             )
-            == 916
+            == AREAS
         )
 
     def test_simplified_districts_missing_name_falls_back(self, session: Session) -> None:
@@ -139,7 +141,7 @@ class TestLoadAreaIndex:
         districts_service.load_demo_geography(session)
         index = districts_service.load_area_index(session)
         assert index is not None
-        assert index.micro_district_count == 916
+        assert index.micro_district_count == AREAS
         placement = index.locate(*KOK_TOBE)
         assert placement.district_id == "medeu"
         micro = session.get(MicroDistrict, placement.micro_district_id)
@@ -153,7 +155,7 @@ class TestLoadAreaIndex:
         h3_only = districts_service.load_area_index(session, micro_kind="h3")
         quarters = districts_service.load_area_index(session, micro_kind="quarter")
         assert every_kind is not None and h3_only is not None and quarters is not None
-        assert (every_kind.micro_district_count, h3_only.micro_district_count) == (917, 916)
+        assert (every_kind.micro_district_count, h3_only.micro_district_count) == (AREAS + 1, AREAS)
         assert quarters.locate(*KOK_TOBE).micro_district_id == "q1"
 
     def test_gap_snap_from_settings(self, session: Session) -> None:
@@ -191,7 +193,8 @@ class TestImportMicroDistricts:
             "quarter",
             "test",
         )
-        assert q2.district_id == "almaly"  # a known district named by the file is kept
+        # The file's district only for a polygon in none: areas nest in the district they lie in.
+        assert q2.district_id == "medeu"
         assert q3.district_id is None  # outside the city
         assert q1.area_km2 == pytest.approx(0.0361, abs=0.001)
 

@@ -15,6 +15,7 @@ from shapely.geometry import Point, box, shape
 from shapely.geometry.base import BaseGeometry
 
 from app.geo.locator import Area, AreaIndex, OutsideCity, Placement, format_distance, to_metric
+from app.geo.nesting import Districts, split_by_districts
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "geo"
 
@@ -39,17 +40,15 @@ def cells() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def index(districts: dict[str, BaseGeometry], cells: list[dict[str, Any]]) -> AreaIndex:
-    return AreaIndex(
-        [Area(id=k, geometry=g) for k, g in districts.items()],
-        [
-            Area(
-                id=c["properties"]["cell_id"],
-                geometry=shape(c["geometry"]),
-                district_id=c["properties"]["district_id"],
-            )
-            for c in cells
-        ],
-    )
+    """The cells as the import stores them: cut at district borders (app.geo.nesting)."""
+    outlines = [Area(id=k, geometry=g) for k, g in districts.items()]
+    cutter = Districts(outlines)
+    pieces = [
+        Area(p.id, p.geometry, p.district_id or c["properties"]["district_id"])
+        for c in cells
+        for p in split_by_districts(c["properties"]["cell_id"], shape(c["geometry"]), cutter)
+    ]
+    return AreaIndex(outlines, pieces)
 
 
 class TestSpotChecks:
@@ -110,7 +109,8 @@ class TestGaps:
         nearest = min(distances, key=lambda k: distances[k])
         assert placement.district_id == nearest
         assert placement.snapped_m == pytest.approx(distances[nearest])
-        assert placement.micro_district_id is not None  # the unclipped H3 cells cover the gaps
+        # The nearest piece of a cell of its own district, within the snap distance.
+        assert placement.micro_district_id is not None
 
     def test_every_gap_point_is_within_snap_distance(
         self, index: AreaIndex, districts: dict[str, BaseGeometry]
@@ -174,8 +174,8 @@ class TestBorderCells:
         districts: dict[str, BaseGeometry],
         cells: list[dict[str, Any]],
     ) -> None:
-        # An H3 cell across a border is assigned to its majority district; a point in the
-        # minority part still belongs to the district polygon that holds it.
+        # An H3 cell across a border is cut, one area per district; a point in the minority
+        # part belongs to the district polygon that holds it and to that district's piece.
         cell = next(c for c in cells if c["properties"]["cell_id"] == "8820e60041fffff")
         hexagon = shape(cell["geometry"])
         majority = cell["properties"]["district_id"]
@@ -187,7 +187,7 @@ class TestBorderCells:
         point = part.representative_point()
         placement = index.locate(point.y, point.x)
         assert placement == Placement(
-            district_id=other, micro_district_id="8820e60041fffff", snapped_m=0.0
+            district_id=other, micro_district_id=f"8820e60041fffff~{other}", snapped_m=0.0
         )
 
 

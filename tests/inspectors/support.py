@@ -37,8 +37,8 @@ def place_in(session: Session, district_id: str, index: int = 0) -> tuple[str, f
     found = 0
     for cell in cells:
         inside = shape(json.loads(cell.geometry)).intersection(outline)
-        if inside.area < shape(json.loads(cell.geometry)).area * 0.9:
-            continue  # a border cell: its point might be given to the neighbour
+        if "~" in cell.id or inside.area < shape(json.loads(cell.geometry)).area * 0.9:
+            continue  # a piece of a cut cell, or a border cell: small, or near the neighbour
         if found == index:
             point = new_location(district_id, micro_district=cell.id)
             return cell.id, point["lat"], point["lon"]

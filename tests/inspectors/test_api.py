@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from app.areas.monthly import WORST_YARDS
 from app.checklists.loader import ChecklistRegistry
+from app.districts.models import MicroDistrict
+from app.districts.naming import area_name
 from app.platform.db import Database
 from tests.factories import new_location, submission_body
 from tests.inspectors.conftest import HOME
@@ -92,7 +94,7 @@ class TestPanel:
         figures = panel["figures"]
         assert figures["yards_audited"] >= 1
         assert figures["yards_known"] >= figures["yards_audited"]
-        assert all(set(f) == {"code", "reason"} and f["reason"] for f in figures["flags"])
+        assert all(set(f) == {"code", "reason", "values"} and f["reason"] for f in figures["flags"])
         # The same figures as the map's feature for this area.
         feature = next(
             f
@@ -150,6 +152,18 @@ class TestMonthly:
         )
         assert set(body) >= {"previous", "mean_risk_change", "problem_areas", "flagged_areas"}
 
+    def test_area_names_in_the_language_asked(
+        self, client: TestClient, registry: ChecklistRegistry, inspector: TestClient, db: Database
+    ) -> None:
+        post(client, registry, new_location())
+        for lang in ("ru", "kk", "en"):
+            body = inspector.get(f"/api/v1/districts/{HOME}/monthly?lang={lang}").json()
+            assert body["areas"]
+            with db.session() as session:
+                for row in body["areas"]:
+                    area = session.get(MicroDistrict, row["micro_district_id"])
+                    assert area is not None and row["name"] == area_name(area, lang)
+
     @pytest.mark.parametrize("month", ["2026-13", "last month", "2026-1"])
     def test_bad_month_is_422_naming_the_format(self, admin: TestClient, month: str) -> None:
         response = admin.get(f"/api/v1/districts/{HOME}/monthly", params={"month": month})
@@ -163,7 +177,7 @@ class TestMonthly:
 
     def test_scope_and_unknown(self, inspector: TestClient, admin: TestClient) -> None:
         refused = inspector.get(f"/api/v1/districts/{OTHER}/monthly")
-        assert refused.status_code == 403 and OTHER in refused.json()["message"]
+        assert refused.status_code == 403 and "Bostandyk" in refused.json()["message"]
         assert admin.get(f"/api/v1/districts/{OTHER}/monthly").status_code == 200
         assert admin.get("/api/v1/districts/atlantis/monthly").status_code == 404
 

@@ -1,6 +1,9 @@
-"""GET /yard/find: address search, yards near a point, and the JavaScript-only parts."""
+"""GET /yard/find: the search of places by name, yards near a point (or around a place),
+and the JavaScript-only parts."""
 
 from __future__ import annotations
+
+import re
 
 from fastapi.testclient import TestClient
 
@@ -25,27 +28,72 @@ class TestFindPage:
         assert "43.2389, 76.8897" in html
 
 
-class TestAddressSearch:
-    def test_finds_a_yard_by_part_of_its_address_in_any_case(
-        self, web: TestClient, checked: Checked
-    ) -> None:
-        for text in ("Тимирязева", "тимирязева 42", "ТИМИРЯЗЕВА", "УЛ. тимирязева"):
-            html = get(web, f"/yard/find?q={text}").text
-            assert f'href="/checklist?yard_id={checked.yard_id}"' in html, text
-            text_shown = main_text(html)
-            assert "Бостандыкский район" in text_shown
-            assert "1 проверка" in text_shown or "проверк" in text_shown
+class TestPlaceSearch:
+    """The no-JavaScript name search: OpenStreetMap streets, micro-districts and stops."""
+
+    def test_finds_a_street_by_its_kazakh_name(self, web: TestClient) -> None:
+        html = get(web, "/yard/find?q=Абай+даңғылы").text
+        assert 'id="place-results"' in html
+        assert '<span lang="kk">Абай даңғылы</span>' in html
+        assert '<span lang="ru">пр. Абая</span>' in html
+        # Each place leads to the yards around its point, named.
+        links = re.findall(r'href="(/yard/find\?lat=[^"]+)"', html)
+        assert links and all("place=" in link for link in links)
+        assert "улица" in main_text(html) and "Алмалинский район" in main_text(html)
+
+    def test_finds_a_micro_district_first(self, web: TestClient) -> None:
+        html = get(web, "/yard/find?q=аксай-4", "kk").text
+        text = main_text(html)
+        names = re.findall(r'<span lang="\w+">([^<]+)</span></a>', html)
+        assert names[0] == "мкр. Аксай-4", names
+        assert "шағын аудан" in text and "Әуезов ауданы" in text, text
+
+    def test_typed_addresses_are_not_searched(self, web: TestClient, checked: Checked) -> None:
+        # The checked yard's sender typed "ул. Тимирязева 42": the search is of map names
+        # only; the street is found, the yard (and its sender's words) are not.
+        html = get(web, "/yard/find?q=Тимирязева+42").text
+        assert f'href="/checklist?yard_id={checked.yard_id}"' not in html
+        assert "Двор №" not in main_text(html)
+        assert "ул. Тимирязева" in main_text(html)
 
     def test_nothing_found_says_what_to_do(self, web: TestClient) -> None:
-        html = main_text(get(web, "/yard/find?q=Несуществующая+улица+999", "en").text)
-        assert "No checked yard has this in its address" in html
+        response = get(web, "/yard/find?q=Несуществующая+улица+999", "en")
+        assert response.status_code == 200
+        assert "No street, micro-district or stop has this name" in main_text(response.text)
 
-    def test_too_short_a_text(self, web: TestClient) -> None:
-        assert "at least two letters" in get(web, "/yard/find?q=a", "en").text
+    def test_too_short_a_text_is_422_in_the_language(self, web: TestClient) -> None:
+        response = get(web, "/yard/find?q=a", "en")
+        assert response.status_code == 422
+        assert "at least two letters" in response.text
+        response = get(web, "/yard/find?q=%D0%B0", "kk")
+        assert response.status_code == 422 and "кемінде екі әріп" in response.text
 
-    def test_wildcards_are_literal(self, web: TestClient, checked: Checked) -> None:
-        html = get(web, "/yard/find?q=%25").text
-        assert f"yard_id={checked.yard_id}" not in html
+    def test_too_long_and_control_characters_are_422(self, web: TestClient) -> None:
+        response = get(web, "/yard/find?q=" + "а" * 101, "ru")
+        assert response.status_code == 422 and "не больше 100 символов" in response.text
+        assert get(web, "/yard/find?q=%00%D0%B0%D0%B1", "en").status_code == 422
+
+    def test_wildcards_are_literal(self, web: TestClient) -> None:
+        response = get(web, "/yard/find?q=%25%25")
+        assert response.status_code == 200
+        assert "place=" not in response.text
+
+
+class TestAroundAPlace:
+    def test_lists_yards_around_the_place_and_offers_no_new_yard_there(
+        self, web: TestClient, checked: Checked
+    ) -> None:
+        point = checked.point
+        lat, lon = float(point["lat"]), float(point["lon"])
+        # 150 m north of the checked yard: outside the usual 50 m, inside a place's radius.
+        url = f"/yard/find?lat={lat + 0.00135:.6f}&lon={lon:.6f}&place=ул.+Тимирязева"
+        html = get(web, url, "en").text
+        text = main_text(html)
+        assert "Yards around ул. Тимирязева" in text
+        assert f'href="/checklist?yard_id={checked.yard_id}"' in html
+        assert "It is a new yard" not in text
+        # The map (with JavaScript) starts on the place.
+        assert 'data-zoom="16"' in html
 
 
 class TestNearSearch:
@@ -84,7 +132,7 @@ class TestNearSearch:
 
 
 class TestNewYardByAddress:
-    def test_the_not_listed_form_leads_to_a_checklist_and_a_searchable_yard(
+    def test_the_not_listed_form_leads_to_a_checklist_not_to_the_search(
         self, web: TestClient
     ) -> None:
         point = pages_point()
@@ -92,7 +140,6 @@ class TestNewYardByAddress:
         assert fields["address"] == "мкр Орбита-1, д. 7"
         sent = send(web, fields, ANSWERS)
         assert sent.status_code == 303
-        found = get(web, "/yard/find?q=орбита-1").text
-        # Found by the address its sender typed, but shown by its public name only.
-        assert 'href="/checklist?yard_id=' in found and "Двор №" in found
-        assert "д. 7" not in found
+        found = get(web, "/yard/find?q=орбита-1,+д.+7").text
+        # The typed address is never searched, so the yard is not found by it.
+        assert 'href="/checklist?yard_id=' not in found and "Двор №" not in main_text(found)

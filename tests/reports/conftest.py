@@ -23,7 +23,7 @@ from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate
 from app.yards import service as yards_service
 from tests.accounts.support import create_user, fresh_client, logged_in
-from tests.factories import answers_for
+from tests.factories import answers_for, new_location, store_submission
 from tests.inspectors.support import place_in
 from tests.photos.images import encode, two_colours
 
@@ -198,3 +198,79 @@ def embedded_fonts(reader: PdfReader) -> dict[str, bool]:
                 key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
             )
     return fonts
+
+
+# --- A busy district: many yards, long names, many flags (layout and map tests) ---------
+
+BUSY_DISTRICT = "auezov"  # no other report test puts yards here
+LONG_NAME = (
+    "Двор ЖК «Алатау Гранд Резиденс», корпус 12/3, со стороны детской площадки "
+    "и подземного паркинга № {n}"
+)
+
+
+@dataclass(frozen=True)
+class BusyDistrict:
+    yard_id: int  # a yard with a long name and most answers at their worst
+    submission_id: str  # its resident's check
+    micro_district_id: str  # a problem area
+
+
+@pytest.fixture(scope="session")
+def busy_district(db: Database, registry: ChecklistRegistry, settings: Settings) -> BusyDistrict:
+    """Problem areas of four audited worst yards each, yards of one check scattered over the
+    district (not enough data), long public names on every yard."""
+    loaded = registry.current
+    worst = answers_for(loaded, pick="worst", role="inspector")
+    resident_worst = answers_for(loaded, pick="worst")
+    resident_best = answers_for(loaded, pick="best")
+    first: tuple[int, str, str] | None = None
+    with db.write_session() as session:
+        areas: list[str] = []
+        for n in range(4):
+            location = new_location(BUSY_DISTRICT, own_area=True)
+            received = store_submission(
+                session,
+                registry=registry,
+                settings=settings,
+                role="inspector",
+                location=location,
+                answers=worst,
+            )
+            micro = received.submission.micro_district_id
+            assert micro is not None
+            areas.append(micro)
+            yard_ids = [received.submission.yard_id]
+            for _ in range(3):
+                more = store_submission(
+                    session,
+                    registry=registry,
+                    settings=settings,
+                    role="inspector",
+                    location=new_location(BUSY_DISTRICT, micro_district=micro),
+                    answers=worst,
+                )
+                yard_ids.append(more.submission.yard_id)
+            for k, yard_id in enumerate(yard_ids):
+                yards_service.set_public_name(
+                    session, yard_id=yard_id, name=LONG_NAME.format(n=n * 10 + k)
+                )
+        for k in range(24):
+            received = store_submission(
+                session,
+                registry=registry,
+                settings=settings,
+                location=new_location(BUSY_DISTRICT),
+                answers=resident_worst if k % 3 else resident_best,
+            )
+            yards_service.set_public_name(
+                session, yard_id=received.submission.yard_id, name=LONG_NAME.format(n=100 + k)
+            )
+            if first is None and k % 3:
+                first = (
+                    received.submission.yard_id,
+                    str(received.submission.id),
+                    areas[0],
+                )
+    assert first is not None
+    return BusyDistrict(*first)

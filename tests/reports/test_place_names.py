@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from app.areas.trend import month_of
 from app.channels.reports.lang import language
 from app.districts.models import District, MicroDistrict
+from app.geo.names import osm_spans
 from app.platform.db import Database, utcnow
 from app.yards import naming
 from app.yards.models import Yard
@@ -38,21 +39,26 @@ class TestAreaNames:
         self, admin: TestClient, db: Database, report_yard: ReportYard
     ) -> None:
         name, _yard = _names(db, report_yard)
-        body = admin.get(f"/api/v1/micro-districts.geojson?district={DISTRICT}").json()
+        body = admin.get(f"/api/v1/micro-districts.geojson?district={DISTRICT}&lang=ru").json()
         feature = next(f for f in body["features"] if f["id"] == report_yard.micro_district_id)
         assert feature["properties"]["name"] == name
+        # In the language asked for: Kazakh generic words and district, OSM names as mapped.
+        kk = admin.get(f"/api/v1/micro-districts.geojson?district={DISTRICT}&lang=kk").json()
+        feature = next(f for f in kk["features"] if f["id"] == report_yard.micro_district_id)
+        assert feature["properties"]["name"].endswith("Жетісу ауданы")
 
     def test_a_cell_the_data_names_nothing_near_is_its_district_and_code(
         self, admin: TestClient, db: Database
     ) -> None:
         with db.session() as session:
             micro = session.exec(
-                select(MicroDistrict).where(col(MicroDistrict.name).is_(None)).limit(1)
-            ).one()
+                select(MicroDistrict).where(col(MicroDistrict.name).endswith(MicroDistrict.id))
+            ).first()
+            assert micro is not None
             district = session.get(District, micro.district_id)
             assert district is not None
-            expected = f"{district.name_ru} · {micro.id}"
-        body = admin.get(f"/api/v1/micro-districts.geojson?district={district.id}").json()
+            expected = f"{district.name_kk} · {micro.id}"
+        body = admin.get(f"/api/v1/micro-districts.geojson?district={district.id}&lang=kk").json()
         feature = next(f for f in body["features"] if f["id"] == micro.id)
         assert feature["properties"]["name"] == expected
 
@@ -60,7 +66,7 @@ class TestAreaNames:
         self, admin: TestClient, db: Database, report_yard: ReportYard
     ) -> None:
         name, _yard = _names(db, report_yard)
-        text = admin.get("/api/v1/exports/areas.csv").text
+        text = admin.get("/api/v1/exports/areas.csv?lang=ru").text
         rows = list(csv.DictReader(io.StringIO(text.split("\n", 1)[1])))
         row = next(r for r in rows if r["id"] == report_yard.micro_district_id)
         assert row["name"] == name
@@ -102,7 +108,15 @@ class TestYardPlace:
         assert spot.near and spot.name and "маңындағы аула" in spot.near
         html = admin.get(f"/yards/{report_yard.yard_id}?lang=kk").text
         assert f'<span lang="ru">{spot.name}</span>' in html
-        assert f'<span lang="ru">{name}</span>' in html
+        # The area's Kazakh name, its OpenStreetMap names (Russian as mapped) marked.
+        with db.session() as session:
+            micro = session.get(MicroDistrict, report_yard.micro_district_id)
+            district = session.get(District, DISTRICT)
+            assert micro is not None and micro.name_kk and district is not None
+        spans = osm_spans(micro.name_kk, district=district.name_kk)
+        assert any(osm for _, osm in spans) and name != micro.name_kk
+        for text, osm in spans:
+            assert (f'<span lang="ru">{text}</span>' if osm else text) in html
         assert f'href="{spot.twogis_url}"' in html and "2gis.kz/almaty?m=" in spot.twogis_url
         assert f'href="{spot.osm_url}"'.replace("&", "&amp;") in html
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from app.channels.reports import svg
+from app.channels.web import colours
 
 NS = "{http://www.w3.org/2000/svg}"
 
@@ -45,7 +46,10 @@ class TestAreaMap:
         }
         root = parse(
             svg.area_map(
-                [svg.MapArea("a", square, 60.0, highlight=True), svg.MapArea("b", other, None)],
+                [
+                    svg.MapArea("a", square, 60.0, highlight=True, number=7),
+                    svg.MapArea("b", other, None),
+                ],
                 width=100.0,
                 max_height=100.0,
             )
@@ -53,9 +57,16 @@ class TestAreaMap:
         paths = root.findall(f"{NS}path")
         assert len(paths) == 2
         assert paths[-1].get("stroke") == "#000"  # the highlighted area is drawn last, on top
-        assert paths[-1].get("fill") == svg.BAND_COLOURS["high"]
-        assert paths[0].get("fill") == svg.NO_DATA
+        # The map's colour scale is the inspectors' map's (app/channels/web/colours.py).
+        assert paths[-1].get("fill") == colours.risk_colour(60.0) == colours.COLOURS[4]
+        assert paths[0].get("fill") == colours.NO_DATA
         assert float(root.get("viewBox", "").split()[2]) == 100.0
+        # The numbered area carries its number at its centre; the other none.
+        (label,) = root.findall(f"{NS}text")
+        assert label.text == "7"
+        (disc,) = root.findall(f"{NS}circle")
+        x, y = float(disc.get("cx", "")), float(disc.get("cy", ""))
+        assert 2 < x < 2 + 96 / 2 and 2 < y < 98  # inside the left square, not the triangle
 
     def test_no_areas_draws_an_empty_map(self) -> None:
         assert parse(svg.area_map([])).findall(f"{NS}path") == []

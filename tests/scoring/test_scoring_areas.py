@@ -126,7 +126,7 @@ class TestAreaFlags:
                 63.2,
                 0.5,
                 3,
-                [("problem_area", "coverage-aware risk 63 ≥ 50 with 7 audited yards")],
+                [("problem_area", "coverage-aware risk 63.2 ≥ 50 with 7 audited yards")],
             ),
             (7, 49.9, 0.5, 3, []),
             (2, 80.0, None, 3, [("not_enough_data", "2 audited yards < 3 needed")]),
@@ -134,19 +134,16 @@ class TestAreaFlags:
             (4, 30.0, 2.5, 3, [("hotspot", "Gi* z 2.50 > 1.96 with its neighbours")]),
             (4, 30.0, 1.96, 3, []),
             (4, 30.0, None, 120, [("stale", "no submission for 120 days ≥ 90")]),
-            (
-                0,
-                40.0,
-                None,
-                None,
-                [("not_enough_data", "0 audited yards < 3 needed"), ("stale", "no submission yet")],
-            ),
+            # No audited yard, no submission ever: no data, so no flag at all.
+            (0, None, None, None, []),
+            # Had submissions once, none audited in the period and none for long: stale only.
+            (0, None, None, 200, [("stale", "no submission for 200 days ≥ 90")]),
         ],
     )
     def test_table(
         self,
         audited: int,
-        risk: float,
+        risk: float | None,
         z: float | None,
         days_ago: int | None,
         expected: list[tuple[str, str]],
@@ -179,3 +176,19 @@ class TestAreaFlags:
         }
         assert not {"problem_area", "not_enough_data"} <= codes
         assert ("problem_area" in codes) == (audited >= 3 and risk >= 50)
+        assert ("not_enough_data" in codes) == (0 < audited < 3)
+
+    def test_values_carry_the_numbers(self) -> None:
+        flags = area_flags(
+            audited=5,
+            coverage_risk=56.84,
+            gi_z=2.0234,
+            last_submission_at=NOW - timedelta(days=91),
+            now=NOW,
+            rules=RULES,
+        )
+        assert [(f.code, f.params) for f in flags] == [
+            ("problem_area", {"risk": 56.84, "limit": 50.0, "audited": 5}),
+            ("hotspot", {"z": 2.0234, "limit": 1.96}),
+            ("stale", {"days": 91, "limit": 90}),
+        ]

@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.checklists.loader import ChecklistRegistry
-from app.districts.models import District
+from app.districts.models import District, MicroDistrict
+from app.districts.naming import area_name
 from app.yards.models import Yard
 from tests.security.capability_world import (
     HOME,
@@ -67,24 +68,29 @@ class TestTypedAddress:
             assert TYPED_LABEL in page and PLANTED_ADDRESS in page
             assert f'action="/yards/{yard_id}/name"' in page
 
-    def test_the_untrusted_label_is_number_district_and_micro_district(self, world: World) -> None:
+    def test_the_untrusted_label_is_number_and_area_name(self, world: World) -> None:
+        # Issue 12: the public label is the yard's number and its area's human name (which
+        # ends with the district), all from trusted data, never the typed address.
         yard = next(y for y in world.yards() if y.id == world.yard_ids[2])
         with world.db.session() as session:
             district = session.get(District, yard.district_id)
-            assert district is not None
+            area = session.get(MicroDistrict, yard.micro_district_id)
+            assert district is not None and area is not None
         body = world.anonymous.get(f"/api/v1/yards/{yard.id}?lang=en").json()
-        assert body["name"] == (
-            f"Yard no. {yard.id}, {district.name_en}, micro-district {yard.micro_district_id}"
-        )
+        assert body["name"] == f"Yard no. {yard.id}, {area_name(area, 'en')}"
+        assert body["name"].endswith(district.name_en)
         near = world.anonymous.get(f"/api/v1/yards?near={yard.lat},{yard.lon}&lang=kk").json()
-        assert near[0]["name"].startswith(f"№ {yard.id} аула, {district.name_kk}")
+        assert near[0]["name"] == f"№ {yard.id} аула, {area_name(area, 'kk')}"
+        assert near[0]["name"].endswith(district.name_kk)
+        for name in (body["name"], near[0]["name"]):
+            assert PLANTED_ADDRESS not in name and TYPED_LABEL not in name
 
-    def test_the_search_matches_the_typed_address_but_shows_the_public_name(
-        self, world: World
-    ) -> None:
+    def test_the_search_never_matches_the_typed_address(self, world: World) -> None:
+        # Issue 12: the find page searches map names and staff-given names only; matching a
+        # typed address would let anyone probe what an anonymous sender typed.
         page = world.anonymous.get("/yard/find?q=улица 13").text
         for yard_id in world.yard_ids:
-            assert f'href="/yards/{yard_id}"' in page
+            assert f'href="/yards/{yard_id}"' not in page
         assert PLANTED_ADDRESS not in page
 
 

@@ -32,6 +32,18 @@ class TestPublicLabel:
             translations.current_lang.reset(token)
         assert label == expected
 
+    def test_the_areas_human_name_not_its_code(self) -> None:
+        label = naming.public_label(
+            yard_id=7,
+            public_name=None,
+            district_name="Алмалы ауданы",
+            micro_district_id="8820e60a25fffff",
+            area_name="≈ Алтай-1 ш/а · Майлина көш. · Алмалы ауданы",
+        )
+        # The area's name ends with its district: not said twice, and no code.
+        assert label.endswith(", ≈ Алтай-1 ш/а · Майлина көш. · Алмалы ауданы")
+        assert "8820e60a25fffff" not in label and label.count("Алмалы ауданы") == 1
+
     def test_the_staff_name_comes_first(self) -> None:
         label = naming.public_label(
             yard_id=7,

@@ -22,6 +22,8 @@ from app.audit.service import AuditAction, export_target
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import AreaAggregatesScope, InspectorScope
 from app.channels.web.context import AreaShapesDep, ContextDep, MonthsQuery
+from app.channels.web.formatting import Formatter
+from app.platform import translations
 from app.platform.body_cache import CachedBody
 from app.platform.db import SessionDep, utcnow
 from app.platform.errors import Invalid
@@ -73,9 +75,13 @@ def micro_districts_geojson(
     months: MonthsQuery = None,
 ) -> Response:
     """Micro-districts with their figures and flags as properties. ``value`` is the
-    coverage-aware risk, or with ``?section=`` the share of audited yards failing it."""
+    coverage-aware risk, or with ``?section=`` the share of audited yards failing it; it is
+    null where no yard was audited (``yards_known`` 0: no yard known there; otherwise the
+    known yards are unchecked). Flag reasons are in the request's language."""
     sections = context.checklists.current.scoring.sections
     keeper = context.area_keeper
+    lang = translations.current_lang.get()
+    reason = Formatter(lang).flag_reason
     if section is not None and section not in sections:
         raise Invalid(
             f"No section {section!r} in the scores; choose one of: {', '.join(sections)}",
@@ -101,7 +107,7 @@ def micro_districts_geojson(
         for shape in shapes.micro_districts.values():
             if district is not None and shape.district_id != district:
                 continue
-            properties = report.areas[shape.id].as_dict()
+            properties = report.areas[shape.id].as_dict(reason)
             properties.update(
                 name=area_name(shape, district_names),
                 kind=shape.kind,
@@ -112,7 +118,7 @@ def micro_districts_geojson(
                 if section
                 else properties["coverage_risk"]
             )
-            key = (section, shape.id)
+            key = (lang, section, shape.id)
             before = made.get(key)
             if before is not None and before[0] == properties and before[1] is geometry[shape.id]:
                 features.append(before[2])
@@ -136,7 +142,7 @@ def micro_districts_geojson(
         )
         return head[:-1] + b',"features":[' + ",".join(features).encode() + b"]}"
 
-    body = _cached(keeper, session, ("micro", district, section, months), build)
+    body = _cached(keeper, session, ("micro", lang, district, section, months), build)
     return body.response(request, GEOJSON)
 
 
@@ -148,8 +154,11 @@ def districts(
     _scope: AreaAggregatesScope,
     months: MonthsQuery = None,
 ) -> Response:
-    """Figures and flags of every district, with audited yards per 10,000 residents."""
+    """Figures and flags of every district, with audited yards per 10,000 residents (flag
+    reasons in the request's language; no figure where no yard was audited)."""
     sections = context.checklists.current.scoring.sections
+    lang = translations.current_lang.get()
+    reason = Formatter(lang).flag_reason
 
     def build() -> bytes:
         rows = service.district_figures(
@@ -159,9 +168,9 @@ def districts(
             months=months,
             kept=context.area_keeper.sums("district_id", sections),
         )
-        return _dump({"districts": [d.as_dict() for d in rows]})
+        return _dump({"districts": [d.as_dict(reason) for d in rows]})
 
-    body = _cached(context.area_keeper, session, ("districts", months), build)
+    body = _cached(context.area_keeper, session, ("districts", lang, months), build)
     return body.response(request, "application/json")
 
 
@@ -170,6 +179,7 @@ CSV_COLUMNS = (
     "id",
     "name",
     "district_id",
+    "data_state",
     "yards_known",
     "yards_audited",
     "coverage",
@@ -191,11 +201,13 @@ def areas_csv(
     _scope: AreaAggregatesScope,
     audit: AuditDep,
 ) -> Response:
-    """Every district and micro-district's figures, one row each (no personal data). ``name``
+    """Every district and micro-district's figures, one row each (no personal data); empty
+    risk cells where no yard was audited, flag reasons in the request's language. ``name``
     is the Russian name: a district's, or a micro-district's from the OSM place names (its
     district and id when the data names nothing near it)."""
     settings = context.settings
     sections = context.checklists.current.scoring.sections
+    reason = Formatter(translations.current_lang.get()).flag_reason
     out = io.StringIO()
     out.write(f"# {ATTRIBUTION}; {LICENSE}\n")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
@@ -203,14 +215,16 @@ def areas_csv(
     district_names: dict[str, str] = {}
     for d in service.district_figures(session, settings=settings, sections=sections):
         district_names[d.figures.id] = d.name_ru
-        writer.writerow(_csv_row("district", d.figures.as_dict(), d.figures.id, d.name_ru))
+        writer.writerow(_csv_row("district", d.figures.as_dict(reason), d.figures.id, d.name_ru))
     report = service.micro_district_figures(
         session, settings=settings, neighbours=shapes.neighbours, sections=sections
     )
     for shape in shapes.micro_districts.values():
         name = area_name(shape, district_names)
         writer.writerow(
-            _csv_row("micro_district", report.areas[shape.id].as_dict(), shape.district_id, name)
+            _csv_row(
+                "micro_district", report.areas[shape.id].as_dict(reason), shape.district_id, name
+            )
         )
     audit(AuditAction.export_downloaded, export_target("areas.csv"))
     return Response(

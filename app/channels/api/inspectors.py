@@ -19,7 +19,9 @@ from app.channels.staff import map_views as service
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import InspectorScope
 from app.channels.web.context import AreaShapesDep, ContextDep, MonthsQuery
+from app.channels.web.formatting import Formatter
 from app.districts.models import District
+from app.platform import translations
 from app.platform.db import SessionDep
 from app.platform.errors import Invalid, NotFound
 from app.platform.security.openapi import BBOX_PATTERN, MONTH_PATTERN
@@ -58,7 +60,7 @@ def micro_district_panel(
         ),
     )
     audit(audit_service.AuditAction.area_viewed, audit_service.area_target(shape.id))
-    return panel.as_dict()
+    return panel.as_dict(Formatter(translations.current_lang.get()).flag_reason)
 
 
 @router.get(
@@ -83,9 +85,10 @@ def district_monthly(
 ) -> dict[str, Any]:
     """A district's month: submissions, audits, yards checked and mean index against the
     previous month, problem areas of the month, worst yards checked, today's flags, trend."""
-    if session.get(District, district_id) is None:
+    district = session.get(District, district_id)
+    if district is None:
         raise NotFound(f"There is no district {district_id!r}.")
-    access.require_district(scope, district_id)
+    access.require_district(scope, district)
     summary = context.area_keeper.monthly_summary(
         session,
         district_id=district_id,
@@ -98,7 +101,8 @@ def district_monthly(
         audit_service.AuditAction.district_month_viewed,
         audit_service.district_target(district_id, summary.month),
     )
-    return summary.as_dict()
+    lang = translations.current_lang.get()
+    return summary.as_dict(Formatter(lang).flag_reason, lang)
 
 
 @router.get(
@@ -119,7 +123,7 @@ def map_yards(
         ),
     ],
 ) -> JSONResponse:
-    """Scored yards in the box (the map's view) that this inspector may see, as GeoJSON
+    """Known yards in the box (the map's view) that this inspector may see, as GeoJSON
     points linking to their yard pages. Over 1,500 in the box: none, and ``truncated``."""
     try:
         box = service.BBox.parse(bbox)

@@ -8,7 +8,8 @@ from sqlmodel import Session, col, select
 
 from app.areas.trend import ALMATY
 from app.channels.web.context import ContextDep
-from app.districts.models import District
+from app.districts import naming as area_naming
+from app.districts.models import District, MicroDistrict
 from app.platform.db import MAX_ROW_ID, SessionDep
 from app.platform.errors import Invalid, NotFound
 from app.platform.i18n import LangDep
@@ -74,8 +75,10 @@ def yards_near(
     radius = context.settings.yard_near_radius_m
     nearby = service.find_near(session, lat=lat, lon=lon, radius_m=radius)
     names = _district_names(session, [n.yard.district_id for n in nearby], lang)
+    areas = _area_names(session, [n.yard.micro_district_id for n in nearby], lang)
     return [
-        NearbyYardOut(**_summary(n.yard, names), distance_m=round(n.distance_m, 1)) for n in nearby
+        NearbyYardOut(**_summary(n.yard, names, areas), distance_m=round(n.distance_m, 1))
+        for n in nearby
     ]
 
 
@@ -87,6 +90,7 @@ def read_yard(
     state = context
     assert yard.id is not None
     names = _district_names(session, [yard.district_id], lang)
+    areas = _area_names(session, [yard.micro_district_id], lang)
     history = session.exec(
         select(Submission.received_at, Submission.role, Submission.risk_index, Submission.band)
         .where(Submission.yard_id == yard.id)
@@ -94,7 +98,7 @@ def read_yard(
         .limit(HISTORY_LIMIT)
     ).all()
     return YardDetail(
-        **_summary(yard, names),
+        **_summary(yard, names, areas),
         district_name=names[yard.district_id],
         current=current_risk(
             session,
@@ -122,7 +126,18 @@ def _district_names(session: Session, ids: list[str], lang: Lang) -> dict[str, s
     return {i: names.get(i, i) for i in ids}
 
 
-def _summary(yard: Yard, district_names: dict[str, str]) -> dict[str, Any]:
+def _area_names(session: Session, ids: list[str | None], lang: Lang) -> dict[str, str]:
+    """Micro-district id -> its human name in ``lang`` (``app.districts.naming``)."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = session.exec(select(MicroDistrict).where(col(MicroDistrict.id).in_(wanted)))
+    return {m.id: area_naming.area_name(m, lang) for m in rows.all()}
+
+
+def _summary(
+    yard: Yard, district_names: dict[str, str], area_names: dict[str, str]
+) -> dict[str, Any]:
     """The yard's public fields: its public name, never the address a sender typed."""
     assert yard.id is not None
     spot = naming.yard_place(lat=yard.lat, lon=yard.lon)
@@ -133,6 +148,7 @@ def _summary(yard: Yard, district_names: dict[str, str]) -> dict[str, Any]:
             public_name=yard.public_name,
             district_name=district_names[yard.district_id],
             micro_district_id=yard.micro_district_id,
+            area_name=area_names.get(yard.micro_district_id or ""),
         ),
         "near": spot.near,
         "map_links": {"2gis": spot.twogis_url, "openstreetmap": spot.osm_url},

@@ -165,8 +165,9 @@ def import_districts(
     district_property: Annotated[
         str | None,
         typer.Option(
-            help="Micro-districts: property with the district id; without it the district "
-            "holding the largest share of the polygon is used."
+            help="Micro-districts: property with the district id, for a polygon outside every "
+            "district; a polygon across district borders is cut into one area per district "
+            "(id '<id>~<district>'), each named in a warning."
         ),
     ] = None,
     name_ru: Annotated[
@@ -200,6 +201,7 @@ def import_districts(
 
     db = Database(get_settings().database_url)
     repairs: list[str] = []
+    warnings: list[str] = []  # polygons clipped at district borders (areas nest in districts)
     try:
         with db.write_session() as session:
             if level is Level.district:
@@ -224,6 +226,7 @@ def import_districts(
                     source=source,
                     repair=repair,
                     repairs=repairs,
+                    warnings=warnings,
                 )
     except GeoImportError as exc:
         typer.echo(f"nothing imported: {exc}", err=True)
@@ -232,6 +235,8 @@ def import_districts(
         db.dispose()
     for note in repairs:
         typer.echo(f"repaired {note}")
+    for note in warnings:
+        typer.echo(f"warning: {file.name}: {note}", err=True)
     typer.echo(f"imported {count} {'districts' if level is Level.district else 'micro-districts'}")
 
 

@@ -10,30 +10,12 @@ from dataclasses import dataclass, field, replace
 from starlette.datastructures import FormData, UploadFile
 
 from app.platform.db import parse_row_id
-from app.platform.errors import Invalid
-from app.platform.limits import control_character
 from app.platform.translations import gettext
 
 # "43.2389", "43,2389" (a decimal comma), "-0.5"; "43.2389, 76.8897" holds two of them.
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
 ADDRESS_MAX = 300
 LOCATION = "location"  # the id of the form's location block, where its errors point
-
-
-def checked_search(text: str) -> str:
-    """The address search as typed; Invalid (422, a page in the reader's language) when it
-    holds a control character (PostgreSQL cannot compare NUL; no address has one)."""
-    found = control_character(text)
-    if found is not None:
-        raise Invalid(
-            gettext(
-                "The search text contains a control character (%(char)s). "
-                "Remove it and search again.",
-                char=found,
-            ),
-            details=[{"field": "q", "message": "control character", "type": "control_character"}],
-        )
-    return text
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ from markupsafe import Markup, escape
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from app.districts import naming as area_naming
 from app.districts.models import District, MicroDistrict
 from app.geo.locator import AreaIndex
+from app.geo.names import osm_spans
 from app.platform.db import table_of
 from app.platform.errors import Unavailable
 from app.platform.languages import Lang
-from app.platform.translations import gettext
+from app.platform.translations import current_lang, gettext
 from app.submissions.models import Submission
 from app.yards import naming
 from app.yards.models import Yard
@@ -65,10 +67,13 @@ class Place:
 
     @property
     def area_html(self) -> Markup | None:
-        """The micro-district's name (Russian OSM data), marked as such."""
+        """The micro-district's name, its OpenStreetMap names (Russian as mapped) marked."""
         if not self.area_name:
             return None
-        return Markup('<span lang="ru">%s</span>') % self.area_name
+        return Markup("").join(
+            Markup('<span lang="ru">%s</span>') % text if osm else escape(text)
+            for text, osm in osm_spans(self.area_name, district=self.district)
+        )
 
     @property
     def title(self) -> str:
@@ -98,11 +103,11 @@ def district_names(session: Session, lang: Lang) -> dict[str, str]:
 
 
 def area_name(session: Session, micro_district_id: str | None) -> str | None:
-    """The micro-district's human name (from the OSM place names), None when it has none."""
+    """The micro-district's human name in the page's language (``area_naming.area_name``)."""
     if micro_district_id is None:
         return None
     micro = session.get(MicroDistrict, micro_district_id)
-    return micro.name if micro is not None else None
+    return area_naming.area_name(micro, current_lang.get()) if micro is not None else None
 
 
 def yard_place(

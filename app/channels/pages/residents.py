@@ -19,7 +19,6 @@ from app.channels.pages import checklist, find, views, yard_staff
 from app.channels.pages.forms import (
     FilledChecklist,
     WhereInput,
-    checked_search,
     read_checklist_form,
 )
 from app.channels.staff.login import CheckedForm
@@ -97,8 +96,10 @@ def find_yard(
     lat: str = "",
     lon: str = "",
     accuracy_m: str = "",
+    place: str = "",
 ) -> HTMLResponse:
-    """Three ways to the yard: location and map (JavaScript), and the address search."""
+    """Three ways to the yard: location and map (JavaScript), and the search of streets and
+    micro-districts by name (``place``: the name of the one chosen, centred on)."""
     near = search = None
     status_code = 200
     if lat or lon:
@@ -108,11 +109,14 @@ def find_yard(
             radius_m=app_context.settings.yard_near_radius_m,
             raw=WhereInput(lat=lat, lon=lon, accuracy_m=accuracy_m),
             lang=_lang(),
+            place_name=place,
         )
         if isinstance(near, list):
             status_code = 422
     if q is not None:
-        search = find.by_address(session, text=checked_search(q), lang=_lang())
+        search = find.search_places(session, text=q, lang=_lang())
+        if search.problem:
+            status_code = 422
     context = {"q": q or "", "near": near, "search": search}
     return page(request, "pages/find.html", context, status_code=status_code)
 

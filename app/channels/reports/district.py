@@ -2,40 +2,42 @@
 
 The month's figures, flags, worst yards and trend come from ``app.areas.monthly`` (the same
 summary the inspectors' HTML page reads); this module adds what only the report shows: the
-most common failing items with their responsible parties, flag reasons in the reader's
-language, and the map's values. One frozen dataclass, also the cache key.
+areas' names in the reader's language, the numbers the map and the tables share
+(``map_numbers``), flag reasons written by the one formatter, the most common failing items
+(``common_items``) and the map's values. One frozen dataclass, also the cache key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlmodel import Session
+from sqlmodel import select as sqlmodel_select
 
 from app.areas import monthly
 from app.areas.figures import AreaFigures
 from app.areas.monthly_models import YardLine
 from app.areas.shapes import AreaShapes
-from app.areas.trend import MonthPoint, month_of, month_start, monthly_trend, shift_month
-from app.channels.reports import yard as yard_report_module
+from app.areas.trend import MonthPoint, month_of, monthly_trend, shift_month
+from app.channels.reports import common_items, compare
 from app.channels.reports.district_models import (
     AreaLine,
     AreaReport,
-    CommonItem,
     FlagLine,
     MapValue,
     MonthFigures,
     YardRow,
 )
 from app.channels.reports.lang import language
+from app.channels.reports.links import methodology_url
 from app.channels.reports.yard import almaty_date
+from app.channels.web.formatting import Formatter
 from app.checklists.loader import ChecklistRegistry
-from app.checklists.schemas import parties
+from app.districts import naming as area_naming
 from app.districts.models import District, MicroDistrict
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
@@ -43,15 +45,11 @@ from app.platform.errors import NotFound
 from app.platform.languages import Lang
 from app.platform.translations import gettext
 from app.scoring import shrunk_risk
-from app.submissions.models import Submission
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
 
-COMMON_ITEMS = 10
-# An answer at or above this share of its item's risk counts the item as failing in the yard.
-FAILING_RISK = 0.5
+AREAS_LISTED = 15  # micro-districts in the month's table (riskiest first)
 
-_SUBMISSION = table_of(Submission)
 _YARD = table_of(Yard)
 _YARD_RISK = table_of(YardRisk)
 
@@ -70,107 +68,12 @@ def _figures(point: MonthPoint) -> MonthFigures:
     )
 
 
-def flag_reason(code: str, figures: AreaFigures, *, settings: Settings, now: datetime) -> str:
-    """The numbers behind a flag, in the current language (``Flag.reason`` is English)."""
-    if code == "not_enough_data":
-        return gettext(
-            "%(audited)s audited yards, at least %(needed)s needed",
-            audited=figures.yards_audited,
-            needed=settings.area_min_audited,
-        )
-    if code == "problem_area":
-        return gettext(
-            "coverage-aware risk %(risk)s ≥ %(limit)s with %(audited)s audited yards",
-            risk=f"{figures.coverage_risk:.0f}",
-            limit=f"{settings.problem_area_risk:.0f}",
-            audited=figures.yards_audited,
-        )
-    if code == "hotspot":
-        return gettext(
-            "Gi* z %(z)s > %(limit)s together with the neighbouring areas",
-            z=f"{figures.gi_z or 0.0:.2f}",
-            limit=f"{settings.hotspot_z:.2f}",
-        )
-    if figures.last_submission_at is None:
-        return gettext("no check yet")
-    return gettext(
-        "no check for %(days)s days (limit %(limit)s)",
-        days=(now - figures.last_submission_at).days,
-        limit=settings.area_stale_days,
-    )
-
-
 def _flag_lines(
-    area: str, figures: AreaFigures, *, settings: Settings, now: datetime
+    area: str, name: str, number: int | None, figures: AreaFigures, fmt: Formatter
 ) -> list[FlagLine]:
-    return [
-        FlagLine(area, f.code, flag_reason(f.code, figures, settings=settings, now=now))
-        for f in figures.flags
-    ]
-
-
-def common_failing(
-    session: Session,
-    *,
-    registry: ChecklistRegistry,
-    month: str,
-    lang: Lang,
-    district_id: str | None = None,
-    micro_district_id: str | None = None,
-    limit: int = COMMON_ITEMS,
-) -> tuple[tuple[CommonItem, ...], int]:
-    """The items most often failing among the yards checked in the month (each yard's latest
-    check of the month counts once), with who is responsible; and how many yards were read."""
-    s = _SUBMISSION.c
-    query = (
-        select(s.yard_id, s.checklist_version, s.answers)
-        .where(
-            s.received_at >= month_start(month),
-            s.received_at < month_start(shift_month(month, 1)),
-        )
-        .order_by(s.yard_id, s.received_at.desc())
-    )
-    if district_id is not None:
-        query = query.where(s.district_id == district_id)
-    if micro_district_id is not None:
-        query = query.where(s.micro_district_id == micro_district_id)
-    seen: set[int] = set()
-    failing: Counter[tuple[str, str]] = Counter()  # (checklist version, item id)
-    for yard_id, version, answers in session.execute(query):
-        if yard_id in seen:
-            continue
-        seen.add(yard_id)
-        loaded = registry.get(version)
-        if loaded is None:  # pragma: no cover - every stored version is registered
-            continue
-        for scored in loaded.scoring.items:
-            risk = scored.risk_of(answers.get(scored.id, ""))
-            if risk is not None and risk >= FAILING_RISK:
-                failing[(version, scored.id)] += 1
-    # The same item in two checklist versions counts as one (its id is stable).
-    by_item: Counter[str] = Counter()
-    version_of: dict[str, str] = {}
-    for (version, item_id), count in failing.items():
-        by_item[item_id] += count
-        version_of.setdefault(item_id, version)
-    out = []
-    for item_id, count in sorted(by_item.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
-        loaded = registry.get(version_of[item_id])
-        assert loaded is not None
-        item = loaded.items_by_id[item_id]
-        section = next(
-            s for s in loaded.checklist.sections if any(i.id == item_id for i in s.items)
-        )
-        out.append(
-            CommonItem(
-                question=item.question.get(lang),
-                section=section.title.get(lang),
-                yards=count,
-                share=count / len(seen),
-                responsible=tuple(p.label for p in parties(list(item.responsible), lang)),
-            )
-        )
-    return tuple(out), len(seen)
+    """The area's flags, each with its reason in the report's language (the one formatter
+    every surface writes flag reasons with)."""
+    return [FlagLine(area, name, number, f.code, fmt.flag_reason(f)) for f in figures.flags]
 
 
 _SHAPE_DIGESTS: dict[int, tuple[AreaShapes, dict[str, str]]] = {}
@@ -200,24 +103,58 @@ def _micro_figures(session: Session, *, micro_district_id: str, settings: Settin
     known = session.execute(
         select(func.count()).where(_YARD.c.micro_district_id == micro_district_id)
     ).scalar_one()
-    audited, mean = yard_report_module.area_mean(
-        session, _YARD_RISK.c.micro_district_id == micro_district_id
-    )
-    _n, city_mean = yard_report_module.area_mean(session)
+    audited, mean = compare.area_mean(session, _YARD_RISK.c.micro_district_id == micro_district_id)
+    _n, city_mean = compare.area_mean(session)
     return AreaFigures(
         micro_district_id,
         yards_known=int(known),
         yards_audited=audited,
         mean_risk=mean,
-        coverage_risk=shrunk_risk(audited, mean, city_mean or 0.0, settings.area_shrinkage_k),
+        # No audited yard, no figure (never the city mean shown as the area's).
+        coverage_risk=shrunk_risk(audited, mean, city_mean or 0.0, settings.area_shrinkage_k)
+        if audited and mean is not None
+        else None,
     )
 
 
-def _rows(lines: Sequence[YardLine]) -> tuple[YardRow, ...]:
+def _rows(
+    lines: Sequence[YardLine], names: dict[str, str], numbers: dict[str, int]
+) -> tuple[YardRow, ...]:
     return tuple(
-        YardRow(y.yard_id, y.name, y.micro_district_id, round(y.risk_index, 1), y.band, y.basis)
+        YardRow(
+            y.yard_id,
+            y.name,
+            y.micro_district_id,
+            names.get(y.micro_district_id or ""),
+            numbers.get(y.micro_district_id or ""),
+            round(y.risk_index, 1),
+            y.band,
+            y.basis,
+        )
         for y in lines
     )
+
+
+def _area_names(session: Session, *, district: District, lang: Lang) -> dict[str, str]:
+    """Micro-district id -> its name in ``lang`` (``app.districts.naming.area_name``), for
+    every area of the district; the district's name is not repeated after every area's."""
+    suffix = f" · {district.name(lang)}"
+    rows = session.exec(
+        sqlmodel_select(MicroDistrict).where(MicroDistrict.district_id == district.id)
+    )
+    return {m.id: area_naming.area_name(m, lang).removesuffix(suffix) for m in rows}
+
+
+def map_numbers(
+    areas: Sequence[str], flagged: Sequence[str], yards: Sequence[str | None]
+) -> dict[str, int]:
+    """The numbers drawn on the map, 1, 2, ...: first the areas of the month's table (riskiest
+    first), then flagged areas, then the areas of the riskiest yards not numbered yet."""
+    numbers: dict[str, int] = {}
+    for area in (*areas, *flagged, *yards):
+        if area and area not in numbers:
+            numbers[area] = len(numbers) + 1
+    return numbers
 
 
 def area_report(
@@ -274,13 +211,14 @@ def _area_report(
     summary = monthly.monthly_summary(
         session, district_id=district_id, month=month, settings=settings, shapes=shapes, now=now
     )
+    fmt = Formatter(lang)
     district_name = district.name(lang)
+    names = _area_names(session, district=district, lang=lang)
     month_lines = {a.micro_district_id: a for a in summary.areas}
-    flagged = [
-        line
+    flagged_areas = [
+        area
         for area in summary.flagged_areas
         if micro_district_id is None or area.micro_district_id == micro_district_id
-        for line in _flag_lines(area.micro_district_id, area.figures, settings=settings, now=now)
     ]
     in_district = [s.id for s in shapes.micro_districts.values() if s.district_id == district_id]
     if micro is not None:
@@ -293,16 +231,38 @@ def _area_report(
         )
         worst = monthly.worst_yards(session, micro_district_id=micro_district_id, month=month)
         own = _micro_figures(session, micro_district_id=micro_district_id, settings=settings)
-        own_flags, flagged = flagged, []
-        area_name = micro.name or f"{district_name} · {micro_district_id}"
+        area_name = names.get(micro_district_id) or f"{district_name} · {micro_district_id}"
         areas = [month_lines[micro_district_id]] if micro_district_id in month_lines else []
     else:
         trend, previous, worst = summary.trend, summary.previous, summary.worst_yards
         own = summary.district_figures
-        own_flags = _flag_lines("", own, settings=settings, now=now)
         area_name = district_name
         areas = list(summary.areas)
-    common, checked = common_failing(
+    listed = areas[:AREAS_LISTED]
+    acting = [a for a in flagged_areas if any(f.code != "not_enough_data" for f in a.figures.flags)]
+    numbers = map_numbers(
+        [a.micro_district_id for a in listed],
+        [a.micro_district_id for a in acting],
+        [y.micro_district_id for y in worst],
+    )
+    flag_lines = [
+        line
+        for area in flagged_areas
+        for line in _flag_lines(
+            area.micro_district_id,
+            names.get(area.micro_district_id, area.micro_district_id),
+            numbers.get(area.micro_district_id),
+            area.figures,
+            fmt,
+        )
+    ]
+    thin = tuple(names.get(f.area, f.area) for f in flag_lines if f.code == "not_enough_data")
+    if micro is not None:
+        # The micro-district's own flags head the report; no list of other areas.
+        own_flags, flag_lines, thin = flag_lines, [], ()
+    else:
+        own_flags = _flag_lines("", area_name, None, own, fmt)
+    common, checked = common_items.common_failing(
         session,
         registry=registry,
         month=month,
@@ -315,9 +275,11 @@ def _area_report(
             i,
             round(month_lines[i].coverage_risk, 1) if i in month_lines else None,
             i == micro_district_id,
+            numbers.get(i),
         )
         for i in sorted(in_district)
     )
+    own_month = month_lines.get(micro_district_id or "")
     return AreaReport(
         level="micro_district" if micro is not None else "district",
         lang=lang,
@@ -337,29 +299,32 @@ def _area_report(
         else None,
         yards_known=own.yards_known if own else 0,
         yards_audited=own.yards_audited if own else 0,
-        coverage_risk=round(own.coverage_risk, 1) if own else None,
+        coverage_risk=round(own.coverage_risk, 1)
+        if own and own.coverage_risk is not None
+        else None,
+        month_coverage_risk=round(own_month.coverage_risk, 1) if own_month else None,
         own_flags=tuple(own_flags),
-        flagged_areas=tuple(flagged),
+        flagged_areas=tuple(f for f in flag_lines if f.code != "not_enough_data"),
         areas=tuple(
             AreaLine(
                 a.micro_district_id,
+                names.get(a.micro_district_id, a.micro_district_id),
+                numbers.get(a.micro_district_id),
                 a.yards,
                 a.submissions,
                 round(a.mean_risk, 1),
                 round(a.coverage_risk, 1),
                 a.problem,
             )
-            for a in areas
+            for a in listed
         ),
-        worst_yards=_rows(worst),
+        areas_checked=len(areas),
+        worst_yards=_rows(worst, names, numbers),
         common_failing=common,
         checked_yards=checked,
         trend=tuple(_figures(p) for p in trend),
         map_values=map_values,
-        # The report is of one district: its name is not repeated after every area's.
-        area_names=tuple(
-            (i, (shapes.micro_districts[i].name or i).removesuffix(f" · {district.name_ru}"))
-            for i in sorted(in_district)
-        ),
+        thin_areas=thin,
+        methodology_url=methodology_url(settings),
         map_shapes=_shape_digest(shapes, in_district),
     )

@@ -25,13 +25,17 @@ class MonthFigures:
 @dataclass(frozen=True)
 class FlagLine:
     area: str  # micro-district id, or "" for the report's own area
+    area_name: str  # its human name in the report's language
+    number: int | None  # its number on the report's map
     code: str
-    reason: str  # in the report's language
+    reason: str  # in the report's language (Formatter.flag_reason)
 
 
 @dataclass(frozen=True)
 class AreaLine:
     micro_district_id: str
+    name: str
+    number: int | None  # on the report's map
     yards: int
     submissions: int
     mean_risk: float
@@ -44,6 +48,8 @@ class YardRow:
     yard_id: int
     name: str  # public name (app.yards.naming), in the report's language
     micro_district_id: str | None
+    area_name: str | None
+    area_number: int | None  # its micro-district's number on the report's map
     risk_index: float
     band: str | None
     basis: str
@@ -63,6 +69,7 @@ class MapValue:
     id: str
     value: float | None  # the month's coverage-aware risk
     highlight: bool
+    number: int | None  # drawn on the area; the tables give the same number
 
 
 @dataclass(frozen=True)
@@ -83,15 +90,18 @@ class AreaReport:
     city_mean_risk: float | None
     yards_known: int
     yards_audited: int
-    coverage_risk: float | None
+    coverage_risk: float | None  # today's (the yards' current index), not the month's
+    month_coverage_risk: float | None  # the month's, as the map colours the area
     own_flags: tuple[FlagLine, ...]
     flagged_areas: tuple[FlagLine, ...]
-    areas: tuple[AreaLine, ...]
+    areas: tuple[AreaLine, ...]  # the riskiest AREAS_LISTED of the month
+    areas_checked: int  # micro-districts with a check in the month
     worst_yards: tuple[YardRow, ...]
     common_failing: tuple[CommonItem, ...]
     checked_yards: int  # yards whose latest check this month the common items count over
     trend: tuple[MonthFigures, ...]
     map_values: tuple[MapValue, ...]
-    # (micro-district id, its human name) for every cell of the district, sorted by id.
-    area_names: tuple[tuple[str, str], ...]
+    # Micro-districts with too few audited yards for a figure: their names, and how many.
+    thin_areas: tuple[str, ...]
+    methodology_url: str  # the service's own page on the method (/methodology)
     map_shapes: str  # digest of the drawn outlines: a re-imported boundary is a new report

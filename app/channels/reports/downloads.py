@@ -113,7 +113,7 @@ def yard_report_pdf(
         audit_service.AuditAction.report_downloaded,
         audit_service.report_target("yard", yard_id=yard.id),
     )
-    stamp = report.report_date.strftime("%Y-%m-%d")
+    stamp = report.report_date.isoformat()
     noun = _slug(gettext("yard"))
     return pdf_response(
         pdf,
@@ -159,7 +159,7 @@ def submission_report_pdf(
         audit_service.AuditAction.report_downloaded,
         audit_service.report_target("submission", yard_id=yard.id),
     )
-    stamp = submission.received_at.strftime("%Y-%m-%d")
+    stamp = submission.received_at.date().isoformat()
     noun = _slug(gettext("yard"))
     return pdf_response(
         pdf,

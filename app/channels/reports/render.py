@@ -12,13 +12,11 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import segno
-from babel.dates import format_date
 from markupsafe import Markup
 
 from app.areas.shapes import ATTRIBUTION
@@ -26,6 +24,7 @@ from app.channels.reports import svg
 from app.channels.reports.district import AreaReport
 from app.channels.reports.lang import language
 from app.channels.reports.yard import YardReport
+from app.channels.web import colours
 from app.channels.web.formatting import Formatter
 from app.platform.languages import Lang
 from app.platform.templating import TEMPLATES, environment
@@ -86,22 +85,36 @@ def qr_svg(url: str) -> Markup:
 
 
 def month_label(month: str, lang: Lang, *, long: bool = False) -> str:
-    year, number = (int(p) for p in month.split("-"))
+    """A month as the report writes it: 'декабрь 2026' (``long``, the one formatter), or
+    '12.26' in the narrow columns of the trend table."""
     if long:
-        return format_date(date(year, number, 1), format="LLLL yyyy", locale=lang)
+        return Formatter(lang).month(month)
+    year, number = (int(p) for p in month.split("-"))
     return f"{number:02d}.{year % 100:02d}"
 
 
-def long_date(day: date, lang: Lang) -> str:
-    return format_date(day, format="long", locale=lang)
+@dataclass(frozen=True)
+class Swatch:
+    colour: str
+    label: str
+
+
+def map_legend(fmt: Formatter) -> list[Swatch]:
+    """The map's classes (the inspectors' map's scale, app/channels/web/colours.py)."""
+    bounds = [*colours.RISK_BOUNDS, 100.0]
+    return [
+        Swatch(colour, f"{fmt.number(low, 0)}–{fmt.number(high, 0)}")
+        for colour, low, high in zip(colours.COLOURS, bounds, bounds[1:], strict=False)
+    ]
 
 
 def _common(lang: Lang) -> dict[str, Any]:
+    fmt = Formatter(lang)
     return {
         "lang": lang,
-        "fmt": Formatter(lang),
+        "fmt": fmt,
         "page_css": css_content(gettext("Page %(page)s of %(pages)s")),
-        "long_date": lambda d: long_date(d, lang),
+        "long_date": fmt.date,
         "month_label": lambda m, long=False: month_label(m, lang, long=long),
         "thumb_uri": thumb_uri,
     }
@@ -151,7 +164,7 @@ def yard_html(report: YardReport) -> str:
                 gettext(
                     "SafeYard · yard no. %(id)s · %(date)s",
                     id=report.yard_id,
-                    date=report.report_date.strftime("%d.%m.%Y"),
+                    date=Formatter(report.lang).short_date(report.report_date),
                 )
             ),
         }
@@ -163,7 +176,9 @@ def area_html(report: AreaReport, shapes: Any) -> str:
         trend_svg, months = _trend(report.trend, report.lang)
         area_map = svg.area_map(
             [
-                svg.MapArea(v.id, shapes.micro_districts[v.id].geometry, v.value, v.highlight)
+                svg.MapArea(
+                    v.id, shapes.micro_districts[v.id].geometry, v.value, v.highlight, v.number
+                )
                 for v in report.map_values
                 if v.id in shapes.micro_districts
             ],
@@ -176,12 +191,14 @@ def area_html(report: AreaReport, shapes: Any) -> str:
             "trend_svg": trend_svg,
             "months": months,
             "map_svg": area_map,
+            "map_legend": map_legend(Formatter(report.lang)),
+            "no_data_colour": colours.NO_DATA,
             "attribution": MAP_ATTRIBUTION,
             "footer_css": css_string(
                 gettext(
                     "SafeYard · %(area)s · %(month)s",
                     area=report.area_name,
-                    month=report.month,
+                    month=month_label(report.month, report.lang, long=True),
                 )
             ),
         }

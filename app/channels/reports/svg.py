@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from app.channels.web import colours
 from app.scoring import band_for
 
 # The bands' colours, as on the result page (static/css/app.css), darkened enough to print.
@@ -129,6 +130,7 @@ class MapArea:
     geometry: Mapping[str, Any]  # GeoJSON Polygon or MultiPolygon, lon/lat
     value: float | None  # coverage-aware risk 0..100, None: no audited yard
     highlight: bool = False  # drawn with a heavy outline (the report's own area)
+    number: int | None = None  # the area's number in the report's tables, drawn on it
 
 
 def _rings(geometry: Mapping[str, Any]) -> list[list[tuple[float, float]]]:
@@ -144,11 +146,13 @@ def area_map(
     max_height: float = 120.0,
     label: str = "",
 ) -> Markup:
-    """The areas filled by the band of their value, fitted to ``width`` x ``max_height`` mm.
+    """The areas filled by the shared risk colour scale (``app.channels.web.colours``, grey
+    for no data) and fitted to ``width`` x ``max_height`` mm; an area with a ``number`` carries
+    it in a white disc at its centre, so the tables can refer to it.
 
     Lon/lat are projected equirectangularly with the longitude scaled by cos(latitude): at
     the scale of a city that keeps shapes true to within a fraction of a percent. The
-    attribution is HTML under the map (SVG text is slow to lay out).
+    attribution is HTML under the map (SVG text is slow to lay out: only the numbers are).
     """
     rings = [(area, ring) for area in areas for ring in _rings(area.geometry) if len(ring) > 2]
     if not rings:
@@ -177,7 +181,39 @@ def area_map(
                 continue
             stroke, stroke_w = ("#000", "0.9") if highlighted else ("#ffffff", "0.25")
             parts.append(
-                f'<path d="{path(ring)}" fill="{risk_colour(area.value)}" '
+                f'<path d="{path(ring)}" fill="{colours.risk_colour(area.value)}" '
                 f'stroke="{stroke}" stroke-width="{stroke_w}" stroke-linejoin="round"/>'
             )
+    for area in areas:
+        outer = max(
+            (ring for ring in _rings(area.geometry) if len(ring) > 2), key=_ring_area, default=None
+        )
+        if area.number is None or outer is None:
+            continue
+        lon, lat = _centroid(outer)
+        x, y = pad + (lon - x0) * kx * scale, pad + (y1 - lat) * scale
+        radius = 1.9 if area.number < 10 else 2.3
+        parts.append(
+            f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(radius)}" fill="#ffffff" '
+            f'stroke="{INK}" stroke-width="0.25"/>'
+            f'<text x="{_n(x)}" y="{_n(y + 0.9)}" font-size="2.5" font-weight="bold" '
+            f'text-anchor="middle" fill="{INK}">{area.number}</text>'
+        )
     return _svg(width, height, parts, label)
+
+
+def _ring_area(ring: list[tuple[float, float]]) -> float:
+    return abs(
+        sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(ring, ring[1:] + ring[:1], strict=True))
+    )
+
+
+def _centroid(ring: list[tuple[float, float]]) -> tuple[float, float]:
+    """The centroid of a ring (the mean of its corners for a degenerate one)."""
+    pairs = list(zip(ring, ring[1:] + ring[:1], strict=True))
+    twice = sum(a[0] * b[1] - b[0] * a[1] for a, b in pairs)
+    if abs(twice) < 1e-12:
+        return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
+    cx = sum((a[0] + b[0]) * (a[0] * b[1] - b[0] * a[1]) for a, b in pairs) / (3 * twice)
+    cy = sum((a[1] + b[1]) * (a[0] * b[1] - b[0] * a[1]) for a, b in pairs) / (3 * twice)
+    return cx, cy

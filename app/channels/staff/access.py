@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from app.accounts.scope import Scope
 from app.channels.web.auth_deps import Forbidden
-from app.platform.translations import gettext
+from app.districts.models import District
+from app.platform.translations import current_lang, gettext
 
 
-def require_district(scope: Scope, district_id: str) -> None:
-    if not scope.may_see_district(district_id):
+def require_district(scope: Scope, district: District) -> None:
+    # The message names the district as people know it ("Алмалы ауданы"), never its id.
+    if not scope.may_see_district(district.id):
         raise Forbidden(
             gettext(
                 "District %(district)s is outside the area your account covers. Ask an "
                 "administrator to link it to your account.",
-                district=district_id,
+                district=district.name(current_lang.get()),
             )
         )
 

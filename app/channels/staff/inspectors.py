@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 
 from app.areas import monthly
 from app.areas import service as areas_service
-from app.areas.trend import shift_month
+from app.areas.shapes import area_name
+from app.areas.trend import month_start, shift_month
 from app.audit import service as audit_service
 from app.channels.staff import access, charts, labels, legend
 from app.channels.staff import map_views as service
@@ -60,6 +61,18 @@ def _page(request: Request, template: str, context: dict[str, Any]) -> HTMLRespo
 def _query(**values: Any) -> str:
     kept = {k: v for k, v in values.items() if v not in (None, "")}
     return f"?{urlencode(kept)}" if kept else ""
+
+
+def district_pdf_url(district_id: str, month: str, lang: str) -> str:
+    """The district's monthly PDF (app/channels/reports/downloads.py) in the page's language."""
+    return f"/inspector/reports/districts/{district_id}.pdf" + _query(month=month, lang=lang)
+
+
+def area_pdf_url(micro_district_id: str, month: str, lang: str) -> str:
+    """A micro-district's monthly PDF in the page's language."""
+    return f"/inspector/reports/micro-districts/{micro_district_id}.pdf" + _query(
+        month=month, lang=lang
+    )
 
 
 def _tile_host(url: str) -> str:
@@ -111,14 +124,16 @@ def inspector_map(
         if period is None
         else None,
     )
+    # Only areas with a figure rank: an area without audited yards has nothing to rank by.
     attention = sorted(
         (
-            (shapes.micro_districts[i], f)
+            (shapes.micro_districts[i], f, f.coverage_risk)
             for i, f in report.areas.items()
             if i in shapes.micro_districts
+            and f.coverage_risk is not None
             and any(flag.code in ("problem_area", "hotspot") for flag in f.flags)
         ),
-        key=lambda pair: (-pair[1].coverage_risk, pair[0].id),
+        key=lambda row: (-row[2], row[0].id),
     )[:ATTENTION_AREAS]
     data_query = _query(months=period, section=section)
     names = {d.figures.id: {"kk": d.name_kk, "en": d.name_en}.get(lang, d.name_ru) for d in rows}
@@ -142,7 +157,7 @@ def inspector_map(
                 "per_10k": d.figures.yards_audited / d.population * 10_000
                 if d.population
                 else None,
-                "flags": labels.flag_texts(d.figures, settings=settings, fmt=fmt),
+                "flags": labels.flag_texts(d.figures, fmt=fmt),
                 "mine": scope.may_see_district(d.figures.id),
             }
             for d in rows
@@ -151,13 +166,14 @@ def inspector_map(
         "attention": [
             {
                 "shape": shape,
+                "name": area_name(shape),
                 "figures": figures,
-                "flags": labels.flag_texts(figures, settings=settings, fmt=fmt),
+                "flags": labels.flag_texts(figures, fmt=fmt),
                 "mine": scope.may_see_area(
                     district_id=shape.district_id, micro_district_id=shape.id
                 ),
             }
-            for shape, figures in attention
+            for shape, figures, _risk in attention
         ],
         "city_mean": report.city_mean,
         "legend_risk": legend.classes(legend.RISK_BOUNDS, share=False, fmt=fmt),
@@ -204,18 +220,30 @@ def area_page(
     )
     district = session.get(District, shape.district_id) if shape.district_id else None
     audit(audit_service.AuditAction.area_viewed, audit_service.area_target(shape.id))
+    lang = translations.current_lang.get()
+    this_month = monthly.checked_month(None)
+    # The district's pages only for those who may open them (an inspector of one area may not).
+    whole_district = shape.district_id is not None and scope.may_see_district(shape.district_id)
     context = {
         "panel": panel,
         "district": district,
         "district_name": district.name(translations.current_lang.get()) if district else None,
         "sections": titles,
-        "flags": labels.flag_texts(panel.figures, settings=settings, fmt=fmt),
+        "flags": labels.flag_texts(panel.figures, fmt=fmt),
         "chart": charts.trend_chart(panel.trend),
         "period_label": labels.period_label(panel.months),
         "basis_label": labels.basis_label,
         "band_of": band_for,
-        "this_month": monthly.checked_month(None),
+        "this_month": this_month,
         "back_url": "/inspector" + _query(months=panel.months),
+        "area_pdf_url": area_pdf_url(shape.id, this_month, lang),
+        "monthly_url": f"/inspector/districts/{shape.district_id}/monthly"
+        + _query(month=this_month)
+        if whole_district
+        else None,
+        "district_pdf_url": district_pdf_url(shape.district_id, this_month, lang)
+        if whole_district and shape.district_id
+        else None,
     }
     return _page(request, "inspectors/area.html", context)
 
@@ -235,7 +263,7 @@ def monthly_page(
     district = session.get(District, district_id)
     if district is None:
         raise NotFound(gettext("There is no district %(id)s.", id=district_id[:40]))
-    access.require_district(scope, district_id)
+    access.require_district(scope, district)
     try:
         chosen = monthly.checked_month(month)
     except Invalid:
@@ -248,7 +276,8 @@ def monthly_page(
             )
         ) from None
     settings = app_context.settings
-    fmt = Formatter(translations.current_lang.get())
+    lang = translations.current_lang.get()
+    fmt = Formatter(lang)
     summary = app_context.area_keeper.monthly_summary(
         session,
         district_id=district_id,
@@ -266,16 +295,26 @@ def monthly_page(
         "summary": summary,
         "district_name": summary.district_name(translations.current_lang.get()),
         "chart": charts.trend_chart(summary.trend),
-        "district_flags": labels.flag_texts(summary.district_figures, settings=settings, fmt=fmt),
-        "flagged": [
-            (a, labels.flag_texts(a.figures, settings=settings, fmt=fmt))
-            for a in summary.flagged_areas
-        ],
+        "district_flags": labels.flag_texts(summary.district_figures, fmt=fmt),
+        "flagged": [(a, labels.flag_texts(a.figures, fmt=fmt)) for a in summary.flagged_areas],
         "basis_label": labels.basis_label,
         "previous_url": _query(month=shift_month(chosen, -1)),
         "next_url": _query(month=shift_month(chosen, 1)) if chosen < this_month else None,
-        "month_label": lambda m: labels.month_label(m, translations.current_lang.get()),
+        "month_label": lambda m: labels.month_label(m, lang),
+        "month_days": fmt.day_range(month_start(chosen), summary.generated_at),
         "problem_risk": settings.problem_area_risk,
         "min_audited": settings.area_min_audited,
+        "district_pdf_url": district_pdf_url(district_id, chosen, lang),
+        "area_pdf_url": lambda area_id: (
+            area_pdf_url(area_id, chosen, lang)
+            if scope.may_see_area(district_id=district_id, micro_district_id=area_id)
+            else None
+        ),
+        # The summary is kept once for every language: each area's name in the page's.
+        "area_name": lambda area_id, kept: (
+            area_name(shapes.micro_districts[area_id])
+            if area_id in shapes.micro_districts
+            else kept
+        ),
     }
     return _page(request, "inspectors/monthly.html", context)

@@ -1,20 +1,16 @@
-"""Flags, sections and periods in the page's language.
+"""Flags, sections, periods and months in the page's language.
 
-The flags' own reasons (``app.scoring``, pure) are English; the pages rebuild each reason in
-the reader's language from the same figures and limits, so the numbers always agree.
+A flag's reason is written from its code and values by ``Formatter.flag_reason`` (the
+scoring package, pure, keeps only an English one), so pages, API and exports agree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-
-from babel.dates import format_date
 
 from app.areas.figures import AreaFigures
 from app.channels.web.formatting import Formatter
-from app.platform.config import Settings
-from app.platform.db import utcnow
+from app.platform.languages import Lang
 from app.platform.translations import gettext as _
 from app.scoring import Flag
 
@@ -51,54 +47,14 @@ def flag_explanation(code: str) -> str:
     return texts.get(code, code)
 
 
-def flag_text(
-    flag: Flag,
-    figures: AreaFigures,
-    *,
-    settings: Settings,
-    fmt: Formatter,
-    now: datetime | None = None,
-) -> FlagText:
-    """The flag's label and its reason with the numbers that raised it."""
-    reason = flag.reason
-    if flag.code == "problem_area":
-        reason = _(
-            "Coverage-aware risk %(risk)s is at or above %(limit)s, with %(audited)s audited "
-            "yards.",
-            risk=fmt.number(round(figures.coverage_risk)),
-            limit=fmt.number(settings.problem_area_risk),
-            audited=figures.yards_audited,
-        )
-    elif flag.code == "not_enough_data":
-        reason = _(
-            "%(audited)s audited yards; at least %(needed)s are needed to judge the area.",
-            audited=figures.yards_audited,
-            needed=settings.area_min_audited,
-        )
-    elif flag.code == "hotspot" and figures.gi_z is not None:
-        reason = _(
-            "Gi* z-score %(z)s is above %(limit)s: the area and its neighbours are riskier "
-            "together than the city as a whole.",
-            z=fmt.number(round(figures.gi_z, 2)),
-            limit=fmt.number(settings.hotspot_z),
-        )
-    elif flag.code == "stale":
-        if figures.last_submission_at is None:
-            reason = _("No submission yet.")
-        else:
-            days = ((now or utcnow()) - figures.last_submission_at).days
-            reason = _(
-                "No submission for %(days)s days (the limit is %(limit)s).",
-                days=days,
-                limit=settings.area_stale_days,
-            )
-    return FlagText(flag.code, flag_label(flag.code), reason)
+def flag_text(flag: Flag, fmt: Formatter) -> FlagText:
+    """The flag's label and its reason with the numbers that raised it (``fmt.flag_reason``:
+    the same text as the API's and the exports')."""
+    return FlagText(flag.code, flag_label(flag.code), fmt.flag_reason(flag))
 
 
-def flag_texts(
-    figures: AreaFigures, *, settings: Settings, fmt: Formatter, now: datetime | None = None
-) -> list[FlagText]:
-    return [flag_text(f, figures, settings=settings, fmt=fmt, now=now) for f in figures.flags]
+def flag_texts(figures: AreaFigures, *, fmt: Formatter, **_: object) -> list[FlagText]:
+    return [flag_text(f, fmt) for f in figures.flags]
 
 
 def period_label(months: int | None) -> str:
@@ -119,7 +75,6 @@ def basis_label(basis: str) -> str:
     }.get(basis, basis)
 
 
-def month_label(month: str, lang: str) -> str:
-    """ "2026-10" -> "октябрь 2026" / "қазан 2026" / "October 2026"."""
-    year, number = (int(part) for part in month.split("-"))
-    return format_date(date(year, number, 1), format="LLLL yyyy", locale=lang)
+def month_label(month: str, lang: Lang) -> str:
+    """ "2026-10" -> "октябрь 2026" / "2026 жылғы қазан" / "October 2026"."""
+    return Formatter(lang).month(month)

@@ -7,16 +7,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.channels.staff.labels import FLAG_CODES, flag_explanation, flag_label
+from app.channels.web.colours import COLOURS, NO_DATA, RISK_BOUNDS, SHARE_BOUNDS
 from app.channels.web.formatting import Formatter
 from app.platform.translations import gettext as _
-
-# Sequential yellow-orange-red (ColorBrewer YlOrRd, 6 classes): risk rises with the darkness.
-COLOURS = ("#ffffb2", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
-NO_DATA = "#d4d4d4"
-# Lower bounds. Risk 0-100: the problem-area limit (50 by default) starts the fifth class.
-RISK_BOUNDS = (0.0, 20.0, 30.0, 40.0, 50.0, 65.0)
-# Share of audited yards failing a section, 0-1.
-SHARE_BOUNDS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.7)
 
 
 @dataclass(frozen=True)
@@ -65,7 +58,8 @@ def outlines() -> list[Outline]:
 
 
 def map_config(fmt: Formatter) -> dict[str, Any]:
-    """What the map script needs to colour and outline the areas like the legend says."""
+    """What the map script needs to colour the areas and the yard dots and outline the areas
+    like the legend says (one scale: ``app.channels.web.colours``)."""
     return {
         "risk": [asdict(c) for c in classes(RISK_BOUNDS, share=False, fmt=fmt)],
         "share": [asdict(c) for c in classes(SHARE_BOUNDS, share=True, fmt=fmt)],
@@ -85,5 +79,9 @@ def map_config(fmt: Formatter) -> dict[str, Any]:
             "risk_index": _("Risk index"),
             "open_yard": _("Open the yard page"),
             "area": _("Micro-district"),
+            "no_yards_known": _("No yards known here"),
+            "none_checked": _("Known yards: %(n)s, none checked", n="{n}"),
+            "no_index": _("no current risk index"),
+            "tiles": _("Map tiles (%(host)s)", host="{host}"),
         },
     }

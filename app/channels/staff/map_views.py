@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 from app.accounts.scope import Scope
 from app.areas import service as areas_service
-from app.areas.figures import AreaFigures
+from app.areas.figures import AreaFigures, FlagReason
 from app.areas.monthly import YardLine, worst_yards
-from app.areas.shapes import AreaShapes
+from app.areas.shapes import AreaShapes, area_name
 from app.areas.trend import MonthPoint, monthly_trend
 from app.platform.config import Settings
 from app.platform.db import table_of
@@ -47,14 +47,14 @@ class AreaPanel:
     worst_yards: list[YardLine]
     trend: list[MonthPoint]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, reason: FlagReason | None = None) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
             "district_id": self.district_id,
             "months": self.months,
             "city_mean_risk": None if self.city_mean is None else round(self.city_mean, 1),
-            "figures": self.figures.as_dict(),
+            "figures": self.figures.as_dict(reason),
             "worst_yards": [y.as_dict() for y in self.worst_yards],
             "trend": [p.as_dict() for p in self.trend],
         }
@@ -85,7 +85,7 @@ def area_panel(
     )
     return AreaPanel(
         id=shape.id,
-        name=shape.name,
+        name=area_name(shape),
         district_id=shape.district_id,
         figures=report.areas[shape.id],
         city_mean=report.city_mean,
@@ -123,8 +123,9 @@ class BBox:
 def yards_in_bbox(
     session: Session, *, bbox: BBox, scope: Scope, limit: int = MAX_MARKERS
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Scored yards in the box that the scope may see, as GeoJSON point features (no
-    personal data), and whether more than ``limit`` were there (then none are returned)."""
+    """Known yards in the box that the scope may see, as GeoJSON point features (no
+    personal data; ``risk_index`` null when no checklist is in the window: the map draws it
+    grey), and whether more than ``limit`` were there (then none are returned)."""
     query = (
         select(
             _YARD.c.id,
@@ -140,7 +141,6 @@ def yards_in_bbox(
         .where(
             _YARD.c.lat.between(bbox.south, bbox.north),
             _YARD.c.lon.between(bbox.west, bbox.east),
-            _YARD_RISK.c.risk_index.is_not(None),
         )
         .order_by(_YARD.c.id)
         .limit(limit + 1)
@@ -164,7 +164,7 @@ def yards_in_bbox(
                 "url": f"/yards/{r.id}",
                 "micro_district_id": r.micro_district_id,
                 "district_id": r.district_id,
-                "risk_index": round(r.risk_index, 1),
+                "risk_index": None if r.risk_index is None else round(r.risk_index, 1),
                 "band": r.band,
                 "basis": r.basis,
             },
@@ -186,8 +186,8 @@ def sorted_districts(
         if sort == "per10k":
             per = f.yards_audited / d.population * 10_000 if d.population else -1.0
             return -per
-        # No audited yard: its coverage-aware risk is only the city mean, so it goes last.
-        return -f.coverage_risk if f.yards_audited else 1.0
+        # No audited yard: no coverage-aware risk, so it goes last.
+        return -f.coverage_risk if f.coverage_risk is not None else 1.0
 
     if sort == "name":
         return sorted(rows, key=lambda d: {"kk": d.name_kk, "en": d.name_en}.get(lang, d.name_ru))

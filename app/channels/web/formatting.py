@@ -1,52 +1,181 @@
-"""Numbers, dates and distances written the way the page's language writes them."""
+"""Numbers, dates and distances written the way the page's language writes them.
+
+One formatter for every surface (pages, API texts, flag reasons, PDFs): the same rounding
+(half-even, as Babel rounds), the locale's decimal separator, and ``compare`` for a figure
+beside its threshold.
+"""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from app.platform.languages import Lang
 from app.platform.translations import gettext
+from app.scoring import Flag
 
 # Kazakhstan has kept one time zone, UTC+5, since 1 March 2024; dates are Almaty's dates.
 ALMATY = timezone(timedelta(hours=5), "Asia/Almaty")
 
+# Kazakh writes the year first: "2026 жылғы 5 желтоқсан", "2026 жылғы желтоқсан" (lower case;
+# the format-context month, since Babel's stand-alone kk month names are capitalised).
+_DATE_PATTERNS = {"kk": "y 'жылғы' d MMMM"}
+_MONTH_PATTERNS = {"kk": "y 'жылғы' MMMM", "ru": "LLLL y", "en": "LLLL y"}
+
+_RELATIONS: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
+# compare() shows a figure with at most this many decimals.
+MAX_DECIMALS = 4
+
+
+def _decimals(value: float) -> int:
+    """How many decimals ``value`` needs (1.96 -> 2, 50.0 -> 0), at most MAX_DECIMALS."""
+    exponent = Decimal(str(value)).normalize().as_tuple().exponent
+    return min(MAX_DECIMALS, max(0, -exponent)) if isinstance(exponent, int) else 0
+
+
+def quantize(value: float, decimals: int) -> Decimal:
+    """``value`` rounded to ``decimals`` places the way Babel rounds it for display."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+
+
+# The method ``Formatter.date`` hides the type inside the class: annotations there use Day.
+Day = date
+
+
+def _as_date(moment: datetime | date) -> date:
+    """The Almaty date of a moment (a ``date`` stays as it is)."""
+    return moment.astimezone(ALMATY).date() if isinstance(moment, datetime) else moment
+
 
 @dataclass(frozen=True)
 class Formatter:
-    """Formatting helpers for one page language, passed to templates as ``fmt``."""
+    """Formatting helpers for one page language, passed to templates as ``fmt``.
+
+    Public API (pages, API texts, flag reasons and PDFs call it): ``number``, ``compare``,
+    ``percent``, ``date``, ``month``, ``day_range``, ``short_date``, ``distance``,
+    ``coordinate``, ``flag_reason``.
+    """
 
     lang: Lang
 
-    def number(self, value: float | None) -> str:
-        """62.3 -> '62,3' in Russian and Kazakh; None -> a dash."""
+    def number(self, value: float | None, decimals: int = 1) -> str:
+        """62.34 -> '62,3' in Russian and Kazakh, '62.3' in English; 57.0 -> '57' (no
+        trailing zeros, at most ``decimals`` places); None -> a dash."""
         if value is None:
             return "—"
-        return format_decimal(value, format="#,##0.#", locale=self.lang)
+        pattern = "#,##0." + "#" * decimals if decimals > 0 else "#,##0"
+        return format_decimal(quantize(value, decimals), format=pattern, locale=self.lang)
+
+    def compare(
+        self, value: float, threshold: float, relation: str = ">=", decimals: int = 1
+    ) -> tuple[str, str]:
+        """``value`` and ``threshold`` written so the written figures compare as the raw
+        ones do: (56.84, 50) -> ('56,8', '50'); (49.96, 50, '<') -> ('49,96', '50');
+        (2.0234, 1.96, '>') -> ('2,02', '1,96'). At least ``decimals`` places, as many as the
+        threshold has, more when rounding would make the written comparison untrue (at most
+        MAX_DECIMALS)."""
+        holds = _RELATIONS[relation]
+        raw = holds(Decimal(str(value)), Decimal(str(threshold)))
+        places = max(decimals, _decimals(threshold))
+        while places < MAX_DECIMALS and (
+            holds(quantize(value, places), quantize(threshold, places)) != raw
+        ):
+            places += 1
+        return self.number(value, places), self.number(threshold, places)
 
     def percent(self, fraction: float) -> str:
         """0.92 -> '92 %' (ru), '92%' (kk, en)."""
         return format_percent(fraction, locale=self.lang)
 
-    def date(self, moment: datetime) -> str:
-        """The Almaty date, written out: '12 мая 2026 г.', '2026 ж. 12 мамыр'."""
-        return format_date(moment.astimezone(ALMATY).date(), format="long", locale=self.lang)
+    def date(self, moment: datetime | Day) -> str:
+        """The Almaty date, written out: '5 декабря 2026 г.', '2026 жылғы 5 желтоқсан',
+        'December 5, 2026'."""
+        pattern = _DATE_PATTERNS.get(self.lang, "long")
+        return format_date(_as_date(moment), format=pattern, locale=self.lang)
 
-    def short_date(self, moment: datetime) -> str:
+    def month(self, month: str | Day) -> str:
+        """A month ("2026-12" or a date in it): 'декабрь 2026', '2026 жылғы желтоқсан',
+        'December 2026'."""
+        if isinstance(month, str):
+            year, number = (int(part) for part in month.split("-"))
+            month = date(year, number, 1)
+        return format_date(month, format=_MONTH_PATTERNS.get(self.lang, "LLLL y"), locale=self.lang)
+
+    def day_range(self, first: datetime | Day, last: datetime | Day) -> str:
+        """Days of one month: '1–5 декабря 2026 г.', '2026 жылғы 1–5 желтоқсан',
+        'December 1–5, 2026' (one day, or days of two months: dates)."""
+        start, end = _as_date(first), _as_date(last)
+        if start == end:
+            return self.date(start)
+        if (start.year, start.month) != (end.year, end.month):
+            return f"{self.date(start)} – {self.date(end)}"
+        days = f"{start.day}–{end.day}"
+        if self.lang == "kk":
+            return f"{end.year} жылғы {days} {format_date(end, 'MMMM', locale='kk')}"
+        if self.lang == "ru":
+            return f"{days} {format_date(end, 'MMMM', locale='ru')} {end.year}\u202fг."
+        return f"{format_date(end, 'MMMM', locale=self.lang)} {days}, {end.year}"
+
+    def short_date(self, moment: datetime | Day) -> str:
         """The Almaty date as digits, '04.11.2026', for tables on a narrow screen."""
-        return format_date(moment.astimezone(ALMATY).date(), format="dd.MM.yyyy", locale=self.lang)
+        return format_date(_as_date(moment), format="dd.MM.yyyy", locale=self.lang)
 
     def distance(self, metres: float) -> str:
         """'35 m', '4.2 km' in the page language, never broken across lines."""
         if metres < 1000:
-            text = gettext("%(value)s m", value=format_decimal(round(metres), locale=self.lang))
+            text = gettext("%(value)s m", value=self.number(metres, 0))
         else:
-            km = round(metres / 1000, 1 if metres < 10_000 else 0)
-            text = gettext("%(value)s km", value=format_decimal(km, locale=self.lang))
+            text = gettext(
+                "%(value)s km", value=self.number(metres / 1000, 1 if metres < 10_000 else 0)
+            )
         return text.replace(" ", "\u00a0")
+
+    def flag_reason(self, flag: Flag) -> str:
+        """A flag's reason in the current language from its code and values, the figure
+        beside its limit (``compare``): 'Coverage-aware risk 56,8 is at or above 50, ...'.
+        The same text on pages, in the API, the CSV export and the PDFs."""
+        v = flag.params
+        if flag.code == "problem_area" and {"risk", "limit"} <= v.keys():
+            risk, limit = self.compare(v["risk"], v["limit"], ">=")
+            return gettext(
+                "Coverage-aware risk %(risk)s is at or above %(limit)s, with %(audited)s "
+                "audited yards.",
+                risk=risk,
+                limit=limit,
+                audited=self.number(v.get("audited", 0), 0),
+            )
+        if flag.code == "not_enough_data" and {"audited", "needed"} <= v.keys():
+            return gettext(
+                "%(audited)s audited yards; at least %(needed)s are needed to judge the area.",
+                audited=self.number(v["audited"], 0),
+                needed=self.number(v["needed"], 0),
+            )
+        if flag.code == "hotspot" and {"z", "limit"} <= v.keys():
+            z, limit = self.compare(v["z"], v["limit"], ">", decimals=2)
+            return gettext(
+                "Gi* z-score %(z)s is above %(limit)s: the area and its neighbours are riskier "
+                "together than the city as a whole.",
+                z=z,
+                limit=limit,
+            )
+        if flag.code == "stale" and {"days", "limit"} <= v.keys():
+            return gettext(
+                "No submission for %(days)s days (the limit is %(limit)s).",
+                days=self.number(v["days"], 0),
+                limit=self.number(v["limit"], 0),
+            )
+        return flag.reason
 
     @staticmethod
     def coordinate(value: float) -> str:
