@@ -120,3 +120,18 @@ class TestRefreshAreas:
         result = runner.invoke(cli, ["refresh-areas"])
         assert result.exit_code == 0, result.output
         assert "refreshed" in result.output and "yards" in result.output
+
+
+class TestMigrate:
+    def test_a_new_database_is_created_without_a_refresh(self, scratch_db: str) -> None:
+        result = CliRunner().invoke(cli, ["migrate"])
+        assert result.exit_code == 0, result.output
+        assert "database is up to date" in result.output and "refreshed" not in result.output
+        assert migrate.upgrade(scratch_db) is False  # already at the newest: nothing moved
+
+    def test_an_upgrade_rebuilds_every_yard_figure(self, scratch_db: str) -> None:
+        migrate.upgrade(scratch_db, "e6nesting06")
+        result = CliRunner().invoke(cli, ["migrate"])
+        assert result.exit_code == 0, result.output
+        assert "upgraded: refreshed 0 yards" in result.output
+        assert migrate.current_revision(scratch_db) != "e6nesting06"

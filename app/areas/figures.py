@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.scoring import Flag
+from app.scoring import AreaEstimate, Flag
 
 # Writes a flag's reason for a reader (the channels pass one in the request's language).
 FlagReason = Callable[[Flag], str]
@@ -28,13 +28,23 @@ def flag_dicts(flags: list[Flag], reason: FlagReason | None = None) -> list[dict
 @dataclass
 class AreaFigures:
     """One area's figures. With no audited yard (``has_data`` false) there is no figure:
-    ``mean_risk`` and ``coverage_risk`` are None, never the city mean."""
+    ``mean_risk``, ``coverage_risk`` and its interval are None, never the city mean.
+
+    ``coverage_risk`` is the area's risk as estimated (empirical Bayes posterior mean, see
+    docs/METHODOLOGY.md "Area figures"); ``estimate`` carries its SD, interval and the
+    probability that the true mean reaches the problem line. ``yards_audited`` counts yards
+    with a current figure: ``yards_inspected`` (an inspector audit in the window) plus
+    ``yards_resident_reported`` (residents only)."""
 
     id: str
     yards_known: int = 0
     yards_audited: int = 0
+    yards_inspected: int = 0
     mean_risk: float | None = None
     coverage_risk: float | None = None
+    estimate: AreaEstimate | None = None
+    sum_squares: float = 0.0  # yards' squared deviations from mean_risk
+    district_id: str | None = None
     section_fail_share: dict[str, float] = field(default_factory=dict)
     section_mean_risk: dict[str, float] = field(default_factory=dict)
     ops_centre_yards: int = 0
@@ -57,8 +67,26 @@ class AreaFigures:
         return "not_checked" if self.yards_known else "no_yards"
 
     @property
+    def yards_resident_reported(self) -> int:
+        return self.yards_audited - self.yards_inspected
+
+    @property
     def coverage(self) -> float | None:
+        """Yards with a figure over yards known to SafeYard. A yard is known only once
+        someone submits for it, so this is not coverage of the area's yards."""
         return self.yards_audited / self.yards_known if self.yards_known else None
+
+    @property
+    def risk_low(self) -> float | None:
+        return self.estimate.low if self.estimate is not None else None
+
+    @property
+    def risk_high(self) -> float | None:
+        return self.estimate.high if self.estimate is not None else None
+
+    @property
+    def p_problem(self) -> float | None:
+        return self.estimate.p_exceed if self.estimate is not None else None
 
     def as_dict(self, reason: FlagReason | None = None) -> dict[str, Any]:
         """JSON figures; ``reason`` writes each flag's reason (default: English)."""
@@ -67,9 +95,15 @@ class AreaFigures:
             "data_state": self.data_state,
             "yards_known": self.yards_known,
             "yards_audited": self.yards_audited,
+            "yards_inspected": self.yards_inspected,
+            "yards_resident_reported": self.yards_resident_reported,
             "coverage": rounded(self.coverage, 3),
             "mean_risk": rounded(self.mean_risk),
             "coverage_risk": rounded(self.coverage_risk),
+            "risk_low": rounded(self.risk_low),
+            "risk_high": rounded(self.risk_high),
+            "risk_sd": rounded(self.estimate.sd, 2) if self.estimate else None,
+            "p_problem": rounded(self.p_problem, 3),
             "section_fail_share": {k: rounded(v, 3) for k, v in self.section_fail_share.items()},
             "section_mean_risk": {k: rounded(v) for k, v in self.section_mean_risk.items()},
             "ops_centre_yards": self.ops_centre_yards,

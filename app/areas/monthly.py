@@ -30,7 +30,7 @@ from app.districts.models import District, MicroDistrict
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
 from app.platform.errors import Invalid, NotFound
-from app.scoring import shrunk_risk
+from app.scoring import AreaSample, estimate_areas
 from app.submissions.models import Submission
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
@@ -141,15 +141,26 @@ def _area_months(
             func.count(),
             func.sum(yards.c.n),
             func.avg(yards.c.risk),
+            func.sum(yards.c.risk * yards.c.risk),
         )
         .select_from(yards)
         .outerjoin(_MICRO, _MICRO.c.id == yards.c.micro_district_id)
         .where(yards.c.micro_district_id.is_not(None))
         .group_by(yards.c.micro_district_id, _MICRO.c.name, _MICRO.c.name_kk, _MICRO.c.name_en)
     ).all()
+    # The month's areas of this district, estimated together (empirical Bayes, the
+    # district's month mean as the prior; see docs/METHODOLOGY.md "Area figures").
+    model = estimate_areas(
+        {
+            r[0]: AreaSample(int(r[4]), float(r[6]), max(float(r[7]) - r[4] * float(r[6]) ** 2, 0))
+            for r in rows
+        },
+        limit=settings.problem_area_risk,
+    )
     areas = []
-    for area_id, name, name_kk, name_en, count, submissions, mean in rows:
-        coverage = shrunk_risk(count, float(mean), city_mean or 0.0, settings.area_shrinkage_k)
+    for area_id, name, name_kk, name_en, count, submissions, mean, _sq in rows:
+        assert model is not None
+        estimate = model.areas[area_id]
         areas.append(
             AreaMonth(
                 micro_district_id=area_id,
@@ -158,9 +169,12 @@ def _area_months(
                 yards=int(count),
                 submissions=int(submissions),
                 mean_risk=float(mean),
-                coverage_risk=coverage,
+                coverage_risk=estimate.mean,
+                risk_low=estimate.low,
+                risk_high=estimate.high,
+                p_problem=estimate.p_exceed,
                 problem=count >= settings.area_min_audited
-                and coverage >= settings.problem_area_risk,
+                and estimate.p_exceed >= settings.problem_area_probability,
             )
         )
     areas.sort(key=lambda a: (-a.coverage_risk, a.micro_district_id))

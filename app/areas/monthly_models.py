@@ -48,16 +48,21 @@ class YardLine:
 
 @dataclass(frozen=True)
 class AreaMonth:
-    """A micro-district in one month: yards checked, their mean index, shrunk toward the city."""
+    """A micro-district in one month: yards checked, their mean index, and the area's risk
+    estimated with the district's other areas that month (empirical Bayes) with its 80%
+    interval and the probability that its true mean is at or above the problem line."""
 
     micro_district_id: str
     name: str | None
     yards: int  # distinct yards with a scored submission in the month
     submissions: int
     mean_risk: float  # mean over yards of each yard's mean index that month
-    coverage_risk: float  # shrunk toward the city's mean of that month (area_shrinkage_k)
-    problem: bool  # enough yards and coverage_risk >= problem_area_risk
+    coverage_risk: float  # the posterior mean
+    problem: bool  # enough yards and P(true mean >= line) >= problem_area_probability
     names: dict[str, str] = field(default_factory=dict)  # ru, kk, en
+    risk_low: float | None = None
+    risk_high: float | None = None
+    p_problem: float | None = None
 
     def as_dict(self, lang: str = "ru") -> dict[str, Any]:
         return {
@@ -67,6 +72,9 @@ class AreaMonth:
             "submissions": self.submissions,
             "mean_risk": round(self.mean_risk, 1),
             "coverage_risk": round(self.coverage_risk, 1),
+            "risk_low": rounded(self.risk_low),
+            "risk_high": rounded(self.risk_high),
+            "p_problem": rounded(self.p_problem, 3),
             "problem": self.problem,
         }
 
@@ -89,8 +97,12 @@ class FlaggedArea:
             "micro_district_id": self.micro_district_id,
             "name": self.names.get(lang, self.name),
             "coverage_risk": rounded(self.figures.coverage_risk),
+            "risk_low": rounded(self.figures.risk_low),
+            "risk_high": rounded(self.figures.risk_high),
             "yards_known": self.figures.yards_known,
             "yards_audited": self.figures.yards_audited,
+            "yards_inspected": self.figures.yards_inspected,
+            "yards_resident_reported": self.figures.yards_resident_reported,
             "flags": flag_dicts(self.flags, reason),
         }
 

@@ -3,7 +3,9 @@
 Months are calendar months in Almaty time (UTC+5 all year since March 2024), so a
 submission made at 01:00 on the 1st counts in the month the resident saw on the clock.
 Each query reads only the submissions of one place in the period, through the
-``(place, received_at)`` indexes, grouped in SQL.
+``(place, received_at)`` indexes, grouped in SQL. A month's figures are per yard: each
+yard's mean index in the month first, then the mean over yards, so a campaign of many
+checks in one yard counts as one yard, not as a trend.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from app.platform.db import table_of, utcnow
 from app.submissions.models import Submission
 
 ALMATY = timezone(timedelta(hours=5), "Asia/Almaty")
-# A submission at or above this index counts as "high risk" in the month's share.
+# A yard whose mean index in the month is at or above this counts as "high risk".
 HIGH_RISK = 50.0
 
 _SUBMISSION = table_of(Submission)
@@ -31,8 +33,8 @@ class MonthPoint:
     submissions: int
     inspector_audits: int
     yards: int  # distinct yards with a submission that month
-    mean_risk: float | None  # mean risk index of the month's submissions
-    high_risk_share: float | None  # share of the month's scored submissions at or above 50
+    mean_risk: float | None  # mean over the month's yards of each yard's mean index
+    high_risk_share: float | None  # share of the month's scored yards at or above 50
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,28 +97,37 @@ def monthly_trend(
     last = until or month_of(utcnow())
     first = shift_month(last, -(months - 1))
     month = _month_expression(session.get_bind().dialect.name).label("month")
-    query = (
+    s = _SUBMISSION.c
+    per_yard = (
         select(
             month,
-            func.count(),
-            func.sum(case((_SUBMISSION.c.role == "inspector", 1), else_=0)),
-            func.count(func.distinct(_SUBMISSION.c.yard_id)),
-            func.avg(_SUBMISSION.c.risk_index),
-            func.count(_SUBMISSION.c.risk_index),
-            func.sum(case((_SUBMISSION.c.risk_index >= HIGH_RISK, 1), else_=0)),
+            s.yard_id.label("yard_id"),
+            func.count().label("n"),
+            func.sum(case((s.role == "inspector", 1), else_=0)).label("audits"),
+            func.avg(s.risk_index).label("risk"),
         )
         .where(
-            _SUBMISSION.c.received_at >= month_start(first),
-            _SUBMISSION.c.received_at < month_start(shift_month(last, 1)),
+            s.received_at >= month_start(first),
+            s.received_at < month_start(shift_month(last, 1)),
         )
-        .group_by(month)
+        .group_by(month, s.yard_id)
     )
     if district_id is not None:
-        query = query.where(_SUBMISSION.c.district_id == district_id)
+        per_yard = per_yard.where(s.district_id == district_id)
     if micro_district_id is not None:
-        query = query.where(_SUBMISSION.c.micro_district_id == micro_district_id)
+        per_yard = per_yard.where(s.micro_district_id == micro_district_id)
     if yard_id is not None:
-        query = query.where(_SUBMISSION.c.yard_id == yard_id)
+        per_yard = per_yard.where(s.yard_id == yard_id)
+    yards = per_yard.subquery()
+    query = select(
+        yards.c.month,
+        func.sum(yards.c.n),
+        func.sum(yards.c.audits),
+        func.count(),
+        func.avg(yards.c.risk),
+        func.count(yards.c.risk),
+        func.sum(case((yards.c.risk >= HIGH_RISK, 1), else_=0)),
+    ).group_by(yards.c.month)
     found = {row[0]: row[1:] for row in session.execute(query).all()}
     points = []
     for step in range(months):

@@ -69,24 +69,48 @@ class Settings(BaseSettings):
         description="A yard is flagged when the residents' median index and the inspector's "
         "index differ by at least this many points.",
     )
-    area_shrinkage_k: float = Field(
-        default=5.0,
-        ge=0,
-        description="Coverage-aware risk: how many yards' worth of weight the city mean "
-        "carries when an area's mean risk is shrunk toward it.",
-    )
     problem_area_risk: float = Field(
         default=50.0,
-        description="An area whose coverage-aware risk is at least this is a problem area.",
+        description="The line an area's true mean risk must reach for it to be a problem area.",
+    )
+    problem_area_probability: float = Field(
+        default=0.8,
+        gt=0,
+        lt=1,
+        description="An area is a problem area when the probability that its true mean risk "
+        "is at or above the line is at least this.",
+    )
+    area_unsure_probability: float = Field(
+        default=0.2,
+        gt=0,
+        lt=1,
+        description="Between this probability and the problem-area one, the data cannot "
+        "tell: the area is flagged 'needs more audits'.",
     )
     area_min_audited: int = Field(
         default=3,
         ge=1,
         description="An area with fewer audited yards is flagged 'not enough data' "
-        "(and never a problem area).",
+        "(and never a problem area or a cluster).",
     )
-    hotspot_z: float = Field(
-        default=1.96, description="An area whose Getis-Ord Gi* z is above this is a hotspot."
+    area_min_district_areas: int = Field(
+        default=5,
+        ge=1,
+        description="Areas with data a district needs for its own mean to be the prior of "
+        "its areas' estimates; with fewer, the city's mean is.",
+    )
+    cluster_fdr: float = Field(
+        default=0.10,
+        gt=0,
+        lt=1,
+        description="Clusters of poor conditions (Getis-Ord Gi*): the false discovery rate "
+        "(Benjamini-Hochberg) over the areas tested.",
+    )
+    cluster_min_neighbours: int = Field(
+        default=2,
+        ge=1,
+        description="An area is tested for a cluster only with at least this many "
+        "neighbouring areas with data.",
     )
     area_stale_days: int = Field(
         default=90, ge=1, description="An area with no submission for this many days is stale."

@@ -4,13 +4,23 @@ Imports nothing from the web, the database or the rest of the app (an import-lin
 pyproject.toml keeps it so); the checklist and its weights arrive as arguments.
 """
 
+from app.scoring.area_estimates import (
+    AreaEstimate,
+    AreaModel,
+    AreaSample,
+    estimate_areas,
+    exceed_probability,
+)
 from app.scoring.areas import (
+    ClusterTest,
     Flag,
     FlagRules,
     area_flags,
+    assess_areas,
+    benjamini_hochberg,
+    cluster_tests,
     disagreement,
     getis_ord_gi_star,
-    shrunk_risk,
 )
 from app.scoring.combine import combine_answers
 from app.scoring.engine import (
@@ -35,6 +45,15 @@ from app.scoring.model import (
 )
 
 __all__ = [
+    "assess_areas",
+    "AreaEstimate",
+    "AreaModel",
+    "AreaSample",
+    "ClusterTest",
+    "benjamini_hochberg",
+    "cluster_tests",
+    "estimate_areas",
+    "exceed_probability",
     "BANDS",
     "BAND_CUTOFFS",
     "CRITICAL_FLOOR",
@@ -57,5 +76,4 @@ __all__ = [
     "getis_ord_gi_star",
     "publish",
     "score_answers",
-    "shrunk_risk",
 ]

@@ -1,7 +1,9 @@
-"""Area figures: coverage-aware risk, hotspots (Getis-Ord Gi*) and flags with their reasons.
+"""Area flags: problem areas by the probability of exceeding the limit, clusters of poor
+conditions (Getis-Ord Gi* with Benjamini-Hochberg control), and their reasons.
 
 Pure: numbers in, numbers and flags out. The caller groups yards into areas and finds
-neighbours; nothing here knows about polygons, the database or the web.
+neighbours; nothing here knows about polygons, the database or the web. The area estimates
+themselves (empirical Bayes) are in ``app.scoring.area_estimates``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-FlagCode = Literal["problem_area", "hotspot", "not_enough_data", "stale"]
+from app.scoring.area_estimates import (
+    AreaEstimate,
+    AreaModel,
+    AreaSample,
+    estimate_areas,
+    normal_cdf,
+)
+
+FlagCode = Literal["problem_area", "needs_more_audits", "cluster", "not_enough_data", "stale"]
 
 
 @dataclass(frozen=True)
@@ -20,7 +30,7 @@ class Flag:
     """A flag, the numbers that raised it (``values``) and an English ``reason``.
 
     The channels write the reason in the reader's language from ``code`` and ``values``
-    (``app.channels.web.flags``); ``reason`` is for logs and tests.
+    (``Formatter.flag_reason``); ``reason`` is for logs and tests.
     """
 
     code: FlagCode
@@ -29,31 +39,33 @@ class Flag:
 
     @property
     def params(self) -> dict[str, float]:
-        """``values`` as a dict: ``audited``, ``needed``, ``risk``, ``limit``, ``z``, ``days``."""
+        """``values`` as a dict: ``audited``, ``needed``, ``p``, ``limit``, ``low``,
+        ``high``, ``certainty``, ``z``, ``neighbours``, ``q``, ``days``."""
         return dict(self.values)
 
 
 @dataclass(frozen=True)
 class FlagRules:
-    problem_risk: float = 50.0  # coverage-aware risk at or above this is a problem area
-    min_audited: int = 3  # fewer audited yards: not enough data, and never a problem area
-    hotspot_z: float = 1.96  # Gi* z above this is a hotspot
+    problem_risk: float = 50.0  # the line a true area mean must reach to be a problem
+    min_audited: int = 3  # fewer audited yards: not enough data, never a flag on the figure
+    problem_probability: float = 0.8  # P(true mean >= line) at least this: problem area
+    unsure_probability: float = 0.2  # between this and the above: needs more audits
+    cluster_fdr: float = 0.10  # Benjamini-Hochberg false discovery rate over tested areas
+    cluster_min_neighbours: int = 2  # neighbours with data an area needs to be tested
     stale_days: int = 90  # no submission for this many days: stale
+    interval: float = 0.8  # the central probability of an area's [risk_low, risk_high]
+    min_group_areas: int = 5  # areas with data a district needs for its own prior mean
 
 
-def shrunk_risk(n: int, mean: float | None, city_mean: float, k: float) -> float:
-    """Empirical-Bayes style shrinkage toward the city mean: ``(n*mean + k*city_mean)/(n+k)``.
+@dataclass(frozen=True)
+class ClusterTest:
+    """One tested area's Gi* z, its one-sided p-value, how many neighbours with data it
+    had, and whether it passed Benjamini-Hochberg."""
 
-    With no audited yards (n = 0 or no mean) it is the city mean; as n grows it tends to the
-    area's own mean. ``k`` is how many yards' worth of weight the city mean carries.
-    """
-    if n < 0 or k < 0:
-        raise ValueError("n and k must not be negative")
-    if n == 0 or mean is None:
-        return city_mean
-    if n + k == 0:
-        return mean
-    return (n * mean + k * city_mean) / (n + k)
+    z: float
+    p: float
+    neighbours: int
+    significant: bool
 
 
 def disagreement(residents_index: float | None, inspector_index: float | None) -> float | None:
@@ -90,11 +102,73 @@ def getis_ord_gi_star(
     return out
 
 
+def cluster_tests(
+    values: Mapping[str, float],
+    neighbours: Mapping[str, Set[str]],
+    *,
+    testable: Set[str],
+    min_neighbours: int,
+    fdr: float,
+) -> dict[str, ClusterTest]:
+    """Gi* of the ``testable`` areas that have at least ``min_neighbours`` neighbours in
+    ``values``, one-sided p-values (high values) and Benjamini-Hochberg at ``fdr`` over them.
+
+    ``values`` should have comparable variance across areas (standardised area means): Gi*
+    on raw or shrunk means would make well-audited areas look more extreme. An area whose
+    neighbours have no data is not tested at all (its "cluster" would be itself)."""
+    z = getis_ord_gi_star(values, neighbours)
+    counts = {i: sum(1 for j in neighbours.get(i, ()) if j in values and j != i) for i in values}
+    tested = [i for i in values if i in testable and counts[i] >= min_neighbours]
+    p = {i: 1.0 - normal_cdf(z[i]) for i in tested}
+    passed = benjamini_hochberg(p, fdr)
+    return {i: ClusterTest(z[i], p[i], counts[i], i in passed) for i in tested}
+
+
+def assess_areas(
+    samples: Mapping[str, AreaSample],
+    *,
+    neighbours: Mapping[str, Set[str]] | None,
+    rules: FlagRules,
+) -> tuple[AreaModel | None, dict[str, ClusterTest]]:
+    """Every area's estimate and, with ``neighbours``, the cluster tests: Gi* on the
+    standardised area means of the areas with data, tested where an area has
+    ``min_audited`` yards and ``cluster_min_neighbours`` neighbours with data."""
+    model = estimate_areas(
+        samples,
+        limit=rules.problem_risk,
+        interval=rules.interval,
+        min_group_areas=rules.min_group_areas,
+    )
+    if model is None or neighbours is None:
+        return model, {}
+    values = {k: e.standardised for k, e in model.areas.items()}
+    testable = {k for k in model.areas if samples[k].n >= rules.min_audited}
+    tests = cluster_tests(
+        values,
+        neighbours,
+        testable=testable,
+        min_neighbours=rules.cluster_min_neighbours,
+        fdr=rules.cluster_fdr,
+    )
+    return model, tests
+
+
+def benjamini_hochberg(p_values: Mapping[str, float], fdr: float) -> set[str]:
+    """The keys rejected by the Benjamini-Hochberg step-up procedure at level ``fdr``."""
+    ordered = sorted(p_values.items(), key=lambda kv: (kv[1], kv[0]))
+    m = len(ordered)
+    last = 0
+    for rank, (_, p) in enumerate(ordered, start=1):
+        if p <= fdr * rank / m:
+            last = rank
+    return {key for key, _ in ordered[:last]}
+
+
 def area_flags(
     *,
     audited: int,
-    coverage_risk: float | None,
-    gi_z: float | None,
+    estimate: AreaEstimate | None,
+    cluster: ClusterTest | None,
     last_submission_at: datetime | None,
     now: datetime,
     rules: FlagRules,
@@ -103,9 +177,11 @@ def area_flags(
 
     An area with no audited yard has no figure to judge: it gets no "not enough data" flag
     (it has no data at all, which the map shows as such) and is "stale" only when it had a
-    submission once and none for ``stale_days``.
+    submission once and none for ``stale_days``. With fewer than ``min_audited`` yards it is
+    "not enough data" and never a problem area or a cluster.
     """
     flags: list[Flag] = []
+    enough = audited >= rules.min_audited
     if 0 < audited < rules.min_audited:
         flags.append(
             Flag(
@@ -114,21 +190,44 @@ def area_flags(
                 (("audited", audited), ("needed", rules.min_audited)),
             )
         )
-    elif audited and coverage_risk is not None and coverage_risk >= rules.problem_risk:
-        flags.append(
-            Flag(
-                "problem_area",
-                f"coverage-aware risk {coverage_risk:.1f} ≥ {rules.problem_risk:g} "
-                f"with {audited} audited yards",
-                (("risk", coverage_risk), ("limit", rules.problem_risk), ("audited", audited)),
-            )
+    elif enough and estimate is not None:
+        values = (
+            ("p", estimate.p_exceed),
+            ("limit", rules.problem_risk),
+            ("audited", audited),
+            ("low", estimate.low),
+            ("high", estimate.high),
         )
-    if gi_z is not None and gi_z > rules.hotspot_z:
+        if estimate.p_exceed >= rules.problem_probability:
+            flags.append(
+                Flag(
+                    "problem_area",
+                    f"P(true mean ≥ {rules.problem_risk:g}) = {estimate.p_exceed:.2f} ≥ "
+                    f"{rules.problem_probability:g} with {audited} audited yards",
+                    (*values, ("certainty", rules.problem_probability)),
+                )
+            )
+        elif estimate.p_exceed >= rules.unsure_probability:
+            flags.append(
+                Flag(
+                    "needs_more_audits",
+                    f"P(true mean ≥ {rules.problem_risk:g}) = {estimate.p_exceed:.2f}, "
+                    f"between {rules.unsure_probability:g} and {rules.problem_probability:g}, "
+                    f"with {audited} audited yards",
+                    (*values, ("certainty", rules.unsure_probability)),
+                )
+            )
+    if enough and cluster is not None and cluster.significant:
         flags.append(
             Flag(
-                "hotspot",
-                f"Gi* z {gi_z:.2f} > {rules.hotspot_z:g} with its neighbours",
-                (("z", gi_z), ("limit", rules.hotspot_z)),
+                "cluster",
+                f"Gi* z {cluster.z:.2f} with {cluster.neighbours} neighbours with data, "
+                f"significant at FDR {rules.cluster_fdr:g}",
+                (
+                    ("z", cluster.z),
+                    ("neighbours", cluster.neighbours),
+                    ("q", rules.cluster_fdr),
+                ),
             )
         )
     if last_submission_at is not None:

@@ -20,7 +20,7 @@ from app.checklists.loader import ChecklistRegistry
 from app.platform.db import table_of, utcnow
 from app.scoring import ScoreResult
 from app.submissions.models import Submission
-from app.yards.consensus import Consensus, consensus
+from app.yards.consensus import Basis, Consensus, consensus
 from app.yards.models import Yard
 from app.yards.risk import write_yard_risk, yard_risk_values
 from app.yards.risk_tally import tallied_combine
@@ -37,6 +37,7 @@ _RECENT = (
         _SUBMISSION.c.role,
         _SUBMISSION.c.checklist_version,
         _SUBMISSION.c.received_at,
+        _SUBMISSION.c.risk_index,
         cast(_SUBMISSION.c.answers, Text).label("answers_text"),
     )
     .where(
@@ -65,13 +66,22 @@ class _Recent:
     """A window row in the shape ``consensus`` reads; its answers are parsed on first use
     (most rows are only counted, or already in the yard's tally)."""
 
-    __slots__ = ("id", "role", "checklist_version", "received_at", "_text", "_answers")
+    __slots__ = (
+        "id",
+        "role",
+        "checklist_version",
+        "received_at",
+        "risk_index",
+        "_text",
+        "_answers",
+    )
 
     def __init__(self, row: Any, answers: dict[str, str] | None = None) -> None:
         self.id = row.id
         self.role: str = row.role
         self.checklist_version: str = row.checklist_version
         self.received_at: datetime = row.received_at
+        self.risk_index: float | None = row.risk_index
         self._text: str = row.answers_text
         self._answers = answers
 
@@ -82,19 +92,21 @@ class _Recent:
         return self._answers
 
 
-def _scoring_role(role: str) -> str:
-    # consensus() scores audits as the inspector and everyone else as a resident.
-    return "inspector" if role == "inspector" else "resident"
+_BASIS_OF_ROLE: dict[str, Basis] = {
+    "inspector": "inspector_audit",
+    "resident": "residents_median",
+    "cooperative": "cooperative",
+}
 
 
 def _only_stored(recent: Sequence[Any], stored: Stored | None) -> bool:
-    """The window holds nothing but the submission just stored, scored with the role
-    consensus() would use: its consensus is the submission itself (no read-back)."""
+    """The window holds nothing but the submission just stored (scored with its own role,
+    as consensus() scores each instrument): its consensus is the submission itself."""
     return (
         stored is not None
         and len(recent) == 1
         and recent[0].id == stored.id
-        and _scoring_role(stored.role) == stored.role
+        and stored.role in _BASIS_OF_ROLE
     )
 
 
@@ -142,22 +154,27 @@ def refresh_yard_risk(
         last_submission_at = yard.last_submission_at
     if stored is not None and _only_stored(recent, stored):
         loaded = registry.get(stored.checklist_version)
-        audit = stored.role == "inspector"
+        role = stored.role
         index = stored.score.risk_index
         found = Consensus(
-            basis="inspector_audit" if audit else "residents_median",
+            basis=_BASIS_OF_ROLE[role],
             loaded=loaded,
             answers=stored.answers,
             score=stored.score,
-            residents=0 if audit else 1,
-            audits=1 if audit else 0,
-            last_audit_at=recent[0].received_at if audit else None,
-            residents_index=None if audit else index,
-            inspector_index=index if audit else None,
+            residents=int(role == "resident"),
+            audits=int(role == "inspector"),
+            last_audit_at=recent[0].received_at if role == "inspector" else None,
+            residents_index=index if role == "resident" else None,
+            inspector_index=index if role == "inspector" else None,
+            cooperatives=int(role == "cooperative"),
+            cooperative_index=index if role == "cooperative" else None,
         )
     else:
         found = consensus(
-            registry, _window(recent, stored), combine_residents=tallied_combine(yard_id)
+            registry,
+            _window(recent, stored),
+            combine_residents=tallied_combine(yard_id),
+            now=now,
         )
     values = yard_risk_values(
         found,

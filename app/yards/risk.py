@@ -18,8 +18,9 @@ from app.checklists.explain import ScoreOut, explain_score
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import Lang
 from app.platform.db import table_of
-from app.scoring import ScoringItem, disagreement, score_answers
-from app.yards.consensus import Basis, Consensus, consensus
+from app.scoring import ScoringItem
+from app.scoring.combine import score_combined
+from app.yards.consensus import BASES, Basis, Consensus, consensus
 from app.yards.risk_models import YardRisk, section_columns
 from app.yards.schemas import CurrentRisk
 
@@ -77,7 +78,7 @@ def yard_risk_values(
     now: datetime,
 ) -> dict[str, Any]:
     """The ``yard_risk`` row of one yard from its consensus."""
-    gap = disagreement(found.residents_index, found.inspector_index)
+    gap = found.disagreement
     score = found.score
     section_risk = {s.section: s.risk_index for s in score.sections} if score else {}
     values = {
@@ -90,6 +91,8 @@ def yard_risk_values(
         "completeness": score.completeness if score else None,
         "section_risk": section_risk,
         "residents": found.residents,
+        "cooperatives": found.cooperatives,
+        "cooperative_index": found.cooperative_index,
         "inspector_audits": found.audits,
         "last_audit_at": found.last_audit_at,
         "last_submission_at": last_submission_at,
@@ -102,6 +105,9 @@ def yard_risk_values(
         "window_days": window_days,
         "checklist_version": found.loaded.version if found.loaded is not None else None,
         "answers": found.answers,
+        "item_risk": found.item_risk,
+        "risk_low": found.risk_low,
+        "risk_high": found.risk_high,
         "updated_at": now,
     }
     values.update(section_columns(section_risk))
@@ -123,13 +129,13 @@ class KeptRisk:
 
 
 def _basis(text: str) -> Basis:
-    if text not in ("inspector_audit", "residents_median", "none"):  # pragma: no cover
+    if text not in BASES:  # pragma: no cover
         raise ValueError(f"unknown basis {text!r}")
-    return text  # type: ignore[return-value]
+    return text
 
 
 def _scoring_basis(basis: str) -> str:
-    return "inspector" if basis == "inspector_audit" else "resident"
+    return {"inspector_audit": "inspector", "cooperative": "cooperative"}.get(basis, "resident")
 
 
 def kept_risk(
@@ -144,8 +150,9 @@ def kept_risk(
     since = row["updated_at"] - timedelta(days=row["window_days"])
     loaded = registry.get(row["checklist_version"]) if row["checklist_version"] else None
     answers: dict[str, str] = dict(row["answers"] or {})
+    item_risk: dict[str, float] = dict(row["item_risk"] or {})
     score = (
-        score_answers(loaded.scoring, answers, role=_scoring_basis(row["basis"]))
+        score_combined(loaded.scoring, answers, item_risk, role=_scoring_basis(row["basis"]))
         if loaded is not None and row["basis"] != "none"
         else None
     )
@@ -159,6 +166,12 @@ def kept_risk(
         last_audit_at=row["last_audit_at"],
         residents_index=row["residents_index"],
         inspector_index=row["inspector_index"],
+        item_risk=item_risk if score is not None else {},
+        cooperatives=row["cooperatives"],
+        cooperative_index=row["cooperative_index"],
+        disagreement=row["disagreement"],
+        risk_low=row["risk_low"],
+        risk_high=row["risk_high"],
     )
     return KeptRisk(found, row["window_days"], since)
 
@@ -178,5 +191,12 @@ def current_risk(
         residents=found.residents,
         inspector_audits=found.audits,
         last_audit_at=found.last_audit_at,
+        cooperatives=found.cooperatives,
+        residents_index=found.residents_index,
+        inspector_index=found.inspector_index,
+        cooperative_index=found.cooperative_index,
+        disagreement=found.disagreement,
+        risk_low=found.risk_low,
+        risk_high=found.risk_high,
         score=score,
     )

@@ -43,7 +43,9 @@ class YardRisk(SQLModel, table=True):
         default=None, foreign_key="micro_district.id", max_length=64, index=True
     )
     district_id: str = Field(foreign_key="district.id", max_length=64, index=True)
-    basis: str = Field(max_length=24, description="inspector_audit, residents_median or none")
+    basis: str = Field(
+        max_length=24, description="inspector_audit, residents_median, cooperative or none"
+    )
     risk_index: float | None = None
     band: str | None = Field(default=None, max_length=16)
     completeness: float | None = None
@@ -58,11 +60,20 @@ class YardRisk(SQLModel, table=True):
     section_technical: float | None = None
     section_social: float | None = None
     residents: int = Field(default=0, description="Resident submissions in the window.")
+    cooperatives: int = Field(
+        default=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="The housing cooperative's submissions in the window (apart from residents).",
+    )
+    cooperative_index: float | None = Field(
+        default=None, description="The cooperative's own consensus, scored."
+    )
     inspector_audits: int = Field(default=0, description="Inspector audits in the window.")
     last_audit_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_submission_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    residents_index: float | None = Field(default=None, description="Residents' median, scored.")
+    residents_index: float | None = Field(default=None, description="Residents' consensus, scored.")
     inspector_index: float | None = Field(default=None, description="The latest audit's index.")
+    # |residents - inspector| over the items both answered.
     disagreement: float | None = None
     disagrees: bool = Field(default=False)
     ops_centre: bool = Field(default=False, description="Cameras linked to the police centre.")
@@ -75,5 +86,12 @@ class YardRisk(SQLModel, table=True):
     answers: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONColumn, nullable=False, server_default="{}")
     )
+    # Items whose consensus lies between two options (an even count): item id -> risk.
+    item_risk: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONColumn, nullable=False, server_default="{}")
+    )
+    # The figure's 80% interval; None when it rests on fewer than two checks.
+    risk_low: float | None = None
+    risk_high: float | None = None
     # Indexed: the newest updated_at tells area caches that a yard's row changed.
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -11,15 +11,16 @@ from typing import Any
 
 from app.checklists.loader import LoadedChecklist
 from app.checklists.schema import NOT_APPLICABLE
-from app.scoring import combine_answers
+from app.scoring.combine import Combined, combine, middle_answer, option_ranks
+from app.scoring.model import ScoringItem
 
-Combine = Callable[[LoadedChecklist, Sequence[Any]], dict[str, str]]
+Combine = Callable[[LoadedChecklist, Sequence[Any]], Combined]
 
 
 # Per yard, the counts of the residents' answers in its window (one checklist version),
 # kept in this process: a new submission adds its own answers instead of every answer of
 # the window being read back, parsed and combined again. Each use checks the counts'
-# submissions against the window just read, so the median is exactly combine_answers's
+# submissions against the window just read, so the consensus is exactly combine()'s
 # (a rolled-back submission, an expired one or another worker's make the counts rebuilt).
 TALLY_YARDS = 4096
 
@@ -33,29 +34,24 @@ class _Tally:
 
 _tallies: OrderedDict[int, _Tally] = OrderedDict()
 _tallies_lock = threading.Lock()
-_RANKED: dict[str, list[tuple[str, dict[str, int]]]] = {}
+_Ranked = list[tuple[str, dict[str, int], ScoringItem]]
+_RANKED: dict[str, _Ranked] = {}
 
 
-def _ranked(loaded: LoadedChecklist) -> list[tuple[str, dict[str, int]]]:
-    """Per scored item, its options' positions ranked as combine_answers ranks them: by
-    risk, then by their place in the checklist."""
+def _ranked(loaded: LoadedChecklist) -> _Ranked:
+    """Per scored item, its options' positions ranked as combine() ranks them: by risk,
+    then by their place in the checklist."""
     ranked = _RANKED.get(loaded.version)
     if ranked is None:
-        ranked = []
-        for item in loaded.scoring.items:
-            ordered = sorted(enumerate(item.options), key=lambda po: (po[1].risk, po[0]))
-            values = [o.value for _, o in ordered if o.value != NOT_APPLICABLE]
-            ranked.append((item.id, {v: n for n, v in enumerate(values)}))
+        ranked = [(i.id, option_ranks(i), i) for i in loaded.scoring.items]
         _RANKED[loaded.version] = ranked
     return ranked
 
 
-def _count(
-    ranked: list[tuple[str, dict[str, int]]], counts: dict[str, list[int]], answers: Any
-) -> bool:
+def _count(ranked: _Ranked, counts: dict[str, list[int]], answers: Any) -> bool:
     """Add one answer set to ``counts``; False for a value that is no option (let
-    combine_answers raise about it)."""
-    for item_id, rank in ranked:
+    combine() raise about it)."""
+    for item_id, rank, _item in ranked:
         value = answers.get(item_id)
         if value is None:
             continue
@@ -72,9 +68,9 @@ def _count(
 
 
 def tallied_combine(yard_id: int) -> Combine:
-    """A residents' median for ``yard_id`` that reuses the counts kept for it."""
+    """A residents' consensus for ``yard_id`` that reuses the counts kept for it."""
 
-    def combine(loaded: LoadedChecklist, chosen: Sequence[Any]) -> dict[str, str]:
+    def combined(loaded: LoadedChecklist, chosen: Sequence[Any]) -> Combined:
         ranked = _ranked(loaded)
         ids = frozenset(r.id for r in chosen)
         with _tallies_lock:
@@ -86,29 +82,40 @@ def tallied_combine(yard_id: int) -> Combine:
             counts, added = {}, list(chosen)
         for row in added:
             if not _count(ranked, counts, row.answers):
-                return combine_answers(loaded.scoring, [r.answers for r in chosen])
+                return combine(loaded.scoring, [r.answers for r in chosen])
         with _tallies_lock:
             _tallies[yard_id] = _Tally(loaded.version, ids, counts)
             _tallies.move_to_end(yard_id)
             while len(_tallies) > TALLY_YARDS:
                 _tallies.popitem(last=False)
-        # The median as combine_answers takes it: "na" only if more said "na" than gave a
-        # real answer; else the lower middle real answer in rank order.
-        combined: dict[str, str] = {}
-        for item_id, rank in ranked:
+        # The consensus as combine() takes it: "na" only if more said "na" than gave a real
+        # answer; else the middle real answers in rank order (two on an even count).
+        answers: dict[str, str] = {}
+        risks: dict[str, float] = {}
+        for item_id, rank, item in ranked:
             row = counts.get(item_id)
             if row is None:
                 continue
             real = sum(row) - row[-1]
             if row[-1] > real:
-                combined[item_id] = NOT_APPLICABLE
+                answers[item_id] = NOT_APPLICABLE
             elif real:
-                left = (real - 1) // 2
-                for value, n in rank.items():
-                    left -= row[n]
-                    if left < 0:
-                        combined[item_id] = value
-                        break
-        return combined
+                lower = _at(rank, row, (real - 1) // 2)
+                upper = _at(rank, row, real // 2)
+                shown, risk = middle_answer(item, lower, upper)
+                answers[item_id] = shown
+                if risk is not None:
+                    risks[item_id] = risk
+        return Combined(answers, risks)
 
-    return combine
+    return combined
+
+
+def _at(rank: dict[str, int], row: list[int], position: int) -> str:
+    """The answer at ``position`` (0-based) among the counted real answers in rank order."""
+    left = position
+    for value, n in rank.items():
+        left -= row[n]
+        if left < 0:
+            return value
+    raise AssertionError("position beyond the counted answers")  # pragma: no cover

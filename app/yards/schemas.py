@@ -51,14 +51,39 @@ class HistoryEntry(BaseModel):
 
 
 class CurrentRisk(BaseModel):
-    basis: Literal["inspector_audit", "residents_median", "none"] = Field(
-        description="inspector_audit: the latest inspector audit in the window; "
-        "residents_median: the per-item median of residents' answers in the window."
+    basis: Literal["inspector_audit", "residents_median", "cooperative", "none"] = Field(
+        description="inspector_audit: the latest inspector audit in the window, while it is "
+        "younger than 90 days and fewer than 3 residents have answered since (after 90 days, "
+        "until any resident has); residents_median: the residents' consensus (per item the "
+        "median answer's risk, the mean of the two middle ones on an even count); cooperative: "
+        "the housing cooperative's own consensus, when no audit or resident has answered."
     )
     window_days: int
     residents: int = Field(description="Resident submissions in the window.")
     inspector_audits: int = Field(description="Inspector audits in the window.")
     last_audit_at: datetime | None = Field(description="The newest inspector audit in the window.")
+    cooperatives: int = Field(
+        default=0, description="Housing cooperative submissions in the window (not residents)."
+    )
+    residents_index: float | None = Field(
+        default=None, description="The residents' consensus index, whichever basis rules."
+    )
+    inspector_index: float | None = Field(default=None, description="The latest audit's index.")
+    cooperative_index: float | None = Field(
+        default=None, description="The cooperative's own consensus index."
+    )
+    disagreement: float | None = Field(
+        default=None,
+        description="|residents - inspector| in index points over the items both answered.",
+    )
+    risk_low: float | None = Field(
+        default=None,
+        description="Lower end of the 80% interval of the yard's index; null when the figure "
+        "rests on fewer than two checks.",
+    )
+    risk_high: float | None = Field(
+        default=None, description="Upper end of the 80% interval of the yard's index."
+    )
     score: ScoreOut | None
 
 

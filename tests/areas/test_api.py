@@ -37,6 +37,12 @@ class TestMicroDistrictsGeoJSON:
         assert props["yards_audited"] >= 1 and props["yards_known"] >= props["yards_audited"]
         assert props["value"] == props["coverage_risk"]
         assert all({"code", "reason", "values"} == set(f) for f in props["flags"])
+        # Inspector-audited and resident-only yards apart; every figure with its interval.
+        assert props["yards_resident_reported"] >= 1  # a resident's submission, no audit
+        assert props["yards_inspected"] + props["yards_resident_reported"] == props["yards_audited"]
+        assert props["risk_low"] <= props["coverage_risk"] <= props["risk_high"]
+        assert 0.0 <= props["p_problem"] <= 1.0
+        assert not any(f["code"] == "hotspot" for f in props["flags"])
 
     def test_section_and_district_filters(
         self, client: TestClient, staff: TestClient, registry: ChecklistRegistry
@@ -64,6 +70,7 @@ class TestDistricts:
         assert len(body["districts"]) == 8
         first = body["districts"][0]
         assert {"coverage_risk", "audited_per_10k_residents", "flags", "name_en"} <= set(first)
+        assert {"risk_low", "risk_high", "yards_inspected", "yards_resident_reported"} <= set(first)
 
 
 class TestExports:

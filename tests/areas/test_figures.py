@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session
 
@@ -74,7 +76,15 @@ def _city(session: Session) -> None:
     _area(session, "test-a", 0)
     _area(session, "test-b", 1)
     _yard(session, "test-a", 80.0, section_risk={"lighting": 70.0, "extra": 30.0}, ops_centre=True)
-    _yard(session, "test-a", 60.0, section_risk={"lighting": 40.0}, panic_button=True)
+    _yard(
+        session,
+        "test-a",
+        60.0,
+        section_risk={"lighting": 40.0},
+        panic_button=True,
+        inspector_audits=1,
+        basis="inspector_audit",
+    )
     _yard(session, "test-a", None)
     _yard(session, "test-b", 20.0, disagrees=True)
     _yard(session, "test-b", 40.0, last=NOW - timedelta(days=100))
@@ -91,10 +101,23 @@ class TestMicroDistrictFigures:
         a, b = report.areas["test-a"], report.areas["test-b"]
         assert (a.yards_known, a.yards_audited, a.mean_risk) == (3, 2, 70.0)
         assert a.coverage == 2 / 3
-        # (2 * 70 + 5 * 50) / (2 + 5) = 390 / 7
-        assert a.coverage_risk == 390 / 7
+        # Of A's two yards with a figure, one has an inspector audit, one residents only.
+        assert (a.yards_inspected, a.yards_resident_reported) == (1, 1)
+        assert a.as_dict()["yards_inspected"] == 1
+        assert a.as_dict()["yards_resident_reported"] == 1
+        # Empirical Bayes, by hand: yards within an area vary by sigma^2 = (200 + 200) / 2;
+        # the area means 70 and 30 (n = 2 each, w = 0.01) around 50 give Q = 8, df 1,
+        # C = 0.01, so tau^2 = (8 - 1) / 0.01 = 700; shrinkage 100 / (100 + 700) = 1/8.
+        assert a.estimate is not None and b.estimate is not None
+        assert a.coverage_risk == pytest.approx(50 + 7 / 8 * 20)
+        assert b.coverage_risk == pytest.approx(50 - 7 / 8 * 20)
+        # Posterior variance 7/8 * 100 plus (1/8)^2 * Var(prior) = 400.
+        assert a.estimate.sd == pytest.approx(math.sqrt(87.5 + 400 / 64))
+        assert a.risk_low == pytest.approx(67.5 - 1.2815516 * math.sqrt(93.75), abs=1e-4)
+        assert a.as_dict()["risk_high"] == round(67.5 + 1.2815516 * math.sqrt(93.75), 1)
         assert (b.yards_known, b.yards_audited, b.mean_risk) == (2, 2, 30.0)
-        assert b.coverage_risk == 310 / 7
+        # One neighbour with data is too few to test for a cluster: no z at all.
+        assert (a.gi_z, b.gi_z) == (None, None)
         assert a.section_fail_share == {"lighting": 0.5}  # 70 fails, 40 does not
         assert a.section_mean_risk == {"lighting": 55.0}
         assert (a.ops_centre_yards, a.panic_button_yards, a.disagreeing_yards) == (1, 1, 0)
@@ -107,7 +130,8 @@ class TestMicroDistrictFigures:
             session, settings=relaxed, neighbours={}, sections=SECTIONS, now=NOW
         )
         reasons = {f.code: f.reason for f in report.areas["test-a"].flags}
-        assert reasons == {"problem_area": "coverage-aware risk 55.7 ≥ 50 with 2 audited yards"}
+        # P(N(67.5, 93.75) >= 50) = 0.96.
+        assert reasons == {"problem_area": "P(true mean ≥ 50) = 0.96 ≥ 0.8 with 2 audited yards"}
         strict = service.micro_district_figures(
             session, settings=settings, neighbours={}, sections=SECTIONS, now=NOW
         )

@@ -103,3 +103,22 @@ class TestMonthlyTrend:
         assert yard_points[0].submissions == 1 and yard_points[0].high_risk_share == 1.0
         city = monthly_trend(session, months=1, until="2026-09")
         assert city[0].submissions >= 4
+
+    def test_a_campaign_in_one_yard_counts_as_one_yard(
+        self, session: Session, registry: ChecklistRegistry, settings: Settings
+    ) -> None:
+        bad, good = _yard(session, "almaly"), _yard(session, "almaly")
+        loaded = registry.current
+        worst = score_answers(loaded.scoring, answers_for(loaded, pick="worst"), role="resident")
+        best = score_answers(loaded.scoring, answers_for(loaded, pick="best"), role="resident")
+        assert worst.risk_index is not None and best.risk_index is not None
+        # The almaly district in a month of its own (no other test's submissions).
+        at = datetime(2024, 3, 10, tzinfo=UTC)
+        for _ in range(9):
+            _submit(session, registry, settings, yard_id=bad, at=at, pick="worst")
+        _submit(session, registry, settings, yard_id=good, at=at, pick="best")
+        (point,) = monthly_trend(session, district_id="almaly", months=1, until="2024-03")
+        assert (point.submissions, point.yards) == (10, 2)
+        # The mean over yards, not over the ten submissions (which would be 0.9 worst).
+        assert point.mean_risk == pytest.approx((worst.risk_index + best.risk_index) / 2)
+        assert point.high_risk_share == pytest.approx(0.5)

@@ -134,7 +134,7 @@ class TestInspector:
         panel.locator("dl.figures").wait_for(state="visible")
         text = panel.inner_text()
         assert area in text
-        assert "Риск с учётом охвата" in text and "Флаги" in text
+        assert "Оценка риска микрорайона" in text and "Флаги" in text
         assert panel.locator(".flag-list li, p.muted").count() >= 1
         assert panel.locator("svg.trend-chart").is_visible()
         shoot(page, "inspector-panel-desktop")

@@ -21,12 +21,14 @@ from app.geo.features import read_polygon_features
 from app.geo.locator import Area
 from app.geo.nesting import Districts, district_shares
 from app.platform import migrate
-from app.platform.db import Database, UTCDateTime, utcnow
+from app.platform.db import Database, UTCDateTime, table_of, utcnow
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
 from tests.databases import empty_database
 
 BEFORE = "e5outbox05"
+# yard_risk columns added after BEFORE (e7consensus07).
+LATER_RISK_COLUMNS = {"item_risk", "cooperatives", "cooperative_index", "risk_low", "risk_high"}
 CELLS = DEMO_DATA_DIR / "almaty_grid_h3_r8.geojson"
 DISTRICTS = DEMO_DATA_DIR / "almaty_districts_osm.geojson"
 
@@ -177,15 +179,17 @@ class TestNestingMigration:
             session.add(yard)
             session.flush()
             assert yard.id is not None
-            session.add(
-                YardRisk(
-                    yard_id=yard.id,
-                    micro_district_id=cell.id,
-                    district_id=other,
-                    basis="none",
-                    window_days=180,
-                )
-            )
+            # Only the columns the table has at this revision (later ones add more).
+            risk = YardRisk(
+                yard_id=yard.id,
+                micro_district_id=cell.id,
+                district_id=other,
+                basis="none",
+                window_days=180,
+            ).model_dump(exclude=LATER_RISK_COLUMNS)
+            kept = table_of(YardRisk)
+            old_risk = sa.table("yard_risk", *(sa.column(k, kept.c[k].type) for k in risk))
+            session.execute(old_risk.insert().values(**risk))
             users = []
             for n in range(2):
                 user = User(email=f"i{n}@example.kz", name="i", role="inspector", password_hash="x")

@@ -98,8 +98,12 @@ class TestDates:
 
 class TestFlagReason:
     FLAGS = (
-        Flag("problem_area", "-", (("risk", 56.84), ("limit", 50.0), ("audited", 5))),
-        Flag("hotspot", "-", (("z", 2.0234), ("limit", 1.96))),
+        Flag(
+            "problem_area",
+            "-",
+            (("p", 0.912), ("limit", 50.0), ("audited", 5), ("low", 51.26), ("high", 63.84)),
+        ),
+        Flag("cluster", "-", (("z", 3.0234), ("neighbours", 4), ("q", 0.1))),
         Flag("not_enough_data", "-", (("audited", 2), ("needed", 3))),
         Flag("stale", "-", (("days", 120), ("limit", 90))),
     )
@@ -107,9 +111,9 @@ class TestFlagReason:
     @pytest.mark.parametrize(
         ("lang_code", "expected"),
         [
-            ("ru", ["56,8", "50", "2,02", "1,96", "Проверено дворов: 2", "120"]),
-            ("kk", ["56,8", "50", "2,02", "1,96", "Тексерілген аулалар: 2", "120"]),
-            ("en", ["56.8", "50", "2.02", "1.96", "2 audited yards", "120"]),
+            ("ru", ["51,3", "63,8", "50", "91", "3,02", "Проверено дворов: 2", "120"]),
+            ("kk", ["51,3", "63,8", "50", "91", "3,02", "Тексерілген аулалар: 2", "120"]),
+            ("en", ["51.3", "63.8", "50", "91%", "3.02", "2 audited yards", "120"]),
         ],
     )
     def test_in_each_language(self, lang_code: Lang, expected: list[str]) -> None:
@@ -120,7 +124,8 @@ class TestFlagReason:
             translations.current_lang.reset(token)
         for part in expected:
             assert part in text
-        assert "57" not in text  # the risk is 56,8, not rounded to 57
+        assert "51–" not in text  # the interval keeps its decimal
+        assert "neighbours" not in text or lang_code == "en"
         if lang_code != "en":
             # No English, no decimal point: the locale's comma.
             assert "audited" not in text and not re.search(r"\d\.\d", text)

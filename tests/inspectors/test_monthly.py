@@ -65,10 +65,12 @@ class TestMonthlySummary:
         assert summary.current.submissions == 3
         assert summary.current.inspector_audits == 1
         assert summary.current.yards == 2
-        assert summary.current.mean_risk == pytest.approx((ra1 + ra2 + rb) / 3)
+        # Per yard: A's two checks make one yard's mean, then the mean over A and B.
+        per_yard = ((ra1 + ra2) / 2 + rb) / 2
+        assert summary.current.mean_risk == pytest.approx(per_yard)
         assert summary.previous.submissions == 1
         assert summary.previous.mean_risk == pytest.approx(rc)
-        assert summary.mean_risk_change == pytest.approx((ra1 + ra2 + rb) / 3 - rc)
+        assert summary.mean_risk_change == pytest.approx(per_yard - rc)
         assert summary.submissions_change == 2
         # The month's micro-districts: yard means first, then their mean.
         (area,) = summary.areas

@@ -50,7 +50,7 @@ class TestMapPage:
         assert "© OpenStreetMap contributors" in html
         assert html.count("<tr>") >= 9  # the header and 8 districts
         assert 'name="section"' in html and 'name="months"' in html
-        for code in ("problem_area", "hotspot", "stale", "not_enough_data"):
+        for code in ("problem_area", "cluster", "needs_more_audits", "stale", "not_enough_data"):
             assert f'"code": "{code}"' in html.replace("&#34;", '"')
         # Monthly links only for the inspector's own district.
         assert f"/inspector/districts/{HOME}/monthly" in html
@@ -106,7 +106,7 @@ class TestAreaPage:
         html = response.text
         no_inline_script(html)
         assert 'id="area-panel"' in html
-        assert "Риск с учётом охвата" in html
+        assert "Оценка риска микрорайона" in html
         assert f'href="/yards/{created["yard_id"]}"' in html  # among the worst yards
         assert '<svg class="trend-chart"' in html
         assert "flag-list" in html or "Флагов нет" in html

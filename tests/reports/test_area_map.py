@@ -79,7 +79,11 @@ class TestMapNumbers:
         # The figure beside its threshold, with the locale's decimal comma (the figure itself
         # depends on the city mean, which other tests' yards move).
         assert problem.code == "problem_area"
-        assert re.search(r"\b\d{2},\d — не ниже порога 50;", problem.reason), problem.reason
+        assert re.search(
+            r"^Риск \d{2},\d–\d{2,3}(,\d)? \(интервал 80 %\); вероятность, что истинное среднее "
+            r"не ниже 50: \d+\xa0%",
+            problem.reason,
+        ), problem.reason
 
     def test_the_pdf_draws_the_numbers_on_the_map(
         self,
@@ -95,7 +99,12 @@ class TestMapNumbers:
         pdf = admin.get(f"/inspector/reports/districts/{BUSY_DISTRICT}.pdf?month={month}&lang=ru")
         pages = _words(pdf.content)
         map_page = next(p for p in pages if "Карта" in p and "микрорайонов" in p)
-        before_legend = map_page[: map_page.index("Риск")]
+        # From the map's heading to its legend: text that flows onto the map's page before
+        # the heading (a long flags section) is not on the map.
+        heading = next(
+            i for i, w in enumerate(map_page) if w == "Карта" and map_page[i + 1] == "микрорайонов"
+        )
+        before_legend = map_page[heading : map_page.index("Оценка", heading)]
         assert sorted(int(w) for w in before_legend if w.isdigit()) == numbered
         text = " ".join(" ".join(p) for p in pages)
         assert all(f.area_name.split()[0] in text for f in report.flagged_areas)
@@ -107,12 +116,15 @@ class TestMicroDistrictReport:
     ) -> None:
         month = month_of(utcnow())
         url = f"/inspector/reports/micro-districts/{busy_district.micro_district_id}.pdf"
-        text = " ".join(" ".join(p) for p in _words(admin.get(f"{url}?month={month}").content))
+        text = " ".join(
+            " ".join(p) for p in _words(admin.get(f"{url}?month={month}&lang=ru").content)
+        )
         # The month's mean is the mean of its checks (the trend shows the same figure); the
         # district's per-yard table is not repeated for one micro-district.
-        assert text.count("Средний индекс") == text.count("Средний индекс проверок") >= 1
+        label = "Средний индекс риска по проверенным дворам"
+        assert text.count("Средний индекс") == text.count(label) >= 1, text
         assert "Микрорайоны, проверенные за месяц" not in text
-        assert "Риск с учётом охвата за месяц" in text
+        assert "Оценка риска микрорайона за месяц" in text
 
 
 class TestMethodologyLink:

@@ -18,7 +18,7 @@ from app.platform.config import Settings
 from app.platform.db import Database, utcnow
 from app.platform.pdf.renderer import PdfRenderer
 from app.yards.risk import current_risk
-from tests.factories import answers_for
+from tests.factories import answers_for, new_location, post_submission, submission_body
 from tests.reports.conftest import (
     ADDRESS,
     DISTRICT,
@@ -101,6 +101,20 @@ class TestYardReport:
         # The audit has no photo: the resident's photo shows in the resident's own report.
         images = [image for page in pdf.reader.pages for image in page.images]
         assert images == []
+
+    def test_a_yard_of_two_checks_carries_its_interval(
+        self, admin: TestClient, client: TestClient, registry: ChecklistRegistry
+    ) -> None:
+        where = new_location()
+        first = post_submission(client, registry.current, location=where)
+        body = submission_body(registry.current, location=where)
+        body["answers"] = answers_for(registry.current, pick="best")
+        assert client.post("/api/v1/submissions", json=body).status_code == 201
+        api = client.get(f"/api/v1/yards/{first['yard_id']}").json()
+        low, high = api["current"]["risk_low"], api["current"]["risk_high"]
+        assert low is not None and high is not None and low < high
+        pdf = read_pdf(admin.get(f"/yards/{first['yard_id']}/report.pdf?lang=en").content)
+        assert "Likely range (80% interval)" in pdf.text
 
     def test_a_yard_nobody_checked(self, admin: TestClient, db: Database) -> None:
         yard_id, _micro = add_yard(db, index=5, address=None)
@@ -216,6 +230,8 @@ class TestAreaReports:
         pdf = read_pdf(response.content)
         assert "Monthly micro-district report" in pdf.text and micro in pdf.text
         assert "Is the yard lit at night?" in pdf.text
+        # Inspector-audited and resident-only yards apart (issue 13).
+        assert "Of these, inspected:" in " ".join(pdf.text.split())
 
     def test_out_of_scope_and_bad_month(
         self, client: TestClient, db: Database, report_yard: ReportYard, admin: TestClient

@@ -61,6 +61,29 @@ class TestYardDetail:
         assert current["basis"] == "residents_median" and current["residents"] == 3
         assert current["score"]["risk_index"] == 0  # two of three say all is well
         assert [h["risk_index"] for h in detail["history"]] == [0, 0, 100]
+        # Built from three checks: an 80% interval around the figure (0 at the bottom).
+        assert current["risk_low"] == 0 and current["risk_high"] > 0
+        assert current["cooperatives"] == 0 and current["cooperative_index"] is None
+
+    def test_two_residents_half_way_with_an_interval_on_the_page(
+        self, client: TestClient, registry: ChecklistRegistry
+    ) -> None:
+        """One safest and one riskiest resident: half way, not 0 (issue 13)."""
+        loaded = registry.current
+        worst, best = answers_for(loaded), answers_for(loaded, pick="best")
+        yard_id = post(client, submission_body(loaded, location=new_location(), answers=worst))[
+            "yard_id"
+        ]
+        post(client, submission_body(loaded, yard_id=yard_id, location=None, answers=best))
+        current = client.get(f"/api/v1/yards/{yard_id}?lang=en").json()["current"]
+        assert 25 <= current["score"]["risk_index"] <= 75
+        assert current["risk_low"] < current["score"]["risk_index"] < current["risk_high"]
+        page = client.get(f"/yards/{yard_id}?lang=en")
+        assert page.status_code == 200
+        assert "Likely range (80% interval)" in page.text
+        assert "half way between the two middle ones" in page.text
+        ru = client.get(f"/yards/{yard_id}?lang=ru").text
+        assert "Вероятный диапазон (интервал 80 %)" in ru
 
     def test_unknown_yard_is_404(self, client: TestClient) -> None:
         response = client.get("/api/v1/yards/999999999")

@@ -19,6 +19,7 @@ from app.checklists.loader import ChecklistRegistry
 from app.platform.config import Settings
 from app.platform.db import Database, utcnow
 from app.scoring import combine_answers, score_answers
+from app.scoring.combine import combine, score_combined
 from app.submissions.yard_risk import refresh_yard_risk
 from app.yards.models import Yard
 from app.yards.risk import current_risk
@@ -108,9 +109,8 @@ class TestTheRefreshMovesTheWindow:
                 session, yard_id=yard.id, registry=registry, window_days=window, lang="en"
             )
 
-        both = score_answers(
-            loaded.scoring, combine_answers(loaded.scoring, [worst, best]), role="resident"
-        )
+        two = combine(loaded.scoring, [worst, best])
+        both = score_combined(loaded.scoring, two.answers, two.risks, role="resident")
         kept = page()
         assert kept.residents == 2 and kept.score is not None
         assert kept.score.risk_index == both.risk_index

@@ -17,7 +17,7 @@ from app.demo.synthetic import synthetic_answers
 from app.intake import service as intake_service
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
-from app.scoring import combine_answers
+from app.scoring.combine import combine as combine_sets
 from app.submissions.schemas import SubmissionCreate
 from app.submissions.yard_risk import refresh_yard_risk
 from app.yards import risk_tally
@@ -97,13 +97,14 @@ def test_rows_kept_on_submit_equal_a_full_recompute(
     assert _rows(session, ids) == kept
     bases = {row["basis"] for row in kept.values()}
     assert {"residents_median", "inspector_audit"} <= bases
+    assert any(row["cooperatives"] for row in kept.values())
     for row in kept.values():
         for section in SECTION_COLUMNS:
             assert row[section_column(section)] == row["section_risk"].get(section)
 
 
-def test_tallied_median_is_combine_answers(registry: ChecklistRegistry) -> None:
-    """The write path's per-yard answer counts give combine_answers's median exactly, as
+def test_tallied_consensus_is_combine(registry: ChecklistRegistry) -> None:
+    """The write path's per-yard answer counts give combine()'s consensus exactly, as
     submissions join the window one by one, leave it, or the counts belong to another."""
     rng = random.Random(9)
     loaded = registry.current
@@ -120,6 +121,7 @@ def test_tallied_median_is_combine_answers(registry: ChecklistRegistry) -> None:
         window.insert(0, Row(n, answers))
         if rng.random() < 0.15:
             window.pop(rng.randrange(len(window)))  # one left the window: counted afresh
-        expected = combine_answers(loaded.scoring, [r.answers for r in window])
+        expected = combine_sets(loaded.scoring, [r.answers for r in window])
         assert combine(loaded, window) == expected
-    assert combine(loaded, window[:1]) == combine_answers(loaded.scoring, [window[0].answers])
+    assert combine(loaded, window[:1]) == combine_sets(loaded.scoring, [window[0].answers])
+    assert any(combine(loaded, window[:k]).risks for k in (2, 4, 6))  # even counts in between

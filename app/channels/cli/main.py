@@ -30,10 +30,17 @@ def migrate() -> None:
 
     from app.platform import migrate as migrations
 
-    url = get_settings().database_url
-    migrations.upgrade(url)
+    settings = get_settings()
+    url = settings.database_url
+    upgraded = migrations.upgrade(url)
     # Printed to logs (the image runs it at every start): never the password.
     typer.echo(f"database is up to date: {make_url(url).render_as_string(hide_password=True)}")
+    if upgraded:
+        # A new release may score a yard's submissions together by new rules: every stored
+        # yard figure is rebuilt from its submissions at once, not at the next daily refresh.
+        from app.areas.refresh import refresh_areas as refresh
+
+        typer.echo(f"upgraded: refreshed {refresh(settings)} yards by this release's rules")
 
 
 @cli.command()

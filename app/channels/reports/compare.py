@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.areas import service as areas_service
 from app.channels.reports.yard_models import Comparison
 from app.platform.config import Settings
 from app.platform.db import table_of
-from app.scoring import shrunk_risk
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
 
@@ -36,18 +36,30 @@ def comparisons(
     """
     r = _YARD_RISK.c
     city_n, city_mean = area_mean(session)
-    k = settings.area_shrinkage_k
 
-    def line(level: str, name: str, n: int, mean: float | None) -> Comparison:
-        shrunk = shrunk_risk(n, mean, city_mean, k) if city_mean is not None else None
-        return Comparison(level, name, n, mean, shrunk)
+    def line(
+        level: str, name: str, n: int, mean: float | None, column: str, key: str
+    ) -> Comparison:
+        # The area's estimate as the map computes it (empirical Bayes over all areas).
+        areas = areas_service.current_area_figures(session, settings=settings, area_column=column)
+        figures = areas.get(key)
+        return Comparison(level, name, n, mean, figures.coverage_risk if figures else None)
 
     out = []
     if yard.micro_district_id is not None:
         n, mean = area_mean(session, r.micro_district_id == yard.micro_district_id)
-        out.append(line("micro_district", yard.micro_district_id, n, mean))
+        out.append(
+            line(
+                "micro_district",
+                yard.micro_district_id,
+                n,
+                mean,
+                "micro_district_id",
+                yard.micro_district_id,
+            )
+        )
     n, mean = area_mean(session, r.district_id == yard.district_id)
-    out.append(line("district", district_name, n, mean))
+    out.append(line("district", district_name, n, mean, "district_id", yard.district_id))
     out.append(Comparison("city", "", city_n, city_mean, city_mean))
     own = session.execute(select(r.risk_index).where(r.yard_id == yard.id)).scalar_one_or_none()
     riskier = None

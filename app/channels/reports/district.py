@@ -19,11 +19,12 @@ from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
 from app.areas import monthly
+from app.areas import service as areas_service
 from app.areas.figures import AreaFigures
 from app.areas.monthly_models import YardLine
 from app.areas.shapes import AreaShapes
 from app.areas.trend import MonthPoint, month_of, monthly_trend, shift_month
-from app.channels.reports import common_items, compare
+from app.channels.reports import common_items
 from app.channels.reports.district_models import (
     AreaLine,
     AreaReport,
@@ -44,7 +45,6 @@ from app.platform.db import table_of, utcnow
 from app.platform.errors import NotFound
 from app.platform.languages import Lang
 from app.platform.translations import gettext
-from app.scoring import shrunk_risk
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
 
@@ -103,18 +103,11 @@ def _micro_figures(session: Session, *, micro_district_id: str, settings: Settin
     known = session.execute(
         select(func.count()).where(_YARD.c.micro_district_id == micro_district_id)
     ).scalar_one()
-    audited, mean = compare.area_mean(session, _YARD_RISK.c.micro_district_id == micro_district_id)
-    _n, city_mean = compare.area_mean(session)
-    return AreaFigures(
-        micro_district_id,
-        yards_known=int(known),
-        yards_audited=audited,
-        mean_risk=mean,
-        # No audited yard, no figure (never the city mean shown as the area's).
-        coverage_risk=shrunk_risk(audited, mean, city_mean or 0.0, settings.area_shrinkage_k)
-        if audited and mean is not None
-        else None,
+    # The estimate depends on every area (empirical Bayes): the map's own computation.
+    areas = areas_service.current_area_figures(
+        session, settings=settings, area_column="micro_district_id"
     )
+    return areas.get(micro_district_id) or AreaFigures(micro_district_id, yards_known=int(known))
 
 
 def _rows(
@@ -299,6 +292,7 @@ def _area_report(
         else None,
         yards_known=own.yards_known if own else 0,
         yards_audited=own.yards_audited if own else 0,
+        yards_inspected=own.yards_inspected if own else 0,
         coverage_risk=round(own.coverage_risk, 1)
         if own and own.coverage_risk is not None
         else None,

@@ -91,6 +91,7 @@ class AreaReport:
     yards_known: int
     yards_audited: int
     coverage_risk: float | None  # today's (the yards' current index), not the month's
+    yards_inspected: int  # of yards_audited, those with an inspector audit in the window
     month_coverage_risk: float | None  # the month's, as the map colours the area
     own_flags: tuple[FlagLine, ...]
     flagged_areas: tuple[FlagLine, ...]

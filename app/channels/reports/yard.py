@@ -140,6 +140,8 @@ def yard_report(
         checklist_version=score.checklist_version if score else None,
         scoring_version=score.scoring_version if score else None,
         risk_index=score.risk_index if score else None,
+        risk_low=found.risk_low if submission is None else None,
+        risk_high=found.risk_high if submission is None else None,
         band=score.band if score else None,
         completeness=score.completeness if score else None,
         sections=sections,

@@ -85,6 +85,9 @@ class YardReport:
     checklist_version: str | None
     scoring_version: str | None
     risk_index: float | None
+    # The yard's 80% interval (app.yards.consensus), from 2+ checks; None for one submission.
+    risk_low: float | None
+    risk_high: float | None
     band: str | None
     completeness: float | None
     sections: tuple[SectionLine, ...]

@@ -131,7 +131,7 @@ def inspector_map(
             for i, f in report.areas.items()
             if i in shapes.micro_districts
             and f.coverage_risk is not None
-            and any(flag.code in ("problem_area", "hotspot") for flag in f.flags)
+            and any(flag.code in ("problem_area", "cluster") for flag in f.flags)
         ),
         key=lambda row: (-row[2], row[0].id),
     )[:ATTENTION_AREAS]
@@ -234,6 +234,7 @@ def area_page(
         "period_label": labels.period_label(panel.months),
         "basis_label": labels.basis_label,
         "band_of": band_for,
+        "problem_risk": settings.problem_area_risk,
         "this_month": this_month,
         "back_url": "/inspector" + _query(months=panel.months),
         "area_pdf_url": area_pdf_url(shape.id, this_month, lang),
@@ -303,6 +304,7 @@ def monthly_page(
         "month_label": lambda m: labels.month_label(m, lang),
         "month_days": fmt.day_range(month_start(chosen), summary.generated_at),
         "problem_risk": settings.problem_area_risk,
+        "problem_probability": settings.problem_area_probability,
         "min_audited": settings.area_min_audited,
         "district_pdf_url": district_pdf_url(district_id, chosen, lang),
         "area_pdf_url": lambda area_id: (

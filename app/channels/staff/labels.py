@@ -15,7 +15,7 @@ from app.platform.translations import gettext as _
 from app.scoring import Flag
 
 # The order of importance: an area's outline on the map shows the first of its flags here.
-FLAG_CODES = ("problem_area", "hotspot", "stale", "not_enough_data")
+FLAG_CODES = ("problem_area", "cluster", "needs_more_audits", "stale", "not_enough_data")
 PERIODS = (1, 3, 6, 12)
 
 
@@ -29,7 +29,8 @@ class FlagText:
 def flag_label(code: str) -> str:
     labels = {
         "problem_area": _("Problem area"),
-        "hotspot": _("Hotspot"),
+        "cluster": _("Cluster of poor conditions"),
+        "needs_more_audits": _("Needs more audits"),
         "stale": _("No recent checks"),
         "not_enough_data": _("Not enough data"),
     }
@@ -39,8 +40,12 @@ def flag_label(code: str) -> str:
 def flag_explanation(code: str) -> str:
     """What an outline on the map means (the legend)."""
     texts = {
-        "problem_area": _("coverage-aware risk at or above the limit, with enough audited yards"),
-        "hotspot": _("high risk together with the areas around it (Getis-Ord Gi*)"),
+        "problem_area": _("the area's true mean is very likely at or above the limit"),
+        "cluster": _(
+            "poor conditions together with the areas around it (Getis-Ord Gi*, false "
+            "discoveries controlled)"
+        ),
+        "needs_more_audits": _("the data cannot tell yet whether the area is at the limit"),
         "stale": _("no submission for a long time"),
         "not_enough_data": _("too few audited yards to judge"),
     }
@@ -72,6 +77,7 @@ def basis_label(basis: str) -> str:
     return {
         "inspector_audit": _("inspector audit"),
         "residents_median": _("residents' answers"),
+        "cooperative": _("housing cooperative's answers"),
     }.get(basis, basis)
 
 

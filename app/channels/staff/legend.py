@@ -24,7 +24,8 @@ class Outline:
 
 OUTLINES = {
     "problem_area": ("#000000", 4, None),
-    "hotspot": ("#5b0eb3", 4, "8 5"),
+    "cluster": ("#5b0eb3", 4, "8 5"),
+    "needs_more_audits": ("#8a5a00", 3, "4 4"),
     "stale": ("#1f4e9a", 3, "2 5"),
     "not_enough_data": ("#5c5c5c", 2, "1 6"),
 }
@@ -68,7 +69,7 @@ def map_config(fmt: Formatter) -> dict[str, Any]:
         "order": list(FLAG_CODES),
         "strings": {
             "no_data": _("No audited yard"),
-            "risk": _("Coverage-aware risk"),
+            "risk": _("Estimated area risk"),
             "share": _("Failing the section"),
             "loading": _("Loading…"),
             "load_failed": _("Could not load the map data. Check the connection and reload."),

@@ -142,18 +142,29 @@ class Formatter:
         return text.replace(" ", "\u00a0")
 
     def flag_reason(self, flag: Flag) -> str:
-        """A flag's reason in the current language from its code and values, the figure
-        beside its limit (``compare``): 'Coverage-aware risk 56,8 is at or above 50, ...'.
-        The same text on pages, in the API, the CSV export and the PDFs."""
+        """A flag's reason in the current language from its code and values: 'Risk 52–63
+        (80% interval); the probability that the true mean is 50 or more is 91%, with 12
+        audited yards.' The same text on pages, in the API, the CSV export and the PDFs."""
         v = flag.params
-        if flag.code == "problem_area" and {"risk", "limit"} <= v.keys():
-            risk, limit = self.compare(v["risk"], v["limit"], ">=")
+        if flag.code in ("problem_area", "needs_more_audits") and {"p", "limit"} <= v.keys():
+            values = {
+                "low": self.number(v.get("low", 0.0)),
+                "high": self.number(v.get("high", 0.0)),
+                "limit": self.number(v["limit"]),
+                "p": self.percent(v["p"]),
+                "audited": self.number(v.get("audited", 0), 0),
+            }
+            if flag.code == "problem_area":
+                return gettext(
+                    "Risk %(low)s–%(high)s (80%% interval); the probability that the true mean "
+                    "is %(limit)s or more is %(p)s, with %(audited)s audited yards.",
+                    **values,
+                )
             return gettext(
-                "Coverage-aware risk %(risk)s is at or above %(limit)s, with %(audited)s "
-                "audited yards.",
-                risk=risk,
-                limit=limit,
-                audited=self.number(v.get("audited", 0), 0),
+                "Risk %(low)s–%(high)s (80%% interval); the probability that the true mean is "
+                "%(limit)s or more is %(p)s, with %(audited)s audited yards: more audits are "
+                "needed to tell.",
+                **values,
             )
         if flag.code == "not_enough_data" and {"audited", "needed"} <= v.keys():
             return gettext(
@@ -161,13 +172,13 @@ class Formatter:
                 audited=self.number(v["audited"], 0),
                 needed=self.number(v["needed"], 0),
             )
-        if flag.code == "hotspot" and {"z", "limit"} <= v.keys():
-            z, limit = self.compare(v["z"], v["limit"], ">", decimals=2)
+        if flag.code == "cluster" and {"z", "neighbours", "q"} <= v.keys():
             return gettext(
-                "Gi* z-score %(z)s is above %(limit)s: the area and its neighbours are riskier "
-                "together than the city as a whole.",
-                z=z,
-                limit=limit,
+                "The area and its %(neighbours)s neighbouring areas with data are worse together "
+                "than the city (Gi* z-score %(z)s; false discovery rate %(q)s).",
+                neighbours=self.number(v["neighbours"], 0),
+                z=self.number(v["z"], 2),
+                q=self.percent(v["q"]),
             )
         if flag.code == "stale" and {"days", "limit"} <= v.keys():
             return gettext(
