@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 from sqlalchemy import Text  # noqa: F401  (autogenerate writes Text() for JSONB)
 
-import app.db  # noqa: F401  (custom column types)
+import app.platform.db  # noqa: F401  (custom column types)
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

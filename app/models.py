@@ -8,8 +8,10 @@ from app.accounts.models import (
     UserYard,
 )
 from app.audit.models import AuditEvent
+from app.bodies.models import Body, BodyItem, BodyMember, YardCooperative
 from app.checklists.models import ChecklistVersion
 from app.districts.models import District, MicroDistrict
+from app.findings.models import Finding, FindingEvent
 from app.intake.models import OutboxMessage
 from app.photos.models import Photo
 from app.submissions.models import Submission, SubmissionRedaction
@@ -23,9 +25,15 @@ __all__ = [
     "UserMicroDistrict",
     "UserYard",
     "AuditEvent",
+    "Body",
+    "BodyItem",
+    "BodyMember",
+    "YardCooperative",
     "ChecklistVersion",
     "District",
     "MicroDistrict",
+    "Finding",
+    "FindingEvent",
     "OutboxMessage",
     "Photo",
     "SubmissionRedaction",

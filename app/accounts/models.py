@@ -14,6 +14,7 @@ class UserRole(StrEnum):
     cooperative = "cooperative"
     inspector = "inspector"
     admin = "admin"
+    official = "official"  # staff of a responsible body (akimat department, utility)
 
 
 class User(SQLModel, table=True):

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
+from app.findings import rules as findings_rules
+from app.findings import service as findings_service
 from app.geo.locator import AreaIndex
 from app.intake import photos as intake_photos
 from app.intake import placement
@@ -112,7 +114,7 @@ def receive_checklist(
             return _replayed(existing, data)
         yards_service.record_submission(session, yard_id=yard.id, at=values["received_at"])
         # Same transaction, one yard: readers of yard_risk never scan submissions.
-        yard_risk.refresh_yard_risk(
+        refreshed = yard_risk.refresh_yard_risk(
             session,
             yard_id=yard.id,
             registry=registry,
@@ -126,6 +128,17 @@ def receive_checklist(
                 answers=values["answers"],
                 score=score,
             ),
+        )
+        # The yard's findings follow its new answers, in the same savepoint.
+        findings_service.sync_yard(
+            session,
+            place=findings_service.Place(yard.id, yard.district_id, yard.micro_district_id),
+            consensus=refreshed.consensus,
+            settings=settings,
+            trigger=findings_service.Trigger(
+                role=role, risks=findings_rules.answer_risks(loaded.scoring.by_id, data.answers)
+            ),
+            now=values["received_at"],
         )
         # Effects outside SafeYard would be enqueued here (outbox.enqueue), in the savepoint.
     except BaseException:

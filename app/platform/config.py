@@ -69,6 +69,25 @@ class Settings(BaseSettings):
         description="A yard is flagged when the residents' median index and the inspector's "
         "index differ by at least this many points.",
     )
+    finding_risk: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="An item fails at a yard (a finding) when its risk in the yard's current "
+        "answers is at least this (0..1; 0.5: the answer halfway between safe and worst).",
+    )
+    finding_resident_checks: int = Field(
+        default=3,
+        ge=1,
+        description="Residents' checks finding an item passing, after its fix was reported, "
+        "that verify the fix without an inspector audit (and more of them than failing).",
+    )
+    finding_deadline_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days a body has to fix a finding when neither the body nor the item sets "
+        "its own (bodies' files do).",
+    )
     problem_area_risk: float = Field(
         default=50.0,
         description="The line an area's true mean risk must reach for it to be a problem area.",

@@ -35,6 +35,13 @@ class NotFound(AppError):
     code = "not_found"
 
 
+class NotPermitted(AppError):
+    """The user is known but may not do this (a domain rule: another body's finding)."""
+
+    status_code = 403
+    code = "forbidden"
+
+
 class Conflict(AppError):
     status_code = 409
     code = "conflict"

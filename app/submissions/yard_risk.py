@@ -8,7 +8,7 @@ The row's shape and its readers are ``app.yards.risk``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,6 +60,15 @@ class Stored:
     checklist_version: str
     answers: dict[str, str]
     score: ScoreResult
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """A yard's consensus as just written, and where the yard lies."""
+
+    consensus: Consensus
+    micro_district_id: str | None
+    district_id: str
 
 
 class _Recent:
@@ -128,8 +137,9 @@ def refresh_yard_risk(
     now: datetime | None = None,
     stored: Stored | None = None,
     place: tuple[str | None, str] | None = None,
-) -> None:
-    """Recompute one yard's ``yard_risk`` row from its own submissions in the window.
+) -> Refreshed:
+    """Recompute one yard's ``yard_risk`` row from its own submissions in the window;
+    returns the consensus it was built from, for what follows from it (the findings).
 
     Runs inside the caller's transaction (after a submission's insert, passed as ``stored``
     so its answers and score are not read back and computed again, with its yard's
@@ -187,6 +197,7 @@ def refresh_yard_risk(
         now=now,
     )
     write_yard_risk(session, values)
+    return Refreshed(found, micro_district_id=micro_district_id, district_id=district_id)
 
 
 def refresh_all_yard_risks(
@@ -196,6 +207,7 @@ def refresh_all_yard_risks(
     window_days: int,
     disagreement_points: float,
     now: datetime | None = None,
+    each: Callable[[int, Refreshed], None] | None = None,
 ) -> int:
     """Move every yard's window to ``now``: recompute each row from the submissions still in
     it (an audit ages out, a yard stops counting as audited); returns how many yards were
@@ -203,7 +215,7 @@ def refresh_all_yard_risks(
     (``safeyard refresh-areas``)."""
     ids = session.execute(select(_YARD.c.id).order_by(_YARD.c.id)).scalars().all()
     for yard_id in ids:
-        refresh_yard_risk(
+        refreshed = refresh_yard_risk(
             session,
             yard_id=yard_id,
             registry=registry,
@@ -211,4 +223,6 @@ def refresh_all_yard_risks(
             disagreement_points=disagreement_points,
             now=now,
         )
+        if each is not None:
+            each(yard_id, refreshed)
     return len(ids)

@@ -38,7 +38,7 @@ def migrate() -> None:
     if upgraded:
         # A new release may score a yard's submissions together by new rules: every stored
         # yard figure is rebuilt from its submissions at once, not at the next daily refresh.
-        from app.areas.refresh import refresh_areas as refresh
+        from app.findings.refresh import refresh_yards as refresh
 
         typer.echo(f"upgraded: refreshed {refresh(settings)} yards by this release's rules")
 
@@ -293,8 +293,8 @@ cli.command()(privacy_commands.redact)
 
 @cli.command("refresh-areas")
 def refresh_areas() -> None:
-    """Recompute every yard's current risk (the 180-day window moves: run it daily)."""
-    from app.areas.refresh import refresh_areas as refresh
+    """Recompute every yard's current risk and findings (the 180-day window moves: run it daily)."""
+    from app.findings.refresh import refresh_yards as refresh
 
     typer.echo(f"refreshed {refresh(get_settings())} yards")
 

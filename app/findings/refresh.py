@@ -1,0 +1,42 @@
+"""The daily refresh: every yard's window moved to now, and its findings with it.
+
+A recomputation without a new submission (a moved window, a new checklist version, an
+upgrade) opens, confirms and withdraws findings, and never verifies or reopens one.
+"""
+
+from __future__ import annotations
+
+from app.checklists.loader import load_registry
+from app.findings import service as findings_service
+from app.platform.config import Settings
+from app.platform.db import Database
+from app.submissions.yard_risk import Refreshed, refresh_all_yard_risks
+
+
+def refresh_yards(settings: Settings) -> int:
+    """Move every yard's window to now and bring its findings in step, in one transaction;
+    returns the number of yards."""
+    registry = load_registry(settings.checklist_dir)
+    db = Database(settings.database_url)
+    try:
+        with db.write_session() as session:
+
+            def sync(yard_id: int, refreshed: Refreshed) -> None:
+                findings_service.sync_yard(
+                    session,
+                    place=findings_service.Place(
+                        yard_id, refreshed.district_id, refreshed.micro_district_id
+                    ),
+                    consensus=refreshed.consensus,
+                    settings=settings,
+                )
+
+            return refresh_all_yard_risks(
+                session,
+                registry=registry,
+                window_days=settings.current_risk_window_days,
+                disagreement_points=settings.disagreement_points,
+                each=sync,
+            )
+    finally:
+        db.dispose()

@@ -1,0 +1,118 @@
+"""Which body a finding goes to: by item and district, as FixMyStreet routes a category to a
+body's contact. The order, first match wins (bodies that said "not ours" are skipped):
+
+1. the housing cooperative linked to the yard, if it answers for the item;
+2. the body of the yard's district that answers for the item (one per district and item);
+3. a city-wide body that answers for it (the operations centre, a city utility);
+4. the district akimat itself, which answers for whatever nobody else takes.
+
+A yard with no cooperative linked reaches step 2 for cooperative items: the district
+akimat's housing department lists them (the bodies file does) and so receives them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlmodel import Session
+
+from app.bodies.models import Body, BodyItem, BodyKind, YardCooperative
+from app.platform.db import table_of
+
+_BODY = table_of(Body)
+_ITEM = table_of(BodyItem)
+_COOP = table_of(YardCooperative)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    body_id: str
+    kind: str
+    district_id: str | None
+    cooperative_of_yard: bool
+    items: dict[str, int | None]  # item id -> the item's own deadline days (None: the body's)
+    deadline_days: int
+
+
+@dataclass(frozen=True)
+class Route:
+    body_id: str | None
+    deadline: timedelta | None  # None: no body, no deadline yet
+
+
+class Router:
+    """The bodies that may take one yard's findings, read once for all of them."""
+
+    def __init__(self, candidates: list[Candidate], *, default_deadline_days: int) -> None:
+        self._candidates = candidates
+        self._default = default_deadline_days
+
+    @classmethod
+    def for_yard(
+        cls, session: Session, *, yard_id: int, district_id: str, default_deadline_days: int
+    ) -> Router:
+        coop = select(_COOP.c.body_id).where(_COOP.c.yard_id == yard_id).scalar_subquery()
+        rows = session.execute(
+            select(
+                _BODY.c.id,
+                _BODY.c.kind,
+                _BODY.c.district_id,
+                _BODY.c.deadline_days,
+                _ITEM.c.item_id,
+                _ITEM.c.deadline_days.label("item_days"),
+                (_BODY.c.id == coop).label("own_cooperative"),
+            )
+            .select_from(_BODY.outerjoin(_ITEM, _ITEM.c.body_id == _BODY.c.id))
+            .where(
+                _BODY.c.active.is_(True),
+                or_(
+                    _BODY.c.id == coop,
+                    and_(
+                        _BODY.c.kind != BodyKind.cooperative,
+                        or_(_BODY.c.district_id == district_id, _BODY.c.district_id.is_(None)),
+                    ),
+                ),
+            )
+            .order_by(_BODY.c.id)
+        ).all()
+        by_id: dict[str, Candidate] = {}
+        for row in rows:
+            found = by_id.get(row.id)
+            if found is None:
+                found = by_id[row.id] = Candidate(
+                    body_id=row.id,
+                    kind=row.kind,
+                    district_id=row.district_id,
+                    cooperative_of_yard=bool(row.own_cooperative),
+                    items={},
+                    deadline_days=row.deadline_days,
+                )
+            if row.item_id is not None:
+                found.items[row.item_id] = row.item_days
+        return cls(list(by_id.values()), default_deadline_days=default_deadline_days)
+
+    def deadline_days(self, body_id: str, item_id: str) -> int:
+        """The days ``body_id`` has for ``item_id``: the item's own, the body's, the default."""
+        for candidate in self._candidates:
+            if candidate.body_id == body_id:
+                return candidate.items.get(item_id) or candidate.deadline_days or self._default
+        return self._default
+
+    def route(self, item_id: str, *, refused: Collection[str] = ()) -> Route:
+        steps = (
+            lambda c: c.cooperative_of_yard and item_id in c.items,
+            lambda c: (
+                c.district_id is not None and not c.cooperative_of_yard and item_id in c.items
+            ),
+            lambda c: c.district_id is None and item_id in c.items,
+            lambda c: c.kind == BodyKind.akimat and c.district_id is not None,
+        )
+        for step in steps:
+            for candidate in self._candidates:
+                if candidate.body_id not in refused and step(candidate):
+                    days = candidate.items.get(item_id) or candidate.deadline_days
+                    return Route(candidate.body_id, timedelta(days=days or self._default))
+        return Route(None, None)
