@@ -135,6 +135,7 @@ def sync_yard(
         row.update(values)
         changes.setdefault(row["item_id"], {}).update(values)
 
+    new_rows: list[dict[str, Any]] = []
     for item_id, risk in fails.items():
         row = existing.get(item_id)
         if row is None:
@@ -158,11 +159,7 @@ def sync_yard(
                 "reopened": 0,
                 **sync.routed(item_id, [], confirmed),
             }
-            new_id = connection.execute(
-                insert(_FINDING).returning(_FINDING.c.id), values
-            ).scalar_one()
-            existing[item_id] = {**values, "id": new_id}
-            sync.event(existing[item_id], FindingState.open, "opened", actor, from_state=None)
+            new_rows.append(values)
             continue
         if row["state"] in (FindingState.verified, FindingState.withdrawn):
             # Only a new answer that itself fails the item reopens it; a moved window or a
@@ -202,6 +199,16 @@ def sync_yard(
         ):
             change(row, risk=risk, basis=consensus.basis, checklist_version=version)
 
+    if new_rows:
+        # One statement for a new yard's findings (SQLAlchemy batches the RETURNING rows).
+        ids = connection.execute(
+            insert(_FINDING).returning(_FINDING.c.id, sort_by_parameter_order=True), new_rows
+        ).scalars()
+        for values, new_id in zip(new_rows, ids, strict=True):
+            sync.event(
+                {**values, "id": new_id}, FindingState.open, "opened", actor, from_state=None
+            )
+
     for item_id, row in existing.items():
         if (
             item_id not in fails
@@ -222,7 +229,7 @@ def sync_yard(
         )
     if sync.events:
         connection.execute(insert(_EVENT), sync.events)
-    return len(changes) + sum(1 for e in sync.events if e["action"] == "opened")
+    return len(changes) + len(new_rows)
 
 
 def _verify(
@@ -252,3 +259,54 @@ def _verify(
                 change(
                     row, state=FindingState.verified, verified_at=sync.now, verified_how="residents"
                 )
+
+
+def route_unrouted(session: Session, *, settings: Settings, now: datetime | None = None) -> int:
+    """Give a body to every finding still without one (opened before the bodies were
+    imported, or when no body answered for its item); returns how many were routed."""
+    now = now or utcnow()
+    connection = session.connection()
+    rows = connection.execute(
+        select(_FINDING).where(
+            _FINDING.c.body_id.is_(None), _FINDING.c.state.in_([s.value for s in OPEN_STATES])
+        )
+    ).mappings()
+    routed = 0
+    routers: dict[int, Router] = {}
+    events = []
+    for row in rows.all():
+        router = routers.get(row["yard_id"])
+        if router is None:
+            router = routers[row["yard_id"]] = Router.for_yard(
+                session,
+                yard_id=row["yard_id"],
+                district_id=row["district_id"],
+                default_deadline_days=settings.finding_deadline_days,
+            )
+        route = router.route(row["item_id"], refused=row["refused_by"] or [])
+        if route.body_id is None:
+            continue
+        deadline = now + route.deadline if (row["confirmed"] and route.deadline) else None
+        connection.execute(
+            update(_FINDING)
+            .where(_FINDING.c.id == row["id"])
+            .values(body_id=route.body_id, deadline_at=deadline, updated_at=now)
+        )
+        events.append(
+            {
+                "finding_id": row["id"],
+                "at": now,
+                "from_state": row["state"],
+                "to_state": row["state"],
+                "actor_user_id": None,
+                "actor": "system",
+                "action": "routed",
+                "reason": None,
+                "body_id": route.body_id,
+                "details": {},
+            }
+        )
+        routed += 1
+    if events:
+        connection.execute(insert(_EVENT), events)
+    return routed
