@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The PostgreSQL the suite also runs against (a fresh database is created from it per run).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run demo serve test test-fast test-deps test-sqlite test-postgres lint typecheck imports check bench bench-large bench-reports bench-photos clean
+.PHONY: install run demo serve test test-fast test-deps test-sqlite test-postgres lint typecheck imports check bench bench-large bench-queues bench-reports bench-photos clean
 
 $(BIN)/.installed: pyproject.toml
 	bash scripts/system-deps.sh
@@ -64,6 +64,11 @@ bench: install
 ## (SQLite; the built database is kept under var/bench/; see docs/PERFORMANCE.md)
 bench-large: install
 	$(BIN)/python -m bench.large
+
+## make bench-queues: /inspector/queue and /my-yards p95 at the bench-large scale, against a
+## bare GET through the same server (builds the large database if needed; docs/PERFORMANCE.md)
+bench-queues: install
+	$(BIN)/python -m bench.queues
 
 ## make bench-reports: a warm yard PDF report against WeasyPrint's one-page floor, one core
 bench-reports: install

@@ -15,6 +15,7 @@ from app.channels.api import checklists as checklists_api
 from app.channels.api import health
 from app.channels.api import inspectors as inspectors_api
 from app.channels.api import metrics as observability_api
+from app.channels.api import open311 as open311_api
 from app.channels.api import photos as photos_api
 from app.channels.api import places as places_api
 from app.channels.api import submissions as submissions_api
@@ -23,18 +24,26 @@ from app.channels.pages import methodology as methodology_pages
 from app.channels.pages import privacy as privacy_pages
 from app.channels.pages import residents as pages
 from app.channels.pwa import app_shell as pwa
+from app.channels.reports import appeal_routes as appeal_pages
 from app.channels.reports import downloads as reports_pages
 from app.channels.staff import audit_log as audit_pages
+from app.channels.staff import bodies as bodies_pages
+from app.channels.staff import body_page as body_pages
+from app.channels.staff import finding_page as finding_pages
+from app.channels.staff import finding_photos as finding_photo_pages
 from app.channels.staff import inspectors as inspectors_pages
 from app.channels.staff import login as login_pages
 from app.channels.staff import login_steps, privacy_requests
+from app.channels.staff import my_yards as my_yards_pages
 from app.channels.staff import photo_moderation as photos_pages
+from app.channels.staff import queue as queue_pages
 from app.channels.staff import users as users_pages
 from app.channels.web import auth as accounts_web
 from app.channels.web import auth_deps
 from app.channels.web.language import LanguageMiddleware
 from app.checklists.service import sync_versions
 from app.context import build_context
+from app.notifications.sender import start_worker as start_sender
 from app.platform.config import Settings, get_settings
 from app.platform.errors import install_error_handlers
 from app.platform.limits import BodySizeLimit
@@ -68,7 +77,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "no district boundaries loaded: run 'safeyard import-districts' "
                 "or 'safeyard demo'; submissions by location answer 503 until then"
             )
+        # The outbox sender in a thread (docs/NOTIFICATIONS.md); off by default.
+        stop_sender = (
+            start_sender(db, settings=settings, registry=context.checklists)
+            if settings.notifications_worker
+            else None
+        )
         yield
+        if stop_sender is not None:
+            stop_sender()
         db.dispose()
         metrics.worker_stopped()
 
@@ -110,10 +127,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(areas_api.router)
     app.include_router(basemap_api.router)
     app.include_router(places_api.router)
+    app.include_router(open311_api.router)
     app.include_router(inspectors_api.router)
     app.include_router(health.router)
     app.include_router(observability_api.router)
     app.include_router(reports_pages.router)
+    app.include_router(appeal_pages.router)
     app.include_router(pages.router)
     app.include_router(inspectors_pages.router)
     app.include_router(photos_pages.router)
@@ -125,6 +144,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(login_pages.router)
     app.include_router(login_steps.router)
     app.include_router(users_pages.router)
+    app.include_router(bodies_pages.router)
+    app.include_router(queue_pages.router)
+    app.include_router(finding_pages.router)
+    app.include_router(my_yards_pages.router)
+    app.include_router(body_pages.router)
+    app.include_router(finding_photo_pages.router)
     mount_static(app)
     security_headers.install(app, settings)  # around everything, 500s included
     # After every router: role-guarded routes document 401/403.

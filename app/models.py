@@ -11,8 +11,8 @@ from app.audit.models import AuditEvent
 from app.bodies.models import Body, BodyItem, BodyMember, YardCooperative
 from app.checklists.models import ChecklistVersion
 from app.districts.models import District, MicroDistrict
-from app.findings.models import Finding, FindingEvent
-from app.intake.models import OutboxMessage
+from app.findings.models import Finding, FindingEvent, YardFindings
+from app.outbox.models import OutboxMessage
 from app.photos.models import Photo
 from app.submissions.models import Submission, SubmissionRedaction
 from app.yards.models import Yard
@@ -34,6 +34,7 @@ __all__ = [
     "MicroDistrict",
     "Finding",
     "FindingEvent",
+    "YardFindings",
     "OutboxMessage",
     "Photo",
     "SubmissionRedaction",

@@ -18,11 +18,12 @@ from app.yards.models import Yard
 
 def create_bench_app() -> FastAPI:
     app = create_app()
+    add_read_floor(app)
     floor_yard: dict[str, int] = {}
 
     @app.post("/bench/floor", status_code=201, include_in_schema=False)
     def floor(request_body: dict, request: Request) -> Response:  # type: ignore[type-arg]
-        db = request.app.state.db
+        db = request.app.state.context.db
         with db.write_session() as session:
             if "id" not in floor_yard:
                 yard = session.query(Yard).first()
@@ -55,3 +56,21 @@ def create_bench_app() -> FastAPI:
         )
 
     return app
+
+
+def create_bench_app_without_findings() -> FastAPI:
+    """The same service with the findings work of the intake switched off, in this bench
+    process only (``make bench`` reports what that work costs): ``sync_yard`` is a no-op."""
+    from app.findings import service as findings_service
+
+    findings_service.sync_yard = lambda *args, **kwargs: 0  # type: ignore[assignment]
+    return create_bench_app()
+
+
+def add_read_floor(app: FastAPI) -> None:
+    """GET /bench/floor-get: a bare small JSON answer through the same app and middleware,
+    the floor a page's latency is compared with (``bench.queues``)."""
+
+    @app.get("/bench/floor-get", include_in_schema=False)
+    def floor_get() -> dict[str, str]:
+        return {"status": "ok"}

@@ -7,7 +7,11 @@ then, in the same run, drives two endpoints with the same bodies using wrk (a C 
 the load generator leaves the CPU to the server):
   real  - POST /api/v1/submissions (validation, placement, yard look-up, scoring, idempotent insert)
   floor - POST /bench/floor (parse JSON, insert the same row; nothing else)
-and reports req/s, p50/p99, the server's CPU per request and the ratio real/floor.
+and reports req/s, p50/p99, the server's CPU per request and the ratio real/floor. A second
+server of the same code on a second fresh database, with the findings work of the intake
+replaced by a no-op in that process only (``bench.floor_app.create_bench_app_without_findings``),
+takes the same bodies in the same alternation: real/no-findings is what the findings cost
+(goal >= 0.85).
 Results go to bench/results/.
 """
 
@@ -178,6 +182,26 @@ def wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not answer /healthz")
 
 
+def start(url: str, port: int, factory: str) -> subprocess.Popen[bytes]:
+    """A uvicorn worker serving ``bench.floor_app.<factory>`` over ``url``."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            f"bench.floor_app:{factory}",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={**os.environ, **server_env(url)},
+        cwd=PROJECT_ROOT,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
@@ -189,50 +213,46 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         url, cleanup = prepare_database(args.database, Path(tmp))
-        env = {**os.environ, **server_env(url)}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.floor_app:create_bench_app",
-                "--factory",
-                "--port",
-                str(PORT),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env=env,
-            cwd=PROJECT_ROOT,
-        )
-        base = f"http://127.0.0.1:{PORT}"
+        (Path(tmp) / "bare").mkdir()
+        bare_url, bare_cleanup = prepare_database(args.database, Path(tmp) / "bare")
+        server = start(url, PORT, "create_bench_app")
+        bare = start(bare_url, PORT + 1, "create_bench_app_without_findings")
+        base, bare_base = f"http://127.0.0.1:{PORT}", f"http://127.0.0.1:{PORT + 1}"
         try:
             wait_until_up(base, server)
+            wait_until_up(bare_base, bare)
             real_bodies = write_bodies(Path(tmp) / "real.jsonl", bodies(4000))
             floor_bodies = write_bodies(Path(tmp) / "floor.jsonl", bodies(4000, seed=8))
             real_url, floor_url = base + "/api/v1/submissions", base + "/bench/floor"
-            # Warm both paths (and create the yards the floor reuses), then alternate the two
-            # so that drifts in the machine's speed fall on both alike; report the medians.
+            bare_url = bare_base + "/api/v1/submissions"
+            # Warm every path (and create the yards the floor reuses), then alternate them
+            # so that drifts in the machine's speed fall on all alike; report the medians.
             measure(real_url, real_bodies, args.warmup, args.concurrency, server.pid, nonce=1)
             measure(floor_url, floor_bodies, args.warmup, args.concurrency, server.pid, nonce=2)
-            runs: dict[str, list[dict[str, float]]] = {"real": [], "floor": []}
+            measure(bare_url, real_bodies, args.warmup, args.concurrency, bare.pid, nonce=1)
+            runs: dict[str, list[dict[str, float]]] = {"real": [], "floor": [], "no_findings": []}
             for round_no in range(args.rounds):
-                for name, url_, file in (
-                    ("real", real_url, real_bodies),
-                    ("floor", floor_url, floor_bodies),
+                for name, url_, file, pid in (
+                    ("real", real_url, real_bodies, server.pid),
+                    ("no_findings", bare_url, real_bodies, bare.pid),
+                    ("floor", floor_url, floor_bodies, server.pid),
                 ):
+                    # The same nonce for real and no_findings: the very same submissions.
                     nonce = 10 + round_no * 2 + (name == "floor")
                     runs[name].append(
-                        measure(url_, file, args.seconds, args.concurrency, server.pid, nonce)
+                        measure(url_, file, args.seconds, args.concurrency, pid, nonce)
                     )
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for process in (server, bare):
+                process.terminate()
+                process.wait(timeout=30)
             cleanup()
+            bare_cleanup()
 
     real, floor = median_run(runs["real"]), median_run(runs["floor"])
+    no_findings = median_run(runs["no_findings"])
     ratio = real["rps"] / floor["rps"]
+    findings_ratio = real["rps"] / no_findings["rps"]
     report = {
         "database": args.database,
         "concurrency": args.concurrency,
@@ -241,7 +261,9 @@ def main() -> None:
         "runs": runs,
         "real": real,
         "floor": floor,
+        "no_findings": no_findings,
         "ratio": ratio,
+        "findings_ratio": findings_ratio,
         "at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     RESULTS.mkdir(exist_ok=True)
@@ -253,12 +275,16 @@ def main() -> None:
     print(
         f"{'endpoint':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} {'errors':>7}"
     )
-    for name, row in (("real", real), ("floor", floor)):
+    for name, row in (("real", real), ("no_find", no_findings), ("floor", floor)):
         print(
             f"{name:<8} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
             f"{row['server_cpu_us_per_req']:>11.0f} {row['errors']:>7.0f}"
         )
     print(f"ratio real/floor: {ratio:.2f} (goal >= 0.50)")
+    print(
+        f"findings cost: real/no-findings {findings_ratio:.2f}, "
+        f"{(1 - findings_ratio) * 100:.0f}% of ingest throughput (goal <= 15%)"
+    )
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ from app.scoring import SCORING_VERSION, score_answers
 from app.submissions.models import Submission
 from app.submissions.yard_risk import refresh_all_yard_risks
 from app.yards.models import Yard
+from bench import large_findings
 from bench.ingest import (
     PG_BASE,
     RESULTS,
@@ -77,7 +78,7 @@ from bench.ingest import (
 )
 
 # Bump when the generated data changes, so cached databases are rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 3  # 2: bodies and findings (bench.large_findings); 3: yard_findings
 CACHE_DIR = PROJECT_ROOT / "var" / "bench"
 PG_DATABASE = "safeyard_bench_large"
 PG_RUN_DATABASE = "safeyard_bench_large_run"
@@ -448,14 +449,24 @@ def generate(
 
         started = time.perf_counter()
         with db.write_session() as session:
+            # The demo's bodies first, so each yard's findings are routed as they are synced.
+            large_findings.load_bodies(session, registry=registry)
             refresh_all_yard_risks(
                 session,
                 registry=registry,
                 window_days=settings.current_risk_window_days,
                 disagreement_points=settings.disagreement_points,
                 now=now,
+                each=large_findings.syncer(session, settings=settings, now=now),
             )
-        seconds["yard_risk"] = time.perf_counter() - started
+        seconds["yard_risk_and_findings"] = time.perf_counter() - started
+        started = time.perf_counter()
+        with db.write_session() as session:
+            findings = large_findings.link_and_progress(
+                session, registry=registry, settings=settings, seed=seed, now=now
+            )
+        seconds["findings_progress"] = time.perf_counter() - started
+        print(f"findings by state: {findings}", flush=True)
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("ANALYZE"))  # the planner's statistics of the full tables
     finally:

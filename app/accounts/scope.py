@@ -8,6 +8,8 @@ API, export and report: a predicate for one place (``may_see_yard``, ``may_see_a
 - an inspector: the districts and micro-districts an admin linked to the account (a
   micro-district is in scope directly or through its district);
 - a housing cooperative: the yards linked to it;
+- an official (staff of a responsible body): no yard, no area; what it sees of its body's
+  findings comes from its body membership (``app.findings.permissions.Actor``), not the scope;
 - a resident (no account): the public pages only, nothing here.
 
 Area figures are the exception, on purpose: they are aggregates of the whole city, and every
@@ -62,6 +64,8 @@ class Scope:
         if role == UserRole.admin or (role == UserRole.inspector and user.city_wide):
             return cls(role=role, city_wide=True)
         links = accounts_service.links_of(session, user)
+        if role == UserRole.official:
+            return cls(role=role)
         # Only the links that fit the role count (the accounts service refuses others).
         if role == UserRole.inspector:
             return cls(
@@ -73,7 +77,8 @@ class Scope:
 
     @property
     def is_staff(self) -> bool:
-        """Inspectors and admins: the staff pages and APIs are theirs."""
+        """Inspectors and admins: the staff pages and APIs are theirs (not officials or
+        cooperatives, who have pages of their own)."""
         return self.role in (UserRole.inspector, UserRole.admin)
 
     @property

@@ -15,8 +15,8 @@ from app.accounts.models import LoginAttempt, User, UserRole
 from app.platform.db import utcnow
 from app.platform.errors import Invalid
 
-# Roles that must have a second factor (when SAFEYARD_REQUIRE_TOTP is on). Cooperatives may
-# enrol: once enrolled, they are asked for the code too.
+# Roles that must have a second factor (when SAFEYARD_REQUIRE_TOTP is on). Cooperatives and
+# officials may enrol (/account/second-factor): once enrolled, they are asked for the code too.
 TOTP_ROLES = frozenset({UserRole.admin, UserRole.inspector})
 
 

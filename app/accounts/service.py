@@ -67,6 +67,8 @@ def links_of(session: Session, user: User) -> Links:
 
 
 def _check_links(session: Session, role: UserRole, links: Links) -> None:
+    # An official has no district or yard links: it acts for bodies (body_member, managed
+    # on the bodies' admin page), which the findings read, not the scope.
     if role != UserRole.inspector and (
         links.district_ids or links.micro_district_ids or links.city_wide
     ):

@@ -47,6 +47,7 @@ class AuditAction(StrEnum):
     redaction_previewed = "submission.redact_preview"  # an admin read a resident's free text
     photos_viewed = "photos.view"
     photo_moderated = "photo.moderate"
+    body_changed = "body.update"  # a responsible body, its items, yards or members (admin)
 
 
 def yard_target(yard_id: int) -> str:

@@ -115,6 +115,10 @@ def generate(
         plan.append((round(lat, 6), round(lon, 6), placement.district_id, condition))
 
     now = utcnow()
+    # Received in time order, as real submissions are: a yard's findings then open, confirm
+    # and verify in the order their history shows.
+    times = random.Random(seed + 1)
+    received_at = sorted(now - timedelta(days=times.random() * 365) for _ in range(submissions))
     created = 0
     for start in range(0, submissions, BATCH):
         with db.write_session() as session:
@@ -140,7 +144,7 @@ def generate(
                     answers=answers,
                     comment=None,
                 )
-                received = now - timedelta(days=rng.random() * 365)
+                received = received_at[n]
                 taken = intake.receive_checklist(
                     session,
                     data=data,

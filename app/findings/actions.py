@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app.accounts.models import User, UserRole
 from app.accounts.scope import Scope
 from app.bodies.models import Body, BodyMember
+from app.findings import notices, summary
 from app.findings.models import OPEN_STATES, Finding, FindingEvent, FindingState
 from app.findings.permissions import Action, Actor, YardPlace, allowed
 from app.findings.routing import Router
@@ -92,9 +93,12 @@ def _change(
             details=details or {},
         )
     )
+    summary.refresh(connection, yard_ids=[finding.yard_id])
     session.expire(finding)
     refreshed = session.get(Finding, finding.id)
     assert refreshed is not None
+    # The messages it puts in the outbox (to the new body, re-audit reminders).
+    notices.after_change(session, finding=refreshed, action=str(action))
     return refreshed
 
 

@@ -68,6 +68,9 @@ class Finding(SQLModel, table=True):
     # Residents' checks of the item received since the fix was reported.
     resident_passes: int = Field(default=0)
     resident_fails: int = Field(default=0)
+    # Residents' checks whose own answer failed the item since it was (re)opened: two
+    # confirm a finding that rests on residents alone (a split of two is not enough).
+    resident_reports: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     reference: str | None = Field(default=None, max_length=120, description="The body's number.")
     assigned_user_id: int | None = Field(
         default=None, foreign_key="app_user.id", ondelete="SET NULL"
@@ -85,6 +88,8 @@ class FindingEvent(SQLModel, table=True):
     """One change of a finding: who, when, from which state to which, and why."""
 
     __tablename__ = "finding_event"
+    # Outcomes count events of one action in a period across the city.
+    __table_args__ = (Index("ix_finding_event_action_at", "action", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     finding_id: int = Field(foreign_key="finding.id", index=True, ondelete="CASCADE")
@@ -100,4 +105,29 @@ class FindingEvent(SQLModel, table=True):
     body_id: str | None = Field(default=None, max_length=64)
     details: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONColumn, nullable=False, server_default="{}")
+    )
+
+
+class YardFindings(SQLModel, table=True):
+    """Per yard, its findings still to act on, counted: the queues read ~20,000 of these
+    rows instead of aggregating every finding (kept by ``app.findings.summary``)."""
+
+    __tablename__ = "yard_findings"
+    __table_args__ = (Index("ix_yard_findings_district", "district_id", "next_deadline"),)
+
+    yard_id: int = Field(foreign_key="yard.id", primary_key=True, ondelete="CASCADE")
+    district_id: str = Field(foreign_key="district.id", max_length=64)
+    micro_district_id: str | None = Field(
+        default=None, foreign_key="micro_district.id", max_length=64, index=True
+    )
+    active: int = Field(default=0, description="Confirmed findings the body still owes a fix.")
+    unconfirmed: int = Field(default=0)
+    awaiting: int = Field(default=0, description="Fixes reported, waiting for a check.")
+    next_deadline: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="The earliest deadline of the active."
+    )
+    reaudit_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    top_risk: float | None = Field(default=None, description="The highest risk of the active.")
+    assigned_user_id: int | None = Field(
+        default=None, foreign_key="app_user.id", ondelete="SET NULL"
     )

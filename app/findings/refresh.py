@@ -7,6 +7,7 @@ upgrade) opens, confirms and withdraws findings, and never verifies or reopens o
 from __future__ import annotations
 
 from app.checklists.loader import load_registry
+from app.findings import rules
 from app.findings import service as findings_service
 from app.platform.config import Settings
 from app.platform.db import Database
@@ -29,6 +30,15 @@ def refresh_yards(settings: Settings) -> int:
                     ),
                     consensus=refreshed.consensus,
                     settings=settings,
+                    window_reports=(
+                        rules.resident_fail_counts(
+                            refreshed.window,
+                            refreshed.consensus.loaded.scoring.by_id,
+                            threshold=settings.finding_risk,
+                        )
+                        if refreshed.consensus.loaded is not None
+                        else None
+                    ),
                 )
 
             return refresh_all_yard_risks(

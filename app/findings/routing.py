@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlmodel import Session
 
 from app.bodies.models import Body, BodyItem, BodyKind, YardCooperative
@@ -25,6 +25,39 @@ from app.platform.db import table_of
 _BODY = table_of(Body)
 _ITEM = table_of(BodyItem)
 _COOP = table_of(YardCooperative)
+
+
+# Built once (a statement per call cost more than running it): the active bodies that may
+# take the yard's findings, each with the items it lists.
+_COOP_OF_YARD = (
+    select(_COOP.c.body_id).where(_COOP.c.yard_id == bindparam("yard_id")).scalar_subquery()
+)
+_CANDIDATES = (
+    select(
+        _BODY.c.id,
+        _BODY.c.kind,
+        _BODY.c.district_id,
+        _BODY.c.deadline_days,
+        _ITEM.c.item_id,
+        _ITEM.c.deadline_days.label("item_days"),
+        (_BODY.c.id == _COOP_OF_YARD).label("own_cooperative"),
+    )
+    .select_from(_BODY.outerjoin(_ITEM, _ITEM.c.body_id == _BODY.c.id))
+    .where(
+        _BODY.c.active.is_(True),
+        or_(
+            _BODY.c.id == _COOP_OF_YARD,
+            and_(
+                _BODY.c.kind != BodyKind.cooperative,
+                or_(
+                    _BODY.c.district_id == bindparam("district_id"),
+                    _BODY.c.district_id.is_(None),
+                ),
+            ),
+        ),
+    )
+    .order_by(_BODY.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -54,30 +87,11 @@ class Router:
     def for_yard(
         cls, session: Session, *, yard_id: int, district_id: str, default_deadline_days: int
     ) -> Router:
-        coop = select(_COOP.c.body_id).where(_COOP.c.yard_id == yard_id).scalar_subquery()
-        rows = session.execute(
-            select(
-                _BODY.c.id,
-                _BODY.c.kind,
-                _BODY.c.district_id,
-                _BODY.c.deadline_days,
-                _ITEM.c.item_id,
-                _ITEM.c.deadline_days.label("item_days"),
-                (_BODY.c.id == coop).label("own_cooperative"),
-            )
-            .select_from(_BODY.outerjoin(_ITEM, _ITEM.c.body_id == _BODY.c.id))
-            .where(
-                _BODY.c.active.is_(True),
-                or_(
-                    _BODY.c.id == coop,
-                    and_(
-                        _BODY.c.kind != BodyKind.cooperative,
-                        or_(_BODY.c.district_id == district_id, _BODY.c.district_id.is_(None)),
-                    ),
-                ),
-            )
-            .order_by(_BODY.c.id)
-        ).all()
+        rows = (
+            session.connection()
+            .execute(_CANDIDATES, {"yard_id": yard_id, "district_id": district_id})
+            .all()
+        )
         by_id: dict[str, Candidate] = {}
         for row in rows:
             found = by_id.get(row.id)

@@ -3,7 +3,8 @@ consensus (``app.yards.consensus``), so findings follow the same rules as the ya
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from app.scoring import NOT_APPLICABLE
 from app.scoring.model import ScoringItem
@@ -37,11 +38,13 @@ def failing(risks: Mapping[str, float], *, threshold: float) -> dict[str, float]
     return {item: risk for item, risk in risks.items() if risk >= threshold}
 
 
-def is_confirmed(consensus: Consensus) -> bool:
-    """An inspector audit, the cooperative's own check, or at least two residents."""
+def is_confirmed(consensus: Consensus, *, reports: int) -> bool:
+    """An inspector audit or the cooperative's own check; on residents' checks alone, at
+    least two residents whose own answer failed the item (``reports``): a yard's two
+    residents who disagree put the consensus halfway, which is not a confirmation."""
     if consensus.basis in ("inspector_audit", "cooperative"):
         return True
-    return consensus.basis == "residents_median" and consensus.residents >= RESIDENTS_TO_CONFIRM
+    return consensus.basis == "residents_median" and reports >= RESIDENTS_TO_CONFIRM
 
 
 def answer_risks(items: Mapping[str, ScoringItem], answers: Mapping[str, str]) -> dict[str, float]:
@@ -55,3 +58,19 @@ def answer_risks(items: Mapping[str, ScoringItem], answers: Mapping[str, str]) -
         if risk is not None:
             risks[item_id] = float(risk)
     return risks
+
+
+def resident_fail_counts(
+    window: Iterable[Any], items: Mapping[str, ScoringItem], *, threshold: float
+) -> dict[str, int]:
+    """Per item, how many residents' checks of a yard's window (rows with ``role`` and
+    ``answers``) failed it: what a recomputation, which has no new check to count, confirms
+    residents' findings by."""
+    counts: dict[str, int] = {}
+    for check in window:
+        if check.role != "resident":
+            continue
+        for item_id, risk in answer_risks(items, check.answers).items():
+            if risk >= threshold:
+                counts[item_id] = counts.get(item_id, 0) + 1
+    return counts

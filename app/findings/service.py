@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from app.findings import rules
+from app.findings import notices, rules, summary
 from app.findings.models import OPEN_STATES, Finding, FindingEvent, FindingState
 from app.findings.routing import Router
 from app.platform.config import Settings
@@ -29,6 +29,13 @@ from app.yards.consensus import Consensus
 _FINDING = table_of(Finding)
 _EVENT = table_of(FindingEvent)
 CHECKLIST = "checklist"
+# Statements built once: building one per call cost as much as running it.
+_YARD_FINDINGS = select(_FINDING).where(
+    _FINDING.c.yard_id == bindparam("yard_id"), _FINDING.c.kind == CHECKLIST
+)
+_INSERT_FINDINGS = insert(_FINDING).returning(_FINDING.c.id, sort_by_parameter_order=True)
+_INSERT_EVENTS = insert(_EVENT)
+_UPDATES: dict[tuple[str, ...], Any] = {}
 
 # Who opened or changed a finding, in words, by the consensus it was read from.
 _ACTOR_OF_BASIS = {
@@ -106,10 +113,15 @@ def sync_yard(
     consensus: Consensus,
     settings: Settings,
     trigger: Trigger | None = None,
+    window_reports: Mapping[str, int] | None = None,
     now: datetime | None = None,
 ) -> int:
     """Bring one yard's checklist findings in step with ``consensus`` (the yard's current
-    answers); returns how many findings changed. Never commits."""
+    answers); returns how many findings changed. Never commits.
+
+    ``window_reports``: for a recomputation (no ``trigger``), per item the residents' checks
+    in the window that failed it (``rules.resident_fail_counts``), which confirm as a
+    trigger's reports would."""
     now = now or utcnow()
     threshold = settings.finding_risk
     risks = rules.item_risks(consensus)
@@ -117,16 +129,16 @@ def sync_yard(
     connection = session.connection()
     existing = {
         row["item_id"]: dict(row)
-        for row in connection.execute(
-            select(_FINDING).where(
-                _FINDING.c.yard_id == place.yard_id, _FINDING.c.kind == CHECKLIST
-            )
-        ).mappings()
+        for row in connection.execute(_YARD_FINDINGS, {"yard_id": place.yard_id}).mappings()
     }
     if not fails and not existing:
         return 0
     sync = _Sync(session, place=place, settings=settings, now=now)
-    confirmed = rules.is_confirmed(consensus)
+    resident_fails = {
+        item
+        for item, own in (trigger.risks.items() if trigger and trigger.role == "resident" else ())
+        if own >= threshold
+    }
     actor = _ACTOR_OF_BASIS.get(consensus.basis, "system")
     version = consensus.loaded.version if consensus.loaded else ""
     changes: dict[str, dict[str, Any]] = {}
@@ -135,10 +147,24 @@ def sync_yard(
         row.update(values)
         changes.setdefault(row["item_id"], {}).update(values)
 
+    # A resident's failing answer counts towards confirming the item's finding, also while
+    # it is verified or withdrawn (an audit may rule the yard until more residents answer).
+    for item_id in resident_fails:
+        row = existing.get(item_id)
+        if row is not None and not (row["confirmed"] and row["state"] in OPEN_STATES):
+            change(row, resident_reports=row["resident_reports"] + 1)
+
+    for item_id, count in (window_reports or {}).items():
+        row = existing.get(item_id)
+        if row is not None and count > row["resident_reports"] and not row["confirmed"]:
+            change(row, resident_reports=count)
+
     new_rows: list[dict[str, Any]] = []
     for item_id, risk in fails.items():
         row = existing.get(item_id)
         if row is None:
+            reports = int(item_id in resident_fails) + (window_reports or {}).get(item_id, 0)
+            confirmed = rules.is_confirmed(consensus, reports=reports)
             values = {
                 "yard_id": place.yard_id,
                 "item_id": item_id,
@@ -148,6 +174,7 @@ def sync_yard(
                 "state": FindingState.open,
                 "confirmed": confirmed,
                 "confirmed_at": now if confirmed else None,
+                "resident_reports": reports,
                 "risk": risk,
                 "basis": consensus.basis,
                 "checklist_version": version,
@@ -166,6 +193,7 @@ def sync_yard(
             # new checklist version does not.
             if trigger is None or trigger.risks.get(item_id, 0.0) < threshold:
                 continue
+            confirmed = rules.is_confirmed(consensus, reports=row["resident_reports"])
             sync.event(row, FindingState.open, "reopened", actor)
             change(
                 row,
@@ -186,7 +214,9 @@ def sync_yard(
                 reaudit_requested_at=None,
                 **sync.routed(item_id, list(row["refused_by"] or []), confirmed),
             )
-        elif not row["confirmed"] and confirmed:
+        elif not row["confirmed"] and rules.is_confirmed(
+            consensus, reports=row["resident_reports"]
+        ):
             sync.event(row, row["state"], "confirmed", actor)
             values = {"confirmed": True, "confirmed_at": now}
             if row["body_id"] is None or row["deadline_at"] is None:
@@ -201,9 +231,7 @@ def sync_yard(
 
     if new_rows:
         # One statement for a new yard's findings (SQLAlchemy batches the RETURNING rows).
-        ids = connection.execute(
-            insert(_FINDING).returning(_FINDING.c.id, sort_by_parameter_order=True), new_rows
-        ).scalars()
+        ids = connection.execute(_INSERT_FINDINGS, new_rows).scalars()
         for values, new_id in zip(new_rows, ids, strict=True):
             sync.event(
                 {**values, "id": new_id}, FindingState.open, "opened", actor, from_state=None
@@ -222,13 +250,28 @@ def sync_yard(
     if trigger is not None:
         _verify(sync, existing, trigger, change)
 
+    # Rows changed in the same columns go in one executemany: a new check usually moves the
+    # risk of every failing item, and a statement per row was most of the intake's cost.
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for item_id, values in changes.items():
         values["updated_at"] = now
-        connection.execute(
-            update(_FINDING).where(_FINDING.c.id == existing[item_id]["id"]).values(**values)
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {"_id": existing[item_id]["id"], **{f"_{k}": v for k, v in values.items()}}
         )
+    for columns, rows in groups.items():
+        statement = _UPDATES.get(columns)
+        if statement is None:
+            statement = _UPDATES[columns] = (
+                update(_FINDING)
+                .where(_FINDING.c.id == bindparam("_id"))
+                .values({column: bindparam(f"_{column}") for column in columns})
+            )
+        connection.execute(statement, rows)
     if sync.events:
-        connection.execute(insert(_EVENT), sync.events)
+        connection.execute(_INSERT_EVENTS, sync.events)
+        notices.after_events(session, events=sync.events)  # e-mail bodies, this transaction
+    if changes or new_rows:
+        summary.refresh(connection, yard_ids=[place.yard_id])
     return len(changes) + len(new_rows)
 
 
@@ -246,7 +289,13 @@ def _verify(
             if own < threshold:
                 how = "audit_after_fix" if fix_reported else "audit_without_fix"
                 sync.event(row, FindingState.verified, "verified", "inspector_audit", how=how)
-                change(row, state=FindingState.verified, verified_at=sync.now, verified_how=how)
+                change(
+                    row,
+                    state=FindingState.verified,
+                    verified_at=sync.now,
+                    verified_how=how,
+                    resident_reports=0,
+                )
             elif fix_reported:
                 sync.event(row, FindingState.in_progress, "fix_not_confirmed", "inspector_audit")
                 change(row, state=FindingState.in_progress, resident_passes=0, resident_fails=0)
@@ -257,56 +306,9 @@ def _verify(
             if passes >= sync.settings.finding_resident_checks and passes > fails:
                 sync.event(row, FindingState.verified, "verified", "residents", how="residents")
                 change(
-                    row, state=FindingState.verified, verified_at=sync.now, verified_how="residents"
+                    row,
+                    state=FindingState.verified,
+                    verified_at=sync.now,
+                    verified_how="residents",
+                    resident_reports=0,
                 )
-
-
-def route_unrouted(session: Session, *, settings: Settings, now: datetime | None = None) -> int:
-    """Give a body to every finding still without one (opened before the bodies were
-    imported, or when no body answered for its item); returns how many were routed."""
-    now = now or utcnow()
-    connection = session.connection()
-    rows = connection.execute(
-        select(_FINDING).where(
-            _FINDING.c.body_id.is_(None), _FINDING.c.state.in_([s.value for s in OPEN_STATES])
-        )
-    ).mappings()
-    routed = 0
-    routers: dict[int, Router] = {}
-    events = []
-    for row in rows.all():
-        router = routers.get(row["yard_id"])
-        if router is None:
-            router = routers[row["yard_id"]] = Router.for_yard(
-                session,
-                yard_id=row["yard_id"],
-                district_id=row["district_id"],
-                default_deadline_days=settings.finding_deadline_days,
-            )
-        route = router.route(row["item_id"], refused=row["refused_by"] or [])
-        if route.body_id is None:
-            continue
-        deadline = now + route.deadline if (row["confirmed"] and route.deadline) else None
-        connection.execute(
-            update(_FINDING)
-            .where(_FINDING.c.id == row["id"])
-            .values(body_id=route.body_id, deadline_at=deadline, updated_at=now)
-        )
-        events.append(
-            {
-                "finding_id": row["id"],
-                "at": now,
-                "from_state": row["state"],
-                "to_state": row["state"],
-                "actor_user_id": None,
-                "actor": "system",
-                "action": "routed",
-                "reason": None,
-                "body_id": route.body_id,
-                "details": {},
-            }
-        )
-        routed += 1
-    if events:
-        connection.execute(insert(_EVENT), events)
-    return routed

@@ -3,7 +3,7 @@
 Everything SafeYard derives from a submission (its yard, the stored row, the yard's kept risk
 and the residents' tally) is written here, in the caller's transaction, so any read after the
 caller's commit sees all of it. Effects outside SafeYard go to the outbox
-(``app.intake.outbox.enqueue``) in the same transaction and are delivered after the commit.
+(``app.outbox.service.enqueue``) in the same transaction and are delivered after the commit.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ def receive_checklist(
                 score=score,
             ),
         )
-        # The yard's findings follow its new answers, in the same savepoint.
+        # The yard's findings follow its new answers, in the same savepoint (and their
+        # messages to bodies go to the outbox there: app.findings.notices).
         findings_service.sync_yard(
             session,
             place=findings_service.Place(yard.id, yard.district_id, yard.micro_district_id),
@@ -140,7 +141,6 @@ def receive_checklist(
             ),
             now=values["received_at"],
         )
-        # Effects outside SafeYard would be enqueued here (outbox.enqueue), in the savepoint.
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()

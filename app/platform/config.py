@@ -10,10 +10,13 @@ from typing import Literal, Self
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.platform.notification_settings import NotificationSettings
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-class Settings(BaseSettings):
+# The notification settings (SMTP, the sender, digests) live in their own module.
+class Settings(BaseSettings, NotificationSettings):
     model_config = SettingsConfigDict(env_prefix="SAFEYARD_", env_file=".env", extra="ignore")
 
     database_url: str = Field(

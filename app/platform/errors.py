@@ -7,6 +7,7 @@ Domain code raises ``AppError`` subclasses with a message a person can act on; t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -180,12 +181,23 @@ async def database_unavailable_handler(request: Request, exc: Exception) -> Resp
 
 
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+# Path prefixes whose framework errors (a 405) a channel renders in its own format: Open311
+# answers in the GeoReport spec's error list (app/channels/api/open311.py registers it).
+ErrorRenderer = Callable[[Request, int, str, "dict[str, str] | None"], Response]
+ERROR_RENDERERS: dict[str, ErrorRenderer] = {}
+
+
+def render_errors_under(prefix: str, renderer: ErrorRenderer) -> None:
+    ERROR_RENDERERS[prefix] = renderer
 
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     """Framework errors (unknown route, wrong method...) in the same shape."""
     assert isinstance(exc, StarletteHTTPException)
     message = f"Nothing at {request.url.path}." if exc.status_code == 404 else str(exc.detail)
+    for prefix, renderer in ERROR_RENDERERS.items():
+        if request.url.path.startswith(prefix):
+            return renderer(request, exc.status_code, message, getattr(exc, "headers", None))
     if wants_page(request):
         from app.platform.translations import gettext
 

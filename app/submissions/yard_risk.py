@@ -69,6 +69,9 @@ class Refreshed:
     consensus: Consensus
     micro_district_id: str | None
     district_id: str
+    # The window's submissions (role, answers) when the consensus was combined from them;
+    # empty when it is the one submission just stored.
+    window: Sequence[Any] = ()
 
 
 class _Recent:
@@ -162,6 +165,7 @@ def refresh_yard_risk(
         yard = connection.execute(_YARD_PLACE, {"yard_id": yard_id}).one()
         micro_district_id, district_id = yard.micro_district_id, yard.district_id
         last_submission_at = yard.last_submission_at
+    window: Sequence[Any] = ()
     if stored is not None and _only_stored(recent, stored):
         loaded = registry.get(stored.checklist_version)
         role = stored.role
@@ -182,7 +186,7 @@ def refresh_yard_risk(
     else:
         found = consensus(
             registry,
-            _window(recent, stored),
+            window := _window(recent, stored),
             combine_residents=tallied_combine(yard_id),
             now=now,
         )
@@ -197,7 +201,9 @@ def refresh_yard_risk(
         now=now,
     )
     write_yard_risk(session, values)
-    return Refreshed(found, micro_district_id=micro_district_id, district_id=district_id)
+    return Refreshed(
+        found, micro_district_id=micro_district_id, district_id=district_id, window=window
+    )
 
 
 def refresh_all_yard_risks(

@@ -91,3 +91,42 @@ class YardDetail(YardSummary):
     district_name: str
     current: CurrentRisk
     history: list[HistoryEntry]
+    findings: list["FindingPublic"] = Field(
+        default_factory=list,
+        description="What is being done: the yard's confirmed findings (an inspector audit, the "
+        "cooperative or at least two residents' checks say the item fails), newest activity "
+        "first; verified ones for 90 days after their check.",
+    )
+
+
+class FindingBodyPublic(BaseModel):
+    id: str = Field(description="The body's slug, e.g. almaly-housing.")
+    name: str = Field(description="The body's name in the asked language.")
+    kind: str = Field(
+        description="akimat, akimat_housing, police, utility, ops_centre, cooperative or other."
+    )
+
+
+class FindingPublic(BaseModel):
+    """A confirmed finding as everyone may see it: what fails, who owns it, how far it got.
+    Never its fix note, photo, the body's reference, the assignee or any submission id."""
+
+    item_id: str = Field(description="The checklist item that fails, e.g. lighting.at_night.")
+    label: str = Field(description="The item's question in the asked language.")
+    state: Literal["open", "sent", "in_progress", "fix_reported", "verified"] = Field(
+        description="open: not yet with its body; sent: the body has it; in_progress: the "
+        "body works on it; fix_reported: the body or cooperative says it is fixed, awaiting a "
+        "check; verified: a later inspector audit (or residents' checks after the fix) found "
+        "the item passing (shown for 90 days)."
+    )
+    body: FindingBodyPublic | None = Field(description="The body that owns it; null: none yet.")
+    opened_on: date = Field(description="The Almaty date it was first found.")
+    sent_on: date | None
+    fix_reported_on: date | None
+    verified_on: date | None
+    verified_how: Literal["audit_after_fix", "audit_without_fix", "residents"] | None
+    deadline_on: date | None = Field(description="The Almaty date the body has to fix it by.")
+    overdue: bool = Field(description="The deadline has passed and no fix is reported.")
+
+
+YardDetail.model_rebuild()

@@ -24,7 +24,7 @@ class TestLogin:
         browser = fresh_client(client.app)
         response = log_in(browser, user.email.upper())
         assert response.status_code == 303
-        assert response.headers["location"] == "/"
+        assert response.headers["location"] == "/my-yards"  # a cooperative's own page
         cookie = next(
             c
             for c in response.headers.get_list("set-cookie")

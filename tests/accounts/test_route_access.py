@@ -36,6 +36,13 @@ OWN_YARD = "own_yard"
 # nothing, so it checks them like ADMIN); cooperatives never.
 YARD_STAFF = "yard_staff"
 
+# Housing cooperatives and admins.
+COOPERATIVE = "cooperative"
+# The members of a body: officials, cooperatives, admins (inspectors never).
+BODY = "body"
+# 404 for everyone the walk has (none may see the finding it names), anonymous included.
+HIDDEN = "hidden"
+
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
@@ -54,6 +61,13 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/admin/privacy"): ADMIN,
     ("POST", "/admin/privacy/preview"): ADMIN,
     ("POST", "/admin/privacy/redact"): ADMIN,
+    ("GET", "/admin/bodies"): ADMIN,
+    ("GET", "/admin/bodies/new"): ADMIN,
+    ("POST", "/admin/bodies/new"): ADMIN,
+    ("GET", "/admin/bodies/{body_id}"): ADMIN,
+    ("POST", "/admin/bodies/{body_id}"): ADMIN,
+    ("POST", "/admin/bodies/{body_id}/members"): ADMIN,
+    ("POST", "/admin/bodies/{body_id}/members/{user_id}/remove"): ADMIN,
     ("GET", "/privacy"): PUBLIC,
     ("GET", "/methodology"): PUBLIC,
     ("GET", "/login/code"): LOGIN_STEP,
@@ -76,6 +90,12 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/map/base"): PUBLIC,
     ("GET", "/api/v1/yards"): PUBLIC,
     ("GET", "/api/v1/yards/{yard_id}"): PUBLIC,
+    # Open311 GeoReport v2: public open data, read-only (writes: the methods guard's 405).
+    ("GET", "/open311/v2/discovery.{fmt}"): PUBLIC,
+    ("GET", "/open311/v2/services.{fmt}"): PUBLIC,
+    ("GET", "/open311/v2/requests.{fmt}"): PUBLIC,
+    ("GET", "/open311/v2/requests/{request_id}.{fmt}"): PUBLIC,
+    ("GET", "/open311/{rest:path}"): PUBLIC,
     # Area figures and exports: staff data (README, "For inspectors").
     ("GET", "/api/v1/micro-districts.geojson"): INSPECTOR,
     ("GET", "/api/v1/districts"): INSPECTOR,
@@ -90,11 +110,27 @@ RULES: dict[tuple[str, str], str] = {
     # Moderating residents' photos: inspectors (their scope) and admins.
     ("GET", "/inspector/photos"): INSPECTOR,
     ("POST", "/inspector/photos/{photo_id}"): INSPECTOR,
+    # The work queue, a yard's findings, a finding's page and its actions (issue 14).
+    ("GET", "/inspector/queue"): INSPECTOR,
+    ("GET", "/inspector/yards/{yard_id}/findings"): INSPECTOR,
+    ("GET", "/inspector/findings/{finding_id}"): INSPECTOR,
+    ("POST", "/inspector/findings/{finding_id}/{action}"): INSPECTOR,
     # PDF reports: the yard's cooperative/inspectors; a submission's holder; inspectors.
     ("GET", "/yards/{yard_id}/report.pdf"): OWN_YARD,
     ("GET", "/result/{submission_id}/report.pdf"): PUBLIC,
     ("GET", "/inspector/reports/districts/{district_id}.pdf"): INSPECTOR,
     ("GET", "/inspector/reports/micro-districts/{micro_district_id}.pdf"): INSPECTOR,
+    # A cooperative's own yards (admins pass, with no yards); a body's findings (officials,
+    # cooperatives, admins: their memberships); an after-photo: 404 to all who may not see
+    # its finding, anonymous included (issue 14).
+    ("GET", "/my-yards"): COOPERATIVE,
+    ("POST", "/my-yards/findings/{finding_id}/fix"): COOPERATIVE,
+    ("POST", "/my-yards/yards/{yard_id}/reaudit"): COOPERATIVE,
+    ("GET", "/body"): BODY,
+    ("POST", "/body/findings/{finding_id}/start"): BODY,
+    ("POST", "/body/findings/{finding_id}/fix"): BODY,
+    ("POST", "/body/findings/{finding_id}/not-ours"): BODY,
+    ("GET", "/findings/{finding_id}/photo"): HIDDEN,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): MONITORING,
     ("GET", "/"): PUBLIC,
@@ -104,6 +140,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/result/{submission_id}"): PUBLIC,
     ("GET", "/yards/{yard_id}"): PUBLIC,
     ("POST", "/yards/{yard_id}/name"): YARD_STAFF,
+    ("GET", "/yards/{yard_id}/appeal"): PUBLIC,  # docs/APPEALS.md: public data only
+    ("POST", "/yards/{yard_id}/appeal.pdf"): PUBLIC,
     ("GET", "/manifest.webmanifest"): PUBLIC,
     ("GET", "/sw.js"): PUBLIC,
     ("GET", "/offline"): PUBLIC,
@@ -112,7 +150,7 @@ RULES: dict[tuple[str, str], str] = {
 }
 
 MOUNT_SAMPLES = {"/static": "/static/css/app.css", "/static/vendor/leaflet": "/leaflet.js"}
-ROLES = ["anonymous", "resident", "cooperative", "inspector", "admin"]
+ROLES = ["anonymous", "resident", "cooperative", "inspector", "admin", "official"]
 
 
 def endpoints(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -139,8 +177,14 @@ def concrete(path: str, user_id: int) -> str:
         "{photo_id:uuid}": str(uuid.uuid4()),
         "{photo_id}": str(uuid.uuid4()),
         "{yard_id}": "999999",
+        "{finding_id}": "999999",
+        "{action}": "assign",
         "{micro_district_id}": "no-such-area",
         "{district_id}": "no-such-district",
+        "{body_id}": "no-such-body",
+        "{fmt}": "json",
+        "{request_id}": "999999",
+        "{rest:path}": "nothing.json",
     }
     for name, value in samples.items():
         path = path.replace(name, value)
@@ -152,7 +196,7 @@ def concrete(path: str, user_id: int) -> str:
 def clients(client: TestClient, db: Database) -> dict[str, TestClient]:
     made = {"anonymous": fresh_client(client.app), "resident": fresh_client(client.app)}
     made["resident"].cookies.set("lang", "kk")
-    for role in ("cooperative", "inspector", "admin"):
+    for role in ("cooperative", "inspector", "admin", "official"):
         made[role] = logged_in(client.app, create_user(db, role=UserRole(role)))
     return made
 
@@ -163,7 +207,10 @@ def call(browser: TestClient, method: str, path: str) -> httpx.Response:
     if path.startswith("/api/"):
         return browser.post(path, json={}, follow_redirects=False)
     token = browser.headers.get("X-CSRF-Token") or login_token(browser)
-    return browser.post(path, data={"csrf_token": token}, follow_redirects=False)
+    data = {"csrf_token": token}
+    if path == "/login":  # a new address each walk: failures of one email lock it out
+        data["email"] = f"nobody-{uuid.uuid4().hex[:8]}@example.kz"
+    return browser.post(path, data=data, follow_redirects=False)
 
 
 def to_login(response: httpx.Response) -> bool:
@@ -181,12 +228,16 @@ def check(rule: str, role: str, path: str, response: httpx.Response) -> str | No
         ok = status == 401
     elif rule == MONITORING:
         ok = status == 403
+    elif rule == HIDDEN:
+        ok = status == 404
     elif rule == LOGIN_STEP:
         ok = status == 303 and (role not in ("anonymous", "resident") or to_login(response))
     elif (
         role == "admin"
         or (rule == INSPECTOR and role == "inspector")
-        or (rule == SIGNED_IN and role in ("cooperative", "inspector"))
+        or (rule == SIGNED_IN and role in ("cooperative", "inspector", "official"))
+        or (rule == COOPERATIVE and role == "cooperative")
+        or (rule == BODY and role in ("cooperative", "official"))
     ):
         ok = status not in (401, 403) and not to_login(response)
     elif role in ("anonymous", "resident"):

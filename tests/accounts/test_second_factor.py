@@ -100,7 +100,7 @@ class TestPasswordAlone:
     ) -> None:
         user = create_user(db, role=UserRole.cooperative)
         response = log_in(fresh_client(client.app), user.email)
-        assert response.headers["location"] == "/"
+        assert response.headers["location"] == "/my-yards"  # its own page, no code asked
 
     def test_setting_off_lets_staff_in_with_a_password(
         self, client: TestClient, db: Database

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from alembic import command
 from app.channels.cli.main import cli
 from app.findings.models import Finding, FindingEvent
 from app.platform import migrate

@@ -15,10 +15,10 @@ from sqlmodel import Session
 from app.accounts.models import UserRole
 from app.accounts.scope import Scope
 from app.checklists.loader import ChecklistRegistry
-from app.intake import outbox
 from app.intake import service as intake_service
-from app.intake.models import OutboxMessage
 from app.intake.placement import OutsideAuditScope
+from app.outbox import service as outbox
+from app.outbox.models import OutboxMessage
 from app.platform.config import Settings
 from app.platform.db import Database, table_of
 from app.platform.errors import Conflict

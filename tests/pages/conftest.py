@@ -46,5 +46,5 @@ def checked(client: TestClient) -> Checked:
     response = send(client, fields, ANSWERS)
     assert response.status_code == 303, response.text
     url = response.headers["location"]
-    yard_link = client.get(url).text.split('href="/yards/', 1)[1].split('"', 1)[0]
+    yard_link = client.get(url).text.split('href="/yards/', 1)[1].split('"', 1)[0].split("#")[0]
     return Checked(url, fields["id"], int(yard_link), point)

@@ -19,6 +19,7 @@ from app.areas import exports, service
 from app.areas.kept import AreaKeeper
 from app.areas.shapes import ATTRIBUTION, LICENSE, area_name, district_names_ru
 from app.audit.service import AuditAction, export_target
+from app.channels.api import outcomes_schema
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import AreaAggregatesScope, InspectorScope
 from app.channels.web.context import AreaShapesDep, ContextDep, MonthsQuery
@@ -146,7 +147,11 @@ def micro_districts_geojson(
     return body.response(request, GEOJSON)
 
 
-@router.get("/districts", response_class=Response)
+@router.get(
+    "/districts",
+    response_class=Response,
+    responses={200: {"model": outcomes_schema.DistrictsAnswer, "description": "The districts."}},
+)
 def districts(
     request: Request,
     context: ContextDep,
@@ -155,7 +160,9 @@ def districts(
     months: MonthsQuery = None,
 ) -> Response:
     """Figures and flags of every district, with audited yards per 10,000 residents (flag
-    reasons in the request's language; no figure where no yard was audited)."""
+    reasons in the request's language; no figure where no yard was audited), and the
+    outcomes of its findings this month and last (``outcomes``). Inspectors and admins, as
+    every area figure."""
     sections = context.checklists.current.scoring.sections
     lang = translations.current_lang.get()
     reason = Formatter(lang).flag_reason
@@ -168,9 +175,16 @@ def districts(
             months=months,
             kept=context.area_keeper.sums("district_id", sections),
         )
-        return _dump({"districts": [d.as_dict(reason) for d in rows]})
+        found = outcomes_schema.district_outcomes(
+            session, district_ids=[d.figures.id for d in rows]
+        )
+        return _dump(
+            {"districts": [{**d.as_dict(reason), "outcomes": found[d.figures.id]} for d in rows]}
+        )
 
-    body = _cached(context.area_keeper, session, ("districts", lang, months), build)
+    # The findings move without the yard tables (a fix reported): their state is in the key.
+    state = outcomes_schema.findings_state(session)
+    body = _cached(context.area_keeper, session, ("districts", lang, months, state), build)
     return body.response(request, "application/json")
 
 

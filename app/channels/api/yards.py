@@ -10,6 +10,7 @@ from app.areas.trend import ALMATY
 from app.channels.web.context import ContextDep
 from app.districts import naming as area_naming
 from app.districts.models import District, MicroDistrict
+from app.findings import public as public_findings
 from app.platform.db import MAX_ROW_ID, SessionDep
 from app.platform.errors import Invalid, NotFound
 from app.platform.i18n import LangDep
@@ -86,7 +87,8 @@ def yards_near(
 def read_yard(
     context: ContextDep, yard: YardDep, request: Request, session: SessionDep, lang: LangDep
 ) -> YardDetail:
-    """A yard: where it is, its current risk and the history of its submissions."""
+    """A yard: where it is, its current risk, the history of its submissions and what is
+    being done about its confirmed findings."""
     state = context
     assert yard.id is not None
     names = _district_names(session, [yard.district_id], lang)
@@ -111,6 +113,9 @@ def read_yard(
             HistoryEntry(received_on=almaty_date(at), role=role, risk_index=risk_index, band=band)
             for at, role, risk_index, band in history
         ],
+        findings=public_findings.public_findings(
+            session, yard_id=yard.id, registry=state.checklists, lang=lang
+        ),
     )
 
 

@@ -4,7 +4,7 @@ Registered on the ``safeyard`` command in app/channels/cli/main.py."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,11 +15,15 @@ class AccountRole(StrEnum):
     cooperative = "cooperative"
     inspector = "inspector"
     admin = "admin"
+    official = "official"
 
 
 def create_user(
     email: Annotated[str, typer.Argument(help="The login; stored lower-cased.")],
-    role: Annotated[AccountRole, typer.Option(help="cooperative, inspector or admin.")],
+    role: Annotated[
+        AccountRole,
+        typer.Option(help="cooperative, inspector, admin or official (a body's staff)."),
+    ],
     name: Annotated[str, typer.Option(help="The person's or cooperative's name.")] = "",
     district: Annotated[
         list[str] | None, typer.Option(help="An inspector's district id (repeatable).")
@@ -30,6 +34,10 @@ def create_user(
     city_wide: Annotated[bool, typer.Option(help="An inspector of the whole city.")] = False,
     yard: Annotated[
         list[int] | None, typer.Option(help="A cooperative's yard number (repeatable).")
+    ] = None,
+    body: Annotated[
+        str | None,
+        typer.Option(help="An official's or cooperative's body id: the account acts for it."),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input, not a prompt.")
@@ -64,12 +72,30 @@ def create_user(
                 ),
             )
             summary = f"created {user.role} {user.email} (id {user.id})"
+            if body is not None:
+                _join_body(session, user_id=user.id, role=UserRole(role.value), body_id=body)
+                summary += f", member of body {body}"
     except AppError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
     finally:
         db.dispose()
     typer.echo(summary)
+
+
+def _join_body(session: Any, *, user_id: int | None, role: Any, body_id: str) -> None:
+    """Make the new account a member of ``body_id`` (officials and cooperatives only)."""
+    from app.accounts.models import UserRole
+    from app.bodies.models import Body, BodyMember
+    from app.platform.errors import Invalid
+
+    if role not in (UserRole.official, UserRole.cooperative):
+        raise Invalid("Only officials and housing cooperatives act for a body; leave out --body.")
+    if session.get(Body, body_id) is None:
+        raise Invalid(f"There is no body {body_id[:64]!r}: check the id on the bodies' page.")
+    assert user_id is not None
+    session.add(BodyMember(body_id=body_id, user_id=user_id))
+    session.flush()
 
 
 def reset_password(

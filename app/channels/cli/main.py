@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from app.channels.cli import accounts as accounts_commands
+from app.channels.cli import bodies as bodies_commands
+from app.channels.cli import notifications as notifications_commands
 from app.channels.cli import photos as photos_commands
 from app.channels.cli import privacy as privacy_commands
 from app.platform.config import get_settings
@@ -256,6 +258,7 @@ def demo(
     """Migrate, load Almaty's real district boundaries and a synthetic (clearly marked) set of
     yards and submissions. Running it again adds nothing new."""
     from app.context import build_context
+    from app.demo import bodies as demo_bodies
     from app.demo import synthetic
     from app.demo.reference import load_reference_data
     from app.platform import migrate as migrations
@@ -265,6 +268,9 @@ def demo(
     context = build_context(settings)
     db, registry = context.db, context.checklists
     load_reference_data(db, registry=registry)
+    # The bodies before the submissions, so the intake routes each new finding.
+    with db.write_session() as session:
+        demo_bodies.load_demo_bodies(session, registry=registry)
     areas = context.load_areas()
     assert areas is not None
     made = synthetic.generate(
@@ -276,9 +282,17 @@ def demo(
         submissions=submissions,
         seed=seed,
     )
+    with db.write_session() as session:
+        linked = demo_bodies.link_cooperatives(
+            session, registry=registry, settings=settings, seed=seed
+        )
     typer.echo(
         f"demo data ready: 8 districts, micro-districts from the H3 grid, "
         f"{made} new synthetic submissions"
+    )
+    typer.echo(
+        f"bodies: {linked.cooperatives} new synthetic cooperatives for {linked.yards_linked} "
+        f"yards; findings moved to them: {linked.rehomed}; findings routed: {linked.routed}"
     )
 
 
@@ -289,6 +303,10 @@ cli.add_typer(photos_commands.photos_cli, name="photos")
 # Residents' personal data: retention and deletion on request.
 cli.command()(privacy_commands.purge)
 cli.command()(privacy_commands.redact)
+# The responsible bodies (docs/BODIES.md).
+cli.command("import-bodies")(bodies_commands.import_bodies)
+# E-mail from the outbox (docs/NOTIFICATIONS.md).
+cli.command("send-notifications")(notifications_commands.send_notifications)
 
 
 @cli.command("refresh-areas")

@@ -28,6 +28,7 @@ from app.channels.web.auth_deps import CurrentUser, RequireUser, ScopeDep, submi
 from app.channels.web.context import ContextDep, context_of
 from app.channels.web.formatting import Formatter
 from app.checklists.schemas import checklist_public
+from app.findings import public as public_findings
 from app.platform import translations
 from app.platform.db import DatabaseDep, SessionDep, parse_row_id
 from app.platform.errors import Invalid, NotFound, Unavailable
@@ -231,6 +232,10 @@ def _yard_page(
     staff = yard_staff.may_name(scope, yard)
     context = views.yard_context(
         context_of(request.scope), session, yard=yard, lang=_lang(), staff=staff
+    )
+    assert yard.id is not None
+    context["findings"] = public_findings.public_findings(
+        session, yard_id=yard.id, registry=context_of(request.scope).checklists, lang=_lang()
     )
     context["naming"] = (
         {

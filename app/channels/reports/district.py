@@ -24,7 +24,7 @@ from app.areas.figures import AreaFigures
 from app.areas.monthly_models import YardLine
 from app.areas.shapes import AreaShapes
 from app.areas.trend import MonthPoint, month_of, monthly_trend, shift_month
-from app.channels.reports import common_items
+from app.channels.reports import common_items, district_outcomes
 from app.channels.reports.district_models import (
     AreaLine,
     AreaReport,
@@ -321,4 +321,9 @@ def _area_report(
         thin_areas=thin,
         methodology_url=methodology_url(settings),
         map_shapes=_shape_digest(shapes, in_district),
+        outcomes=None
+        if micro is not None
+        else district_outcomes.report_outcomes(
+            session, district_id=district_id, month=month, lang=lang, area_names=names, now=now
+        ),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from app.channels.reports.district_outcomes import ReportOutcomes
 from app.platform.languages import Lang
 
 
@@ -106,3 +107,5 @@ class AreaReport:
     thin_areas: tuple[str, ...]
     methodology_url: str  # the service's own page on the method (/methodology)
     map_shapes: str  # digest of the drawn outlines: a re-imported boundary is a new report
+    # What became of the district's findings (the district's report only).
+    outcomes: ReportOutcomes | None = None

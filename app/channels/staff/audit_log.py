@@ -81,6 +81,7 @@ def action_labels() -> dict[str, str]:
         ),
         service.AuditAction("photos.view"): gettext("Photos opened"),
         service.AuditAction("photo.moderate"): gettext("Photo checked"),
+        service.AuditAction("body.update"): gettext("Responsible body changed"),
     }
 
 

@@ -15,7 +15,7 @@ from app.areas import service as areas_service
 from app.areas.shapes import area_name
 from app.areas.trend import month_start, shift_month
 from app.audit import service as audit_service
-from app.channels.staff import access, charts, labels, legend
+from app.channels.staff import access, charts, labels, legend, outcome_views
 from app.channels.staff import map_views as service
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import InspectorScope, RequireInspector
@@ -23,6 +23,8 @@ from app.channels.web.context import AreaShapesDep, ContextDep, context_of
 from app.channels.web.formatting import Formatter
 from app.checklists.schemas import checklist_public
 from app.districts.models import District
+from app.findings import outcome_report
+from app.findings import queue as queue_service
 from app.platform import translations
 from app.platform.db import SessionDep
 from app.platform.errors import Invalid, NotFound
@@ -33,6 +35,9 @@ from app.scoring import band_for
 router = APIRouter(include_in_schema=False)
 
 ATTENTION_AREAS = 12
+# The inspector's own district on the dashboard: its areas and yards by the queue's priority.
+DASHBOARD_AREAS = 8
+DASHBOARD_YARDS = 6
 
 
 def _months(text: str | None) -> int | None:
@@ -125,16 +130,32 @@ def inspector_map(
         else None,
     )
     # Only areas with a figure rank: an area without audited yards has nothing to rank by.
-    attention = sorted(
-        (
-            (shapes.micro_districts[i], f, f.coverage_risk)
-            for i, f in report.areas.items()
-            if i in shapes.micro_districts
-            and f.coverage_risk is not None
-            and any(flag.code in ("problem_area", "cluster") for flag in f.flags)
-        ),
-        key=lambda row: (-row[2], row[0].id),
-    )[:ATTENTION_AREAS]
+    # The city's list for the city-wide; a district inspector gets their own district first.
+    attention = (
+        sorted(
+            (
+                (shapes.micro_districts[i], f, f.coverage_risk)
+                for i, f in report.areas.items()
+                if i in shapes.micro_districts
+                and f.coverage_risk is not None
+                and any(flag.code in ("problem_area", "cluster") for flag in f.flags)
+            ),
+            key=lambda row: (-row[2], row[0].id),
+        )[:ATTENTION_AREAS]
+        if scope.city_wide
+        else []
+    )
+    my_district = (
+        None
+        if scope.city_wide
+        else queue_service.queue(
+            session,
+            scope=scope,
+            filters=queue_service.QueueFilters(),
+            lang=lang,
+            page_size=DASHBOARD_YARDS,
+        )
+    )
     data_query = _query(months=period, section=section)
     names = {d.figures.id: {"kk": d.name_kk, "en": d.name_en}.get(lang, d.name_ru) for d in rows}
     scope_names = [names.get(i, i) for i in sorted(scope.district_ids)] + sorted(
@@ -175,6 +196,8 @@ def inspector_map(
             }
             for shape, figures, _risk in attention
         ],
+        "my_district": my_district,
+        "my_areas": my_district.places[:DASHBOARD_AREAS] if my_district else [],
         "city_mean": report.city_mean,
         "legend_risk": legend.classes(legend.RISK_BOUNDS, share=False, fmt=fmt),
         "legend_share": legend.classes(legend.SHARE_BOUNDS, share=True, fmt=fmt),
@@ -186,6 +209,8 @@ def inspector_map(
         "tile_attribution": settings.map_tile_attribution,
         "tile_host": _tile_host(settings.map_tile_url),
         "this_month": monthly.checked_month(None),
+        "outcomes": outcome_views.dashboard(session, scope=scope),
+        "month_label": lambda m: labels.month_label(m, lang),
     }
     return _page(request, "inspectors/map.html", context)
 
@@ -238,6 +263,7 @@ def area_page(
         "this_month": this_month,
         "back_url": "/inspector" + _query(months=panel.months),
         "area_pdf_url": area_pdf_url(shape.id, this_month, lang),
+        "queue_url": "/inspector/queue" + _query(area=shape.id),
         "monthly_url": f"/inspector/districts/{shape.district_id}/monthly"
         + _query(month=this_month)
         if whole_district
@@ -307,6 +333,8 @@ def monthly_page(
         "problem_probability": settings.problem_area_probability,
         "min_audited": settings.area_min_audited,
         "district_pdf_url": district_pdf_url(district_id, chosen, lang),
+        "outcomes": outcome_report.district_month(session, district_id=district_id, month=chosen),
+        "yard_findings_url": lambda yard_id: f"/inspector/yards/{yard_id}/findings",
         "area_pdf_url": lambda area_id: (
             area_pdf_url(area_id, chosen, lang)
             if scope.may_see_area(district_id=district_id, micro_district_id=area_id)

@@ -23,6 +23,7 @@ from app.channels.staff.forms import (
     set_cookie,
     set_session,
 )
+from app.channels.staff.landing import landing
 from app.channels.web.auth_deps import CurrentUser, secret_of, session_login, step_url
 from app.channels.web.context import SettingsDep
 from app.platform.db import DatabaseDep
@@ -52,7 +53,7 @@ def _login_page(
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, user: CurrentUser, next: str = "/") -> Response:
     if user is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+        return RedirectResponse(landing(user, safe_next(next)), status_code=303)
     login = session_login(request)
     if login is not None:  # password given, a step left
         return RedirectResponse(step_url(login.stage, safe_next(next)), status_code=303)
@@ -98,6 +99,7 @@ def login(settings: SettingsDep, request: Request, form: CheckedForm, db: Databa
         message = gettext("Wrong email or password, or the account is disabled.")
         return _login_page(request, next_url=next_url, email=email, error=message, status_code=401)
     assert user.id is not None
+    next_url = landing(user, next_url)  # a cooperative's or official's own page
     target = next_url if stage == Stage.done else step_url(stage, next_url)
     response = RedirectResponse(target, status_code=303)
     set_session(

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlmodel import Session
 
-from app.intake import outbox
+from app.outbox import service as outbox
 from app.platform.db import Database, utcnow
 
 
