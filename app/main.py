@@ -29,12 +29,14 @@ from app.channels.reports import downloads as reports_pages
 from app.channels.staff import audit_log as audit_pages
 from app.channels.staff import bodies as bodies_pages
 from app.channels.staff import body_page as body_pages
+from app.channels.staff import evidence as evidence_pages
 from app.channels.staff import finding_page as finding_pages
 from app.channels.staff import finding_photos as finding_photo_pages
 from app.channels.staff import inspectors as inspectors_pages
 from app.channels.staff import login as login_pages
 from app.channels.staff import login_steps, privacy_requests
 from app.channels.staff import my_yards as my_yards_pages
+from app.channels.staff import outbox_page as outbox_pages
 from app.channels.staff import photo_moderation as photos_pages
 from app.channels.staff import queue as queue_pages
 from app.channels.staff import users as users_pages
@@ -144,8 +146,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(login_pages.router)
     app.include_router(login_steps.router)
     app.include_router(users_pages.router)
+    app.include_router(outbox_pages.router)
     app.include_router(bodies_pages.router)
     app.include_router(queue_pages.router)
+    app.include_router(evidence_pages.router)
     app.include_router(finding_pages.router)
     app.include_router(my_yards_pages.router)
     app.include_router(body_pages.router)

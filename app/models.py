@@ -12,9 +12,11 @@ from app.bodies.models import Body, BodyItem, BodyMember, YardCooperative
 from app.checklists.models import ChecklistVersion
 from app.districts.models import District, MicroDistrict
 from app.findings.models import Finding, FindingEvent, YardFindings
+from app.offences.models import Offence, OffenceImport
 from app.outbox.models import OutboxMessage
 from app.photos.models import Photo
 from app.submissions.models import Submission, SubmissionRedaction
+from app.validation.models import ValidationRun
 from app.yards.models import Yard
 from app.yards.risk_models import YardRisk
 
@@ -35,10 +37,13 @@ __all__ = [
     "Finding",
     "FindingEvent",
     "YardFindings",
+    "Offence",
+    "OffenceImport",
     "OutboxMessage",
     "Photo",
     "SubmissionRedaction",
     "Submission",
+    "ValidationRun",
     "Yard",
     "YardRisk",
 ]

@@ -48,6 +48,7 @@ class AuditAction(StrEnum):
     photos_viewed = "photos.view"
     photo_moderated = "photo.moderate"
     body_changed = "body.update"  # a responsible body, its items, yards or members (admin)
+    outbox_retried = "outbox.retry"  # a given-up message put back to due (admin)
 
 
 def yard_target(yard_id: int) -> str:

@@ -40,6 +40,16 @@ class DistrictOutcomes:
     areas: dict[str | None, Outcomes] = field(default_factory=dict)
     yards: list[YardChange] = field(default_factory=list)
 
+    def ranked_areas(self) -> list[tuple[str | None, Outcomes]]:
+        """The areas' figures, those owing the most first: overdue, then owed a fix, then
+        opened; the findings of no micro-district (None) last."""
+        return sorted(self.areas.items(), key=_area_rank)
+
+
+def _area_rank(item: tuple[str | None, Outcomes]) -> tuple[bool, int, int, int, int, str]:
+    area, o = item
+    return (area is None, -o.overdue, -o.active, -o.opened, -o.verified, area or "")
+
 
 def _names(session: Session, body_ids: Collection[str]) -> dict[str, dict[str, str]]:
     if not body_ids:

@@ -62,6 +62,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/admin/privacy/preview"): ADMIN,
     ("POST", "/admin/privacy/redact"): ADMIN,
     ("GET", "/admin/bodies"): ADMIN,
+    ("GET", "/admin/outbox"): ADMIN,
+    ("POST", "/admin/outbox/{message_id}/retry"): ADMIN,
     ("GET", "/admin/bodies/new"): ADMIN,
     ("POST", "/admin/bodies/new"): ADMIN,
     ("GET", "/admin/bodies/{body_id}"): ADMIN,
@@ -99,6 +101,7 @@ RULES: dict[tuple[str, str], str] = {
     # Area figures and exports: staff data (README, "For inspectors").
     ("GET", "/api/v1/micro-districts.geojson"): INSPECTOR,
     ("GET", "/api/v1/districts"): INSPECTOR,
+    ("GET", "/api/v1/districts/{district_id}/areas"): INSPECTOR,
     ("GET", "/api/v1/exports/areas.csv"): INSPECTOR,
     ("GET", "/api/v1/exports/yards.geojson"): INSPECTOR,
     ("GET", "/api/v1/micro-districts/{micro_district_id}"): INSPECTOR,
@@ -112,6 +115,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/inspector/photos/{photo_id}"): INSPECTOR,
     # The work queue, a yard's findings, a finding's page and its actions (issue 14).
     ("GET", "/inspector/queue"): INSPECTOR,
+    ("GET", "/inspector/evidence"): INSPECTOR,
     ("GET", "/inspector/yards/{yard_id}/findings"): INSPECTOR,
     ("GET", "/inspector/findings/{finding_id}"): INSPECTOR,
     ("POST", "/inspector/findings/{finding_id}/{action}"): INSPECTOR,
@@ -184,6 +188,7 @@ def concrete(path: str, user_id: int) -> str:
         "{body_id}": "no-such-body",
         "{fmt}": "json",
         "{request_id}": "999999",
+        "{message_id}": "999999",
         "{rest:path}": "nothing.json",
     }
     for name, value in samples.items():

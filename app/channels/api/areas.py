@@ -19,15 +19,17 @@ from app.areas import exports, service
 from app.areas.kept import AreaKeeper
 from app.areas.shapes import ATTRIBUTION, LICENSE, area_name, district_names_ru
 from app.audit.service import AuditAction, export_target
-from app.channels.api import outcomes_schema
+from app.channels.api import offences_schema, outcomes_schema
+from app.channels.staff import access
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import AreaAggregatesScope, InspectorScope
 from app.channels.web.context import AreaShapesDep, ContextDep, MonthsQuery
 from app.channels.web.formatting import Formatter
+from app.districts.models import District
 from app.platform import translations
 from app.platform.body_cache import CachedBody
 from app.platform.db import SessionDep, utcnow
-from app.platform.errors import Invalid
+from app.platform.errors import Invalid, NotFound
 from app.platform.security.openapi import CHOICES, SECTIONS
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
@@ -150,7 +152,7 @@ def micro_districts_geojson(
 @router.get(
     "/districts",
     response_class=Response,
-    responses={200: {"model": outcomes_schema.DistrictsAnswer, "description": "The districts."}},
+    responses={200: {"model": offences_schema.DistrictsAnswer, "description": "The districts."}},
 )
 def districts(
     request: Request,
@@ -161,7 +163,8 @@ def districts(
 ) -> Response:
     """Figures and flags of every district, with audited yards per 10,000 residents (flag
     reasons in the request's language; no figure where no yard was audited), and the
-    outcomes of its findings this month and last (``outcomes``). Inspectors and admins, as
+    outcomes of its findings this month and last (``outcomes``), and registered offences per
+    10,000 residents over the last 12 full months imported (``offences``). Inspectors and admins, as
     every area figure."""
     sections = context.checklists.current.scoring.sections
     lang = translations.current_lang.get()
@@ -178,14 +181,56 @@ def districts(
         found = outcomes_schema.district_outcomes(
             session, district_ids=[d.figures.id for d in rows]
         )
+        rates = offences_schema.district_offences(session)
         return _dump(
-            {"districts": [{**d.as_dict(reason), "outcomes": found[d.figures.id]} for d in rows]}
+            {
+                "districts": [
+                    {
+                        **d.as_dict(reason),
+                        "outcomes": found[d.figures.id],
+                        "offences": rates.get(d.figures.id),
+                    }
+                    for d in rows
+                ]
+            }
         )
 
     # The findings move without the yard tables (a fix reported): their state is in the key.
     state = outcomes_schema.findings_state(session)
-    body = _cached(context.area_keeper, session, ("districts", lang, months, state), build)
+    offences = offences_schema.offences_state(session)
+    body = _cached(
+        context.area_keeper, session, ("districts", lang, months, state, offences), build
+    )
     return body.response(request, "application/json")
+
+
+@router.get(
+    "/districts/{district_id}/areas",
+    response_model=outcomes_schema.DistrictAreasAnswer,
+    responses={
+        403: {"description": "The district is outside the account's scope."},
+        404: {"description": "No such district."},
+    },
+)
+def district_areas(
+    district_id: str, session: SessionDep, shapes: AreaShapesDep, scope: InspectorScope
+) -> dict[str, Any]:
+    """The district's micro-districts with the outcomes of their findings this month and
+    last (``outcomes``, as in ``/api/v1/districts``). Admins and the district's own inspectors:
+    an area's findings come close to its yards' details, which stay within an account's scope."""
+    district = session.get(District, district_id)
+    if district is None:
+        raise NotFound(f"There is no district {district_id[:40]!r}.")
+    access.require_district(scope, district)
+    names = {
+        shape.id: area_name(shape)
+        for shape in shapes.micro_districts.values()
+        if shape.district_id == district_id
+    }
+    return {
+        "district_id": district_id,
+        "areas": outcomes_schema.area_outcomes(session, district_id=district_id, names=names),
+    }
 
 
 CSV_COLUMNS = (

@@ -1,6 +1,7 @@
-"""The ``outcomes`` of each district in ``GET /api/v1/districts``: what became of its
-findings this month and last (``app.findings.outcomes``), documented for the OpenAPI schema.
-Aggregates only: no finding, yard or submission ids."""
+"""The ``outcomes`` of each district in ``GET /api/v1/districts``, and of each micro-district
+of one district in ``GET /api/v1/districts/{id}/areas``: what became of its findings this month
+and last (``app.findings.outcomes``), documented for the OpenAPI schema. Aggregates only: no
+finding, yard or submission ids."""
 
 from __future__ import annotations
 
@@ -64,6 +65,22 @@ class DistrictsAnswer(BaseModel):
     districts: list[DistrictEntry]
 
 
+class AreaEntry(BaseModel):
+    id: str | None = Field(
+        description="The micro-district's id; null for the findings of no micro-district."
+    )
+    name: str | None = Field(description="Its name in the request's language.")
+    outcomes: DistrictOutcomes = Field(description="What became of the area's findings.")
+
+
+class DistrictAreasAnswer(BaseModel):
+    district_id: str
+    areas: list[AreaEntry] = Field(
+        description="Every micro-district of the district (zeros where nothing happened), by "
+        "id; then, when there are any, the findings of no micro-district (id null)."
+    )
+
+
 def _month(month: str, figures: Outcomes) -> dict[str, Any]:
     return {"month": month, **figures.as_dict()}
 
@@ -83,6 +100,37 @@ def district_outcomes(session: Session, *, district_ids: list[str]) -> dict[str,
         }
         for d in district_ids
     }
+
+
+def area_outcomes(
+    session: Session, *, district_id: str, names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """``areas`` of ``DistrictAreasAnswer``: each area in ``names`` (id -> name, every
+    micro-district of the district) with its outcomes this month and last."""
+    now = utcnow()
+    this = month_of(now)
+    last = shift_month(this, -1)
+    ids = [district_id]
+    current = outcomes(
+        session, period=Period.of_month(this, now=now), group="area", district_ids=ids
+    )
+    previous = outcomes(
+        session, period=Period.of_month(last, now=now), group="area", district_ids=ids
+    )
+    listed: list[str | None] = [*sorted(names)]
+    if None in current or None in previous:
+        listed.append(None)
+    return [
+        {
+            "id": area,
+            "name": names.get(area) if area else None,
+            "outcomes": {
+                "current": _month(this, current.get(area, Outcomes())),
+                "previous": _month(last, previous.get(area, Outcomes())),
+            },
+        }
+        for area in listed
+    ]
 
 
 def findings_state(session: Session) -> int:

@@ -12,8 +12,10 @@ import typer
 from app.channels.cli import accounts as accounts_commands
 from app.channels.cli import bodies as bodies_commands
 from app.channels.cli import notifications as notifications_commands
+from app.channels.cli import offences as offences_commands
 from app.channels.cli import photos as photos_commands
 from app.channels.cli import privacy as privacy_commands
+from app.channels.cli import validate as validate_commands
 from app.platform.config import get_settings
 
 
@@ -254,11 +256,21 @@ def demo(
     yards: Annotated[int, typer.Option(help="Synthetic yards to generate.")] = 400,
     submissions: Annotated[int, typer.Option(help="Synthetic submissions to generate.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 2026,
+    audited_areas: Annotated[
+        int | None,
+        typer.Option(
+            help="Areas of last year's audit campaign (default: a quarter of --yards from "
+            "200 yards up, none for a smaller demo)."
+        ),
+    ] = None,
 ) -> None:
     """Migrate, load Almaty's real district boundaries and a synthetic (clearly marked) set of
-    yards and submissions. Running it again adds nothing new."""
+    yards and submissions, last year's audit campaign, synthetic offences and a validation
+    run on them (docs/VALIDATION.md). Running it again adds nothing new."""
     from app.context import build_context
     from app.demo import bodies as demo_bodies
+    from app.demo import campaign as demo_campaign
+    from app.demo import offences as demo_offences
     from app.demo import synthetic
     from app.demo.reference import load_reference_data
     from app.platform import migrate as migrations
@@ -273,6 +285,18 @@ def demo(
         demo_bodies.load_demo_bodies(session, registry=registry)
     areas = context.load_areas()
     assert areas is not None
+    # Audits of a year ago, before the everyday submissions (the intake takes them in time
+    # order): the validation holds them against the past year's (synthetic) offences.
+    as_of = demo_offences.demo_cut_off()
+    campaign = demo_campaign.audit_campaign(
+        db,
+        registry=registry,
+        areas=areas,
+        settings=settings,
+        before=as_of,
+        n_areas=(yards // 4 if yards >= 200 else 0) if audited_areas is None else audited_areas,
+        seed=seed,
+    )
     made = synthetic.generate(
         db,
         registry=registry,
@@ -294,6 +318,12 @@ def demo(
         f"bodies: {linked.cooperatives} new synthetic cooperatives for {linked.yards_linked} "
         f"yards; findings moved to them: {linked.rehomed}; findings routed: {linked.routed}"
     )
+    evidence = demo_offences.load_demo_offences(db, seed=seed, as_of=as_of)
+    typer.echo(
+        f"synthetic offences (not registered crime): {evidence.offences} new, cut-off "
+        f"{evidence.as_of.isoformat()}, after {campaign} new synthetic audits a year ago; "
+        + (f"validation run {evidence.run_id}" if evidence.run_id else f"no run: {evidence.note}")
+    )
 
 
 # The commands of each domain (app/channels/cli/<domain>.py).
@@ -307,6 +337,10 @@ cli.command()(privacy_commands.redact)
 cli.command("import-bodies")(bodies_commands.import_bodies)
 # E-mail from the outbox (docs/NOTIFICATIONS.md).
 cli.command("send-notifications")(notifications_commands.send_notifications)
+# Registered offences from the committee's crime map (docs/OFFENCES.md).
+cli.command("import-offences")(offences_commands.import_offences)
+# The index held against registered offences (docs/VALIDATION.md).
+cli.command("validate")(validate_commands.validate)
 
 
 @cli.command("refresh-areas")

@@ -24,7 +24,7 @@ from app.areas.figures import AreaFigures
 from app.areas.monthly_models import YardLine
 from app.areas.shapes import AreaShapes
 from app.areas.trend import MonthPoint, month_of, monthly_trend, shift_month
-from app.channels.reports import common_items, district_outcomes
+from app.channels.reports import common_items, district_outcomes, district_rates
 from app.channels.reports.district_models import (
     AreaLine,
     AreaReport,
@@ -324,6 +324,27 @@ def _area_report(
         outcomes=None
         if micro is not None
         else district_outcomes.report_outcomes(
-            session, district_id=district_id, month=month, lang=lang, area_names=names, now=now
+            session,
+            district_id=district_id,
+            month=month,
+            lang=lang,
+            area_names=names,
+            area_numbers=numbers,
+            now=now,
+        ),
+        offences=district_rates.report_rates(
+            session,
+            district_id=district_id,
+            month=month,
+            areas=[
+                (
+                    a.micro_district_id,
+                    names.get(a.micro_district_id, a.micro_district_id),
+                    numbers.get(a.micro_district_id),
+                    a.yards,
+                )
+                for a in listed
+            ],
+            min_audited=settings.area_min_audited,
         ),
     )

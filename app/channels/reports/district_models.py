@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.channels.reports.district_outcomes import ReportOutcomes
+from app.channels.reports.district_rates import ReportRates
 from app.platform.languages import Lang
 
 
@@ -109,3 +110,5 @@ class AreaReport:
     map_shapes: str  # digest of the drawn outlines: a re-imported boundary is a new report
     # What became of the district's findings (the district's report only).
     outcomes: ReportOutcomes | None = None
+    # Registered offences per 10,000 residents, 12 months to the month's end (district_rates).
+    offences: ReportRates | None = None

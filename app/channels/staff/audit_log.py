@@ -82,6 +82,7 @@ def action_labels() -> dict[str, str]:
         service.AuditAction("photos.view"): gettext("Photos opened"),
         service.AuditAction("photo.moderate"): gettext("Photo checked"),
         service.AuditAction("body.update"): gettext("Responsible body changed"),
+        service.AuditAction("outbox.retry"): gettext("Outbox message put back to send"),
     }
 
 

@@ -15,7 +15,7 @@ from app.areas import service as areas_service
 from app.areas.shapes import area_name
 from app.areas.trend import month_start, shift_month
 from app.audit import service as audit_service
-from app.channels.staff import access, charts, labels, legend, outcome_views
+from app.channels.staff import access, charts, labels, legend, outcome_views, rate_views
 from app.channels.staff import map_views as service
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import InspectorScope, RequireInspector
@@ -108,6 +108,7 @@ def inspector_map(
     section = section or None
     sort = sort if sort in service.SORT_KEYS else "risk"
     sections = tuple(titles)
+    offences = rate_views.dashboard(session, month_label=lambda m: labels.month_label(m, lang))
     rows = service.sorted_districts(
         areas_service.district_figures(
             session,
@@ -118,6 +119,9 @@ def inspector_map(
         ),
         sort=sort,
         lang=lang,
+        offences={d: offences.per_10k(d) for d in offences.rates.districts}
+        if offences.rates
+        else None,
     )
     report = areas_service.micro_district_figures(
         session,
@@ -209,8 +213,11 @@ def inspector_map(
         "tile_attribution": settings.map_tile_attribution,
         "tile_host": _tile_host(settings.map_tile_url),
         "this_month": monthly.checked_month(None),
-        "outcomes": outcome_views.dashboard(session, scope=scope),
+        "outcomes": outcome_views.dashboard(
+            session, scope=scope, cache=app_context.area_keeper.months
+        ),
         "month_label": lambda m: labels.month_label(m, lang),
+        "offences": offences,
     }
     return _page(request, "inspectors/map.html", context)
 
@@ -334,6 +341,14 @@ def monthly_page(
         "min_audited": settings.area_min_audited,
         "district_pdf_url": district_pdf_url(district_id, chosen, lang),
         "outcomes": outcome_report.district_month(session, district_id=district_id, month=chosen),
+        "offences": rate_views.district_month(
+            session,
+            district_id=district_id,
+            month=chosen,
+            audited={a.micro_district_id: a.yards for a in summary.areas},
+            min_audited=settings.area_min_audited,
+            month_label=lambda m: labels.month_label(m, lang),
+        ),
         "yard_findings_url": lambda yard_id: f"/inspector/yards/{yard_id}/findings",
         "area_pdf_url": lambda area_id: (
             area_pdf_url(area_id, chosen, lang)

@@ -6,7 +6,7 @@ trend, which reads one area's submissions through its index); nothing here commi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ MAX_MARKERS = 1500
 _YARD = table_of(Yard)
 _YARD_RISK = table_of(YardRisk)
 
-SORT_KEYS = ("risk", "audited", "per10k", "name")
+SORT_KEYS = ("risk", "audited", "per10k", "offences", "name")
 
 
 @dataclass(frozen=True)
@@ -175,12 +175,20 @@ def yards_in_bbox(
 
 
 def sorted_districts(
-    rows: list[areas_service.DistrictFigures], *, sort: str, lang: str
+    rows: list[areas_service.DistrictFigures],
+    *,
+    sort: str,
+    lang: str,
+    offences: Mapping[str, float | None] | None = None,
 ) -> list[areas_service.DistrictFigures]:
-    """The dashboard's order: riskiest first by default; names A-Z; missing values last."""
+    """The dashboard's order: riskiest first by default; names A-Z; missing values last;
+    ``offences`` (registered offences per 10,000 residents by district) for ``sort="offences"``."""
 
     def value(d: areas_service.DistrictFigures) -> float:
         f = d.figures
+        if sort == "offences":
+            rate = (offences or {}).get(f.id)
+            return -rate if rate is not None else 1.0
         if sort == "audited":
             return -float(f.yards_audited)
         if sort == "per10k":
