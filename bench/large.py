@@ -523,6 +523,8 @@ def built_database(
         url = _pg_url(PG_DATABASE)
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     if meta.get("key") == key and not args.rebuild and (path is None or path.exists()):
+        # A database built before a later migration gets it (new indexes, new tables).
+        migrate.upgrade(url)
         return url, meta
     print(
         f"building the {args.database} database ({args.submissions:,} submissions, "
