@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if stop_sender is not None:
             stop_sender()
+        context.pdf.close()
         db.dispose()
         metrics.worker_stopped()
 

@@ -6,8 +6,15 @@ Starts the service (one uvicorn worker) on a fresh database with Almaty's distri
 then, in the same run, drives two endpoints with the same bodies using wrk (a C client, so
 the load generator leaves the CPU to the server):
   real  - POST /api/v1/submissions (validation, placement, yard look-up, scoring, idempotent insert)
-  floor - POST /bench/floor (parse JSON, insert the same row; nothing else)
-and reports req/s, p50/p99, the server's CPU per request and the ratio real/floor. A second
+  floor - POST /bench/floor (parse JSON, insert the same row through the app's own envelope:
+          its middleware, its write transaction; nothing else)
+and a third process with no SafeYard code at all (``bench.reference_app``: FastAPI and the
+database driver, one INSERT ... ON CONFLICT and a commit per request, on a database of its
+own):
+  reference - POST /ref/submissions
+and reports req/s, p50/p99, the server's CPU per request and the ratios real/reference (the
+headline: goal >= 0.25) and real/floor (the app's envelope hides most of the cost, so this one
+is a diagnosis only). A second
 server of the same code on a second fresh database, with the findings work of the intake
 replaced by a no-op in that process only (``bench.floor_app.create_bench_app_without_findings``),
 takes the same bodies in the same alternation: real/no-findings is what the findings cost
@@ -71,6 +78,43 @@ def prepare_database(kind: str, workdir: Path) -> tuple[str, Any]:
     load_reference_data(db, registry=registry)
     db.dispose()
     return url, cleanup
+
+
+def reference_database(kind: str, workdir: Path) -> tuple[str, Any]:
+    """An empty database for the reference process (it makes its one table); (dsn, cleanup)."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'reference.db'}", lambda: None
+    name = f"safeyard_ref_{secrets.token_hex(4)}"
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def cleanup() -> None:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    dsn = make_url(PG_BASE).set(database=name, drivername="postgresql")
+    return dsn.render_as_string(hide_password=False), cleanup
+
+
+def start_reference(dsn: str, port: int) -> subprocess.Popen[bytes]:
+    """The bare reference (``bench.reference_app``) in a uvicorn worker of its own."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.reference_app:create_reference_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={**os.environ, "BENCH_REFERENCE_DSN": dsn},
+        cwd=PROJECT_ROOT,
+    )
 
 
 def server_env(url: str) -> dict[str, str]:
@@ -215,43 +259,58 @@ def main() -> None:
         url, cleanup = prepare_database(args.database, Path(tmp))
         (Path(tmp) / "bare").mkdir()
         bare_url, bare_cleanup = prepare_database(args.database, Path(tmp) / "bare")
+        ref_dsn, ref_cleanup = reference_database(args.database, Path(tmp))
         server = start(url, PORT, "create_bench_app")
         bare = start(bare_url, PORT + 1, "create_bench_app_without_findings")
+        reference = start_reference(ref_dsn, PORT + 2)
         base, bare_base = f"http://127.0.0.1:{PORT}", f"http://127.0.0.1:{PORT + 1}"
+        ref_base = f"http://127.0.0.1:{PORT + 2}"
         try:
             wait_until_up(base, server)
             wait_until_up(bare_base, bare)
+            wait_until_up(ref_base, reference)
             real_bodies = write_bodies(Path(tmp) / "real.jsonl", bodies(4000))
             floor_bodies = write_bodies(Path(tmp) / "floor.jsonl", bodies(4000, seed=8))
             real_url, floor_url = base + "/api/v1/submissions", base + "/bench/floor"
             bare_url = bare_base + "/api/v1/submissions"
+            ref_url = ref_base + "/ref/submissions"
             # Warm every path (and create the yards the floor reuses), then alternate them
             # so that drifts in the machine's speed fall on all alike; report the medians.
             measure(real_url, real_bodies, args.warmup, args.concurrency, server.pid, nonce=1)
             measure(floor_url, floor_bodies, args.warmup, args.concurrency, server.pid, nonce=2)
             measure(bare_url, real_bodies, args.warmup, args.concurrency, bare.pid, nonce=1)
-            runs: dict[str, list[dict[str, float]]] = {"real": [], "floor": [], "no_findings": []}
+            measure(ref_url, real_bodies, args.warmup, args.concurrency, reference.pid, nonce=1)
+            runs: dict[str, list[dict[str, float]]] = {
+                "real": [],
+                "floor": [],
+                "no_findings": [],
+                "reference": [],
+            }
             for round_no in range(args.rounds):
                 for name, url_, file, pid in (
                     ("real", real_url, real_bodies, server.pid),
+                    ("reference", ref_url, real_bodies, reference.pid),
                     ("no_findings", bare_url, real_bodies, bare.pid),
                     ("floor", floor_url, floor_bodies, server.pid),
                 ):
-                    # The same nonce for real and no_findings: the very same submissions.
+                    # The same nonce for real, reference and no_findings: the same submissions.
                     nonce = 10 + round_no * 2 + (name == "floor")
                     runs[name].append(
                         measure(url_, file, args.seconds, args.concurrency, pid, nonce)
                     )
         finally:
-            for process in (server, bare):
+            for process in (server, bare, reference):
                 process.terminate()
                 process.wait(timeout=30)
             cleanup()
             bare_cleanup()
+            ref_cleanup()
 
     real, floor = median_run(runs["real"]), median_run(runs["floor"])
     no_findings = median_run(runs["no_findings"])
+    reference_row = median_run(runs["reference"])
     ratio = real["rps"] / floor["rps"]
+    reference_ratio = real["rps"] / reference_row["rps"]
     findings_ratio = real["rps"] / no_findings["rps"]
     report = {
         "database": args.database,
@@ -262,7 +321,10 @@ def main() -> None:
         "real": real,
         "floor": floor,
         "no_findings": no_findings,
+        "reference": reference_row,
         "ratio": ratio,
+        "reference_ratio": reference_ratio,
+        "load_average": os.getloadavg(),
         "findings_ratio": findings_ratio,
         "at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
@@ -275,12 +337,19 @@ def main() -> None:
     print(
         f"{'endpoint':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} {'errors':>7}"
     )
-    for name, row in (("real", real), ("no_find", no_findings), ("floor", floor)):
+    rows = (("real", real), ("no_find", no_findings), ("floor", floor), ("refer", reference_row))
+    for name, row in rows:
         print(
             f"{name:<8} {row['rps']:>8.0f} {row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} "
             f"{row['server_cpu_us_per_req']:>11.0f} {row['errors']:>7.0f}"
         )
-    print(f"ratio real/floor: {ratio:.2f} (goal >= 0.50)")
+    print(
+        f"ratio real/reference (bare FastAPI + driver, own process): {reference_ratio:.2f} "
+        f"(goal >= 0.25); CPU per submission {real['server_cpu_us_per_req'] / 1000:.2f} ms "
+        f"(goal <= 1.0); p99 {real['p99_ms']:.0f} ms (goal <= 150)"
+    )
+    print(f"ratio real/floor (the app's own envelope; a diagnosis): {ratio:.2f}")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"findings cost: real/no-findings {findings_ratio:.2f}, "
         f"{(1 - findings_ratio) * 100:.0f}% of ingest throughput (goal <= 15%)"

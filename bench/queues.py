@@ -9,7 +9,9 @@ over 20,000 yards, with the demo's bodies, every yard's findings and the demo's 
 of the Almaly district, as a city-wide inspector and as the account of the cooperative with
 the most findings, it times sequential GETs of each page (warm: the Almaly queue and its
 "overdue only", the city-wide queue, the Almaly inspector's dashboard, /my-yards) and of GET
-/bench/floor-get (a bare small JSON answer through the same app and middleware), wall clock at
+/ref/get, a bare small JSON answer of ``bench.reference_app`` in a process of its own (FastAPI
+alone, no SafeYard code: the floor), and of /bench/floor-get (the same answer through the
+app's own middleware, a diagnosis), wall clock at
 the client and the server's CPU.
 Goal: p95 < 100 ms. Results go to bench/results/queues-<database>.json.
 """
@@ -35,7 +37,7 @@ from app.checklists.loader import load_registry
 from app.findings.models import Finding
 from app.platform.config import PROJECT_ROOT, Settings
 from app.platform.db import Database, table_of
-from bench.ingest import RESULTS, cpu_seconds, wait_until_up
+from bench.ingest import RESULTS, cpu_seconds, reference_database, start_reference, wait_until_up
 from bench.large import _percentiles, built_database, run_copy, start_server
 
 PORT = 8769
@@ -155,13 +157,23 @@ def main() -> None:
         # The benchmark's accounts log in with a password alone (no authenticator app).
         os.environ["SAFEYARD_REQUIRE_TOTP"] = "false"
         server = start_server(copy_url, PORT)
-        base = f"http://127.0.0.1:{PORT}"
+        ref_dsn, ref_drop = reference_database("sqlite", Path(tmp))
+        reference = start_reference(ref_dsn, PORT + 1)
+        base, ref_base = f"http://127.0.0.1:{PORT}", f"http://127.0.0.1:{PORT + 1}"
         try:
             wait_until_up(base, server)
+            wait_until_up(ref_base, reference)
+            rows = []
+            with httpx.Client(base_url=ref_base, timeout=60) as bare:
+                rows.append(
+                    {
+                        "who": "reference",
+                        **time_page(bare, "/ref/get", reads=args.reads, pid=reference.pid),
+                    }
+                )
+                print(json.dumps(rows[-1]), flush=True)
             inspector, cooperative = logged_in(base, INSPECTOR), logged_in(base, COOPERATIVE)
             city = logged_in(base, CITY)
-            rows = []
-            # Interleaved by round, so a drift in the machine's speed falls on all alike.
             for who, client, path in (
                 ("almaly", inspector, "/bench/floor-get"),
                 ("almaly", inspector, "/inspector/queue"),
@@ -174,9 +186,11 @@ def main() -> None:
                 rows.append({"who": who, **timed})
                 print(json.dumps(rows[-1]), flush=True)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for process in (server, reference):
+                process.terminate()
+                process.wait(timeout=30)
             drop()
+            ref_drop()
     floor = rows[0]
     report = {
         "database": args.database,

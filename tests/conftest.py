@@ -7,6 +7,7 @@ created for the run and dropped afterwards.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from app.platform import migrate
 from app.platform.config import PROJECT_ROOT, Settings
 from app.platform.db import Database
 from tests.databases import empty_database
+
+# The many apps the tests make render PDFs in their own threads (a render process costs a few
+# seconds to start); the suite's shared app renders in one, as served (``settings`` below).
+os.environ.setdefault("SAFEYARD_REPORT_PROCESSES", "0")
 
 # Property tests judge correctness, not speed: a loaded CI machine must not fail them on time.
 hypothesis_settings.register_profile("safeyard", deadline=None)
@@ -111,6 +116,7 @@ def settings(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Settings
         rate_limit_login=100_000,
         rate_limit_reports=100_000,
         api_docs=True,
+        report_processes=1,
     )
 
 

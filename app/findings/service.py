@@ -229,10 +229,13 @@ def sync_yard(
         ):
             change(row, risk=risk, basis=consensus.basis, checklist_version=version)
 
+    confirmed_new: set[int] = set()
     if new_rows:
         # One statement for a new yard's findings (SQLAlchemy batches the RETURNING rows).
         ids = connection.execute(_INSERT_FINDINGS, new_rows).scalars()
         for values, new_id in zip(new_rows, ids, strict=True):
+            if values["confirmed"]:
+                confirmed_new.add(new_id)
             sync.event(
                 {**values, "id": new_id}, FindingState.open, "opened", actor, from_state=None
             )
@@ -269,7 +272,11 @@ def sync_yard(
         connection.execute(statement, rows)
     if sync.events:
         connection.execute(_INSERT_EVENTS, sync.events)
-        notices.after_events(session, events=sync.events)  # e-mail bodies, this transaction
+        # Only a confirmed finding goes to its body: the unconfirmed ones' events (most of a
+        # busy yard's, their open/withdrawn flips) need no look-up in the outbox's query.
+        confirmed_ids = confirmed_new | {r["id"] for r in existing.values() if r["confirmed"]}
+        routing = [e for e in sync.events if e["finding_id"] in confirmed_ids]
+        notices.after_events(session, events=routing)  # e-mail bodies, this transaction
     if changes or new_rows:
         summary.refresh(connection, yard_ids=[place.yard_id])
     return len(changes) + len(new_rows)

@@ -290,6 +290,19 @@ class Settings(BaseSettings, NotificationSettings):
         "would not finish sooner; run one worker per core); staff requests waiting for a "
         "turn go before anonymous ones.",
     )
+    report_processes: int = Field(
+        default=1,
+        ge=0,
+        description="Separate processes one worker renders PDF reports in, at a lower "
+        "priority (SAFEYARD_REPORT_NICE), so a render never takes the CPU that answers "
+        "checklists; 0 renders in the web process's threads.",
+    )
+    report_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        description="How much lower the render processes' priority is (Unix nice, 0-19).",
+    )
     report_wait_s: float = Field(
         default=10.0,
         gt=0,

@@ -220,6 +220,6 @@ def appeal_pdf(renderer: PdfRenderer, appeal: Appeal, who: Requester) -> bytes:
     cache: it holds the applicant's personal data."""
     renderer.limit.check(who)
     with renderer.gate.turn(who):
-        pdf = render.html_to_pdf(appeal_html(appeal))
+        pdf = renderer.pool.run(render.html_to_pdf, appeal_html(appeal))
         renderer.renders += 1
         return pdf

@@ -24,5 +24,8 @@ def report_pdf(
     html: Callable[[], str],
     who: Requester = STAFF,
 ) -> bytes:
-    """The PDF of ``report``, from the cache or rendered from ``html()``."""
-    return renderer.pdf(report_key(kind, report), lambda: html_to_pdf(html()), who)
+    """The PDF of ``report``, from the cache or rendered from ``html()`` (the HTML here, the
+    PDF in a render process: ``app.platform.pdf.pool``)."""
+    return renderer.pdf(
+        report_key(kind, report), lambda: renderer.pool.run(html_to_pdf, html()), who
+    )

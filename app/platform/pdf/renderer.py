@@ -17,6 +17,7 @@ from app.platform.config import Settings
 from app.platform.observability import metrics
 from app.platform.pdf.cache import ReportCache
 from app.platform.pdf.gate import STAFF, RenderGate, RenderLimit, Requester
+from app.platform.pdf.pool import RenderPool
 from app.platform.security.ratelimit import make_backend
 
 
@@ -36,6 +37,7 @@ class PdfRenderer:
             count=settings.rate_limit_reports,
             window_s=settings.rate_limit_window_s,
         )
+        self.pool = RenderPool(processes=settings.report_processes, nice=settings.report_nice)
         self.renders = 0  # PDFs rendered by this process (tests and the benchmark read it)
 
     def pdf(self, key: str, render: Callable[[], bytes], who: Requester = STAFF) -> bytes:
@@ -64,3 +66,7 @@ class PdfRenderer:
                 return pdf
         finally:
             metrics.REPORTS_IN_PROGRESS.dec()
+
+    def close(self) -> None:
+        """Stop the render processes (the application's shutdown)."""
+        self.pool.close()
