@@ -97,14 +97,15 @@ def reference_database(kind: str, workdir: Path) -> tuple[str, Any]:
     return dsn.render_as_string(hide_password=False), cleanup
 
 
-def start_reference(dsn: str, port: int) -> subprocess.Popen[bytes]:
-    """The bare reference (``bench.reference_app``) in a uvicorn worker of its own."""
+def start_uvicorn(factory: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """One quiet uvicorn worker serving the app ``factory`` ("module:function") on ``port``,
+    with ``env`` over this process's environment."""
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "bench.reference_app:create_reference_app",
+            factory,
             "--factory",
             "--port",
             str(port),
@@ -112,8 +113,15 @@ def start_reference(dsn: str, port: int) -> subprocess.Popen[bytes]:
             "warning",
             "--no-access-log",
         ],
-        env={**os.environ, "BENCH_REFERENCE_DSN": dsn},
+        env={**os.environ, **env},
         cwd=PROJECT_ROOT,
+    )
+
+
+def start_reference(dsn: str, port: int) -> subprocess.Popen[bytes]:
+    """The bare reference (``bench.reference_app``) in a uvicorn worker of its own."""
+    return start_uvicorn(
+        "bench.reference_app:create_reference_app", port, {"BENCH_REFERENCE_DSN": dsn}
     )
 
 
@@ -228,22 +236,7 @@ def wait_until_up(base: str, process: subprocess.Popen[bytes]) -> None:
 
 def start(url: str, port: int, factory: str) -> subprocess.Popen[bytes]:
     """A uvicorn worker serving ``bench.floor_app.<factory>`` over ``url``."""
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            f"bench.floor_app:{factory}",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={**os.environ, **server_env(url)},
-        cwd=PROJECT_ROOT,
-    )
+    return start_uvicorn(f"bench.floor_app:{factory}", port, server_env(url))
 
 
 def main() -> None:

@@ -23,7 +23,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,7 +32,6 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from app.platform.config import PROJECT_ROOT
 from app.submissions.models import Submission
 from bench.ingest import (
     RESULTS,
@@ -41,6 +39,7 @@ from bench.ingest import (
     measure,
     median_run,
     server_env,
+    start_uvicorn,
     wait_until_up,
     write_bodies,
 )
@@ -52,29 +51,13 @@ MODES = {"in_process": "0", "pool": "1"}
 
 def start(url: str, port: int, workdir: Path, processes: str) -> subprocess.Popen[bytes]:
     env = {
-        **os.environ,
         **server_env(url),
         "SAFEYARD_DATA_DIR": str(workdir),
         "SAFEYARD_REPORT_CACHE_MB": "0",
         "SAFEYARD_RATE_LIMIT_REPORTS": "0",
         "SAFEYARD_REPORT_PROCESSES": processes,
     }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.floor_app:create_bench_app",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=PROJECT_ROOT,
-    )
+    return start_uvicorn("bench.floor_app:create_bench_app", port, env)
 
 
 class Downloads:

@@ -26,14 +26,12 @@ import argparse
 import hashlib
 import json
 import math
-import os
 import random
 import re
 import shutil
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -73,6 +71,7 @@ from bench.ingest import (
     median_run,
     prepare_database,
     server_env,
+    start_uvicorn,
     wait_until_up,
     write_bodies,
 )
@@ -584,22 +583,7 @@ def run_copy(kind: str, url: str, workdir: Path) -> tuple[str, Any]:
 
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.floor_app:create_bench_app",
-            "--factory",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={**os.environ, **server_env(url)},
-        cwd=PROJECT_ROOT,
-    )
+    return start_uvicorn("bench.floor_app:create_bench_app", port, server_env(url))
 
 
 def add_inspector(url: str) -> None:
