@@ -117,7 +117,9 @@ def estimate_areas(
         prior, prior_var = priors[group_of(s)]
         sampling = sigma2 / s.n
         shrink = sampling / (sampling + tau2) if sampling + tau2 > 0 else 1.0
-        mean = prior + (1.0 - shrink) * (s.mean - prior)
+        # A mix of indices in 0..100 stays in 0..100 but for rounding (100.00000000000001
+        # once: the band of it raised, and an inspector's area page answered 500).
+        mean = min(max(prior + (1.0 - shrink) * (s.mean - prior), 0.0), 100.0)
         # The prior mean is itself estimated: its variance passes through the shrinkage.
         sd = math.sqrt((1.0 - shrink) * sampling + shrink * shrink * prior_var)
         out[key] = AreaEstimate(

@@ -54,6 +54,31 @@ class TestEstimateAreas:
         assert a.p_exceed == pytest.approx(exceed_probability(a.mean, a.sd, 50.0))
         assert a.standardised == pytest.approx((70 - prior) / math.sqrt(sampling + tau2))
 
+    @given(
+        st.lists(
+            st.tuples(
+                st.integers(1, 12),
+                st.sampled_from([0.0, 100.0, 99.99999999999999, 33.333333333333336]),
+                st.floats(0, 5000),
+            ),
+            min_size=1,
+            max_size=12,
+        )
+    )
+    def test_the_estimate_stays_an_index(self, areas: list[tuple[int, float, float]]) -> None:
+        # Means of indices at the edges: rounding once gave 100.00000000000001 (a 500 on a page).
+        samples = {str(i): AreaSample(n, m, ss, "d") for i, (n, m, ss) in enumerate(areas)}
+        model = estimate_areas(samples, limit=50.0, min_group_areas=1)
+        assert model is not None
+        for estimate in model.areas.values():
+            assert 0.0 <= estimate.mean <= 100.0
+            assert 0.0 <= estimate.low <= estimate.high <= 100.0
+
+    def test_an_area_at_the_top_is_not_past_it(self) -> None:
+        # Found by search: the unclamped estimate was 100.00000000000001.
+        model = estimate_areas({"a": AreaSample(4, 100.0, 2335.3278450004373, "d")}, limit=50.0)
+        assert model is not None and model.areas["a"].mean == 100.0
+
     def test_no_between_area_spread_puts_everyone_at_the_prior(self) -> None:
         samples = {k: AreaSample(2, m, 200.0) for k, m in (("a", 50.0), ("b", 30.0), ("c", 40.0))}
         model = estimate_areas(samples, limit=50.0)
