@@ -21,7 +21,9 @@ from app.channels.api import places as places_api
 from app.channels.api import submissions as submissions_api
 from app.channels.api import yards as yards_api
 from app.channels.pages import methodology as methodology_pages
+from app.channels.pages import mine as mine_pages
 from app.channels.pages import privacy as privacy_pages
+from app.channels.pages import public_map as public_map_pages
 from app.channels.pages import residents as pages
 from app.channels.pwa import app_shell as pwa
 from app.channels.reports import appeal_routes as appeal_pages
@@ -39,7 +41,10 @@ from app.channels.staff import my_yards as my_yards_pages
 from app.channels.staff import outbox_page as outbox_pages
 from app.channels.staff import photo_moderation as photos_pages
 from app.channels.staff import queue as queue_pages
+from app.channels.staff import report_photo as report_photo_pages
+from app.channels.staff import telegram_link as telegram_link_pages
 from app.channels.staff import users as users_pages
+from app.channels.telegram import webhook as telegram_webhook
 from app.channels.web import auth as accounts_web
 from app.channels.web import auth_deps
 from app.channels.web.language import LanguageMiddleware
@@ -142,7 +147,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pwa.router)
     app.include_router(audit_pages.router)
     app.include_router(privacy_pages.router)
+    app.include_router(mine_pages.router)
     app.include_router(methodology_pages.router)
+    app.include_router(public_map_pages.router)
     app.include_router(privacy_requests.router)
     app.include_router(login_pages.router)
     app.include_router(login_steps.router)
@@ -155,6 +162,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(my_yards_pages.router)
     app.include_router(body_pages.router)
     app.include_router(finding_photo_pages.router)
+    app.include_router(telegram_webhook.router)
+    app.include_router(telegram_link_pages.router)
+    app.include_router(report_photo_pages.router)
     mount_static(app)
     security_headers.install(app, settings)  # around everything, 500s included
     # After every router: role-guarded routes document 401/403.

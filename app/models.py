@@ -9,9 +9,10 @@ from app.accounts.models import (
 )
 from app.audit.models import AuditEvent
 from app.bodies.models import Body, BodyItem, BodyMember, YardCooperative
+from app.chats.models import Chat, ChatConversation, ChatLinkCode, ChatSubscription, ChatUpdate
 from app.checklists.models import ChecklistVersion
 from app.districts.models import District, MicroDistrict
-from app.findings.models import Finding, FindingEvent, YardFindings
+from app.findings.models import Finding, FindingEvent, ProblemReport, YardFindings
 from app.offences.models import Offence, OffenceImport
 from app.outbox.models import OutboxMessage
 from app.photos.models import Photo
@@ -31,11 +32,17 @@ __all__ = [
     "BodyItem",
     "BodyMember",
     "YardCooperative",
+    "Chat",
+    "ChatConversation",
+    "ChatLinkCode",
+    "ChatSubscription",
+    "ChatUpdate",
     "ChecklistVersion",
     "District",
     "MicroDistrict",
     "Finding",
     "FindingEvent",
+    "ProblemReport",
     "YardFindings",
     "Offence",
     "OffenceImport",

@@ -1,7 +1,7 @@
 """Large-data benchmark: the map APIs and ingest at 1,000,000 submissions over 20,000 yards.
 
     python -m bench.large [--database sqlite|postgresql] [--submissions 1000000]
-                          [--yards 20000] [--seed 11] [--rebuild]
+                          [--yards 20000] [--seed 11] [--rebuild] [--map-only]
 
 1. Builds (or reuses, keyed by the parameters and the migration head) a database of seeded
    synthetic yards and submissions over the last 12 months in Almaty's H3 micro-districts:
@@ -13,7 +13,10 @@
 2. Serves the copy with uvicorn (one worker, like bench.ingest) and, logged in as an
    inspector, times GET /api/v1/micro-districts.geojson (plain, ?section=, ?district=) and
    GET /api/v1/districts over HTTP: p50/p95 of repeated reads (the cached body) and of reads
-   right after a submission (the body rebuilt).
+   right after a submission (the body rebuilt); then GET /api/v1/map/yards for boxes of
+   several sizes (``MAP_BOXES``: the whole city, a district, the README's example, a few
+   blocks), and the same boxes on a bare reference in its own process
+   (``bench.reference_map``: FastAPI + sqlite3, the same SQL, no app code).
 3. Measures the ingest rate with wrk as bench.ingest does (real and floor endpoints) on the
    large database and on an empty one served at the same time, alternating, and reports
    the ratio large/empty (goal >= 0.8).
@@ -72,7 +75,6 @@ from bench.ingest import (
     prepare_database,
     server_env,
     start_uvicorn,
-    wait_until_up,
     write_bodies,
 )
 
@@ -81,7 +83,15 @@ GENERATOR_VERSION = 3  # 2: bodies and findings (bench.large_findings); 3: yard_
 CACHE_DIR = PROJECT_ROOT / "var" / "bench"
 PG_DATABASE = "safeyard_bench_large"
 PG_RUN_DATABASE = "safeyard_bench_large_run"
-LARGE_PORT, EMPTY_PORT = 8767, 8768
+LARGE_PORT, EMPTY_PORT, REFERENCE_MAP_PORT = 8767, 8768, 8769
+# The yard map's boxes (west,south,east,north): the whole city, one district's outline
+# (filled in from the database), the README's example and a few blocks.
+MAP_BOXES = {
+    "city": "76.60,43.05,77.20,43.45",
+    "district": "bostandyk",
+    "readme": "76.90,43.23,76.95,43.26",
+    "blocks": "76.920,43.240,76.930,43.247",
+}
 INSPECTOR_EMAIL = "bench-inspector@example.kz"
 INSPECTOR_PASSWORD = "bench inspector password"
 AUDIT_SHARE = 0.03  # residents mostly; some inspector audits
@@ -582,8 +592,26 @@ def run_copy(kind: str, url: str, workdir: Path) -> tuple[str, Any]:
 # ---------------------------------------------------------------- measuring
 
 
+def wait_up(base: str, process: subprocess.Popen[bytes], seconds: float = 240.0) -> None:
+    """``bench.ingest.wait_until_up`` with a longer wait: on a loaded 2-core machine the
+    application's imports alone took 45 s."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("the server did not start")
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"the server did not answer /healthz in {seconds:.0f} s")
+
+
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    return start_uvicorn("bench.floor_app:create_bench_app", port, server_env(url))
+    # The benchmark's inspector logs in with a password only (no authenticator app to ask).
+    env = {**server_env(url), "SAFEYARD_REQUIRE_TOTP": "false"}
+    return start_uvicorn("bench.floor_app:create_bench_app", port, env)
 
 
 def add_inspector(url: str) -> None:
@@ -597,7 +625,9 @@ def add_inspector(url: str) -> None:
                     name="Benchmark inspector",
                     role=UserRole.inspector,
                     password=INSPECTOR_PASSWORD,
-                    links=accounts_service.Links([], [], []),
+                    # City-wide: the yard map shows it every yard (area figures are the
+                    # same for every inspector).
+                    links=accounts_service.Links([], [], [], city_wide=True),
                 )
     finally:
         db.dispose()
@@ -710,6 +740,102 @@ def yard_bodies(
     return out
 
 
+def map_boxes(url: str) -> dict[str, str]:
+    """``MAP_BOXES`` with the district's name replaced by its outline's bounds."""
+    from shapely.geometry import shape
+
+    db = Database(url)
+    try:
+        with db.session() as session:
+            geometry = session.execute(
+                text("SELECT geometry FROM district WHERE id = :id"), {"id": MAP_BOXES["district"]}
+            ).scalar_one()
+    finally:
+        db.dispose()
+    west, south, east, north = shape(json.loads(geometry)).bounds
+    return {**MAP_BOXES, "district": f"{west:.5f},{south:.5f},{east:.5f},{north:.5f}"}
+
+
+def time_reference(base: str, path: str, *, server_pid: int, reads: int) -> dict[str, Any]:
+    """p50/p95 of GET ``path`` on the bare reference (nothing there is cached)."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for _ in range(3):
+            client.get(path).raise_for_status()
+        samples, cpu_total = [], 0.0
+        for _ in range(reads):
+            cpu, started = cpu_seconds(server_pid), time.perf_counter()
+            response = client.get(path)
+            response.raise_for_status()
+            samples.append(time.perf_counter() - started)
+            cpu_total += cpu_seconds(server_pid) - cpu
+    return {
+        "path": path,
+        "body_bytes": len(response.content),
+        **_percentiles(samples),
+        "server_cpu_ms_mean": cpu_total / reads * 1000,
+    }
+
+
+def measure_map(
+    client: httpx.Client,
+    writer: httpx.Client,
+    *,
+    large_url: str,
+    large_pid: int,
+    bodies: list[dict[str, Any]],
+    args: argparse.Namespace,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The yard map's boxes on the service (repeated, and each right after a write) and on
+    the bare reference over the same database (started here, in its own process)."""
+    reads, floor = [], []
+    # The bare reference speaks sqlite3 only.
+    reference = (
+        start_uvicorn(
+            "bench.reference_map:create_reference_map",
+            REFERENCE_MAP_PORT,
+            {"BENCH_REFERENCE_DSN": large_url},
+        )
+        if large_url.startswith("sqlite")
+        else None
+    )
+    reference_base = f"http://127.0.0.1:{REFERENCE_MAP_PORT}"
+    try:
+        if reference is not None:
+            wait_up(reference_base, reference)
+        for name, box in map_boxes(large_url).items():
+            read = time_reads(
+                client,
+                writer,
+                f"/api/v1/map/yards?bbox={box}",
+                bodies,
+                server_pid=large_pid,
+                reads=args.reads,
+                after_writes=args.after_writes,
+            )
+            answer = client.get(f"/api/v1/map/yards?bbox={box}").json()
+            # An answer from before clusters has no mode: "truncated" or the yards.
+            mode = answer.get("mode") or ("truncated" if answer.get("truncated") else "yards")
+            read.update(box=name, mode=mode, features=len(answer["features"]))
+            read["yards_in_box"] = answer.get("yards_in_box", len(answer["features"]))
+            reads.append(read)
+            print(json.dumps(read), flush=True)
+            if reference is None:
+                continue
+            bare = time_reference(
+                reference_base,
+                f"/ref/map/yards?bbox={box}",
+                server_pid=reference.pid,
+                reads=args.reads,
+            )
+            floor.append({**bare, "box": name})
+            print(json.dumps(floor[-1]), flush=True)
+    finally:
+        if reference is not None:
+            reference.terminate()
+            reference.wait(timeout=30)
+    return reads, floor
+
+
 def counts(url: str) -> dict[str, int]:
     db = Database(url)
     try:
@@ -722,6 +848,36 @@ def counts(url: str) -> dict[str, int]:
         db.dispose()
 
 
+def measure_ingest(
+    servers: dict[str, tuple[str, int]],
+    tmp: Path,
+    bodies: list[dict[str, Any]],
+    floor: list[dict[str, Any]],
+    args: argparse.Namespace,
+) -> dict[str, list[dict[str, float]]]:
+    """Ingest on both databases, alternating, as bench.ingest measures it."""
+    real_file = write_bodies(tmp / "real.jsonl", bodies)
+    floor_file = write_bodies(tmp / "floor.jsonl", floor)
+    for base, pid in servers.values():
+        measure(base + "/api/v1/submissions", real_file, args.warmup, args.concurrency, pid, 1)
+        measure(base + "/bench/floor", floor_file, args.warmup, args.concurrency, pid, 2)
+    runs: dict[str, list[dict[str, float]]] = {
+        f"{db}-{endpoint}": [] for db in servers for endpoint in ("real", "floor")
+    }
+    nonce = 100  # a new one per wrk run: every request is a new submission id
+    for _ in range(args.rounds):
+        for endpoint, path, file in (
+            ("real", "/api/v1/submissions", real_file),
+            ("floor", "/bench/floor", floor_file),
+        ):
+            for name, (base, pid) in servers.items():
+                nonce += 1
+                runs[f"{name}-{endpoint}"].append(
+                    measure(base + path, file, args.seconds, args.concurrency, pid, nonce)
+                )
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
@@ -730,6 +886,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--rebuild", action="store_true", help="Rebuild the cached database.")
     parser.add_argument("--build-only", action="store_true", help="Build it, measure nothing.")
+    parser.add_argument(
+        "--map-only", action="store_true", help="Measure the map APIs only (no ingest)."
+    )
     parser.add_argument("--reads", type=int, default=60, help="Timed cached reads per URL.")
     parser.add_argument("--after-writes", type=int, default=20, help="Reads after a write.")
     parser.add_argument("--seconds", type=float, default=8.0, help="Each wrk run.")
@@ -757,8 +916,8 @@ def main() -> None:
         large_base = f"http://127.0.0.1:{LARGE_PORT}"
         empty_base = f"http://127.0.0.1:{EMPTY_PORT}"
         try:
-            wait_until_up(large_base, large)
-            wait_until_up(empty_base, empty)
+            wait_up(large_base, large)
+            wait_up(empty_base, empty)
             # The map APIs, logged in as an inspector; writes as an anonymous resident.
             reads = []
             client = inspector_client(large_base)
@@ -782,32 +941,19 @@ def main() -> None:
                         )
                     )
                     print(json.dumps(reads[-1]), flush=True)
+                map_reads, map_floor = measure_map(
+                    client,
+                    writer,
+                    large_url=large_url,
+                    large_pid=large.pid,
+                    bodies=bodies,
+                    args=args,
+                )
             finally:
                 client.close()
                 writer.close()
-            # Ingest on both databases, alternating, as bench.ingest measures it.
-            real_file = write_bodies(Path(tmp) / "real.jsonl", bodies)
-            floor_file = write_bodies(Path(tmp) / "floor.jsonl", floor)
             servers = {"large": (large_base, large.pid), "empty": (empty_base, empty.pid)}
-            for base, pid in servers.values():
-                measure(
-                    base + "/api/v1/submissions", real_file, args.warmup, args.concurrency, pid, 1
-                )
-                measure(base + "/bench/floor", floor_file, args.warmup, args.concurrency, pid, 2)
-            runs: dict[str, list[dict[str, float]]] = {
-                f"{db}-{endpoint}": [] for db in servers for endpoint in ("real", "floor")
-            }
-            nonce = 100  # a new one per wrk run: every request is a new submission id
-            for _ in range(args.rounds):
-                for endpoint, path, file in (
-                    ("real", "/api/v1/submissions", real_file),
-                    ("floor", "/bench/floor", floor_file),
-                ):
-                    for name, (base, pid) in servers.items():
-                        nonce += 1
-                        runs[f"{name}-{endpoint}"].append(
-                            measure(base + path, file, args.seconds, args.concurrency, pid, nonce)
-                        )
+            runs = {} if args.map_only else measure_ingest(servers, Path(tmp), bodies, floor, args)
         finally:
             for server in (large, empty):
                 server.terminate()
@@ -816,21 +962,28 @@ def main() -> None:
             drop_empty()
 
     ingest = {key: median_run(rows) for key, rows in runs.items()}
-    report = {
+    report: dict[str, Any] = {
         "database": args.database,
         "build": meta,
         "rows": sizes,
+        "load_average": Path("/proc/loadavg").read_text().split()[:3],
         "reads": reads,
+        "map_yards": map_reads,
+        "map_yards_reference": map_floor,
         "ingest_runs": runs,
         "ingest": ingest,
-        "ratio_real_large_to_empty": ingest["large-real"]["rps"] / ingest["empty-real"]["rps"],
-        "ratio_floor_large_to_empty": ingest["large-floor"]["rps"] / ingest["empty-floor"]["rps"],
-        "ratio_real_to_floor_large": ingest["large-real"]["rps"] / ingest["large-floor"]["rps"],
-        "ratio_real_to_floor_empty": ingest["empty-real"]["rps"] / ingest["empty-floor"]["rps"],
         "at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
+    if ingest:
+        report.update(
+            ratio_real_large_to_empty=ingest["large-real"]["rps"] / ingest["empty-real"]["rps"],
+            ratio_floor_large_to_empty=ingest["large-floor"]["rps"] / ingest["empty-floor"]["rps"],
+            ratio_real_to_floor_large=ingest["large-real"]["rps"] / ingest["large-floor"]["rps"],
+            ratio_real_to_floor_empty=ingest["empty-real"]["rps"] / ingest["empty-floor"]["rps"],
+        )
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"large-{args.database}.json").write_text(json.dumps(report, indent=2))
+    suffix = "-map" if args.map_only else ""
+    (RESULTS / f"large-{args.database}{suffix}.json").write_text(json.dumps(report, indent=2))
     print_report(report)
 
 
@@ -852,6 +1005,9 @@ def print_report(report: dict[str, Any]) -> None:
             f"{w['p50_ms']:>10.1f} /{w['p95_ms']:>7.1f} {w.get('server_cpu_ms_mean', 0):>5.1f} "
             f"{r['wire_bytes'] / 1024:>8.0f}"
         )
+    print_map(report)
+    if not report["ingest"]:
+        return
     print(f"\n{'ingest':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11}")
     for key, row in report["ingest"].items():
         print(
@@ -864,6 +1020,24 @@ def print_report(report: dict[str, Any]) -> None:
         f"real/floor at size {report['ratio_real_to_floor_large']:.2f}, "
         f"empty {report['ratio_real_to_floor_empty']:.2f}"
     )
+
+
+def print_map(report: dict[str, Any]) -> None:
+    floor = {r["box"]: r for r in report.get("map_yards_reference", [])}
+    print(
+        f"\n{'map/yards box':<10} {'mode':<9} {'yards':>6} {'feat':>5} {'p50/p95 ms':>14} "
+        f"{'CPU':>5} {'after write p50/p95':>20} {'bare p50/p95':>14} {'CPU':>5}"
+    )
+    for r in report.get("map_yards", []):
+        c, w, b = r["cached"], r["after_write"], floor.get(r["box"], {})
+        bare = (
+            f"{b['p50_ms']:>6.1f} /{b['p95_ms']:>6.1f} {b['server_cpu_ms_mean']:>5.1f}" if b else ""
+        )
+        print(
+            f"{r['box']:<10} {r['mode']:<9} {r['yards_in_box']:>6} {r['features']:>5} "
+            f"{c['p50_ms']:>6.1f} /{c['p95_ms']:>6.1f} {c['server_cpu_ms_mean']:>5.1f} "
+            f"{w['p50_ms']:>10.1f} /{w['p95_ms']:>7.1f}  {bare}"
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,10 @@ Builds a fresh SQLite database with Almaty's districts and synthetic yards and s
 
 Everything is warm: each is rendered once before the measured runs. Reports the median wall
 time and CPU time of each, and the ratio to the floor. Results go to bench/results/.
+(Rendering runs in the niced pool, so "cpu ms" here is this process's share only.)
+
+Downloads over HTTP, cold and cached per kind against a bare endpoint in its own process:
+``python -m bench.reports_http`` (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations

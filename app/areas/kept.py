@@ -12,6 +12,7 @@ from app.areas import monthly
 from app.areas.month_cache import MonthCache
 from app.areas.service import KeptSums
 from app.areas.shapes import AreaShapes, load_area_shapes
+from app.areas.yard_points import KeptYardPoints
 from app.platform.body_cache import BodyCache
 from app.platform.config import Settings
 
@@ -20,9 +21,9 @@ from app.platform.config import Settings
 # rebuilt after this many seconds.
 BODY_MAX_AGE_S = 60.0
 
-# (section, micro-district id) -> (properties, geometry text, feature text) of the map's
-# features last built: most areas' rounded figures survive a submission unchanged.
-FeatureTexts = dict[tuple[str, str | None, str], tuple[dict[str, Any], str, str]]
+# (language, section, micro-district id) -> ((figures, name), geometry text, feature text) of
+# the map's features last built: most areas' figures survive a submission unchanged.
+FeatureTexts = dict[tuple[str, str | None, str], tuple[tuple[Any, str], str, str]]
 
 
 class AreaKeeper:
@@ -34,6 +35,8 @@ class AreaKeeper:
         self.months = MonthCache()
         self.bodies = BodyCache(max_age_s=BODY_MAX_AGE_S)
         self.feature_texts: FeatureTexts = {}
+        # Every scored yard's point and risk, for the map's yards and clusters in a box.
+        self.yard_points = KeptYardPoints()
         self._shapes: AreaShapes | None = None
         self._geometry_json: dict[str, str] | None = None
         self._sums: dict[tuple[str, tuple[str, ...]], KeptSums] = {}

@@ -49,6 +49,10 @@ class AuditAction(StrEnum):
     photo_moderated = "photo.moderate"
     body_changed = "body.update"  # a responsible body, its items, yards or members (admin)
     outbox_retried = "outbox.retry"  # a given-up message put back to due (admin)
+    # Staff Telegram links (app.chats): target the account, never the code or the chat id.
+    telegram_code_issued = "telegram.code"
+    telegram_linked = "telegram.link"
+    telegram_unlinked = "telegram.unlink"
 
 
 def yard_target(yard_id: int) -> str:

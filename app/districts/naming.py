@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from sqlmodel import Session, select
+
 from app.districts.models import District
 from app.geo.features import PolygonFeature
 from app.geo.names import PlaceLabel
@@ -65,3 +67,12 @@ def area_names(
             name = f"{district_name} · {code}" if district_name else code
         names[column] = name[:300]
     return names
+
+
+def district_names(session: Session, lang: str) -> dict[str, str]:
+    """District id -> its name in ``lang`` (the polygons themselves are not read)."""
+    rows = session.exec(
+        select(District.id, District.name_ru, District.name_kk, District.name_en)
+    ).all()
+    column = {"ru": 1, "kk": 2, "en": 3}[lang]
+    return {row[0]: row[column] for row in rows}

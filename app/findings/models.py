@@ -135,3 +135,21 @@ class YardFindings(SQLModel, table=True):
     assigned_user_id: int | None = Field(
         default=None, foreign_key="app_user.id", ondelete="SET NULL"
     )
+
+
+class ProblemReport(SQLModel, table=True):
+    """A problem a resident reported in their own words (a finding of kind ``report``)."""
+
+    __tablename__ = "problem_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Chosen by the channel when the report starts: a repeated send stores one report.
+    client_id: str = Field(max_length=36, unique=True)
+    finding_id: int = Field(foreign_key="finding.id", ondelete="CASCADE", unique=True)
+    channel: str = Field(max_length=16, description="telegram or web.")
+    section_id: str = Field(max_length=64, description="The checklist section it is about.")
+    text: str = Field(max_length=2000)
+    latitude: float
+    longitude: float
+    photo: str | None = Field(default=None, max_length=200, description="Stored file name.")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

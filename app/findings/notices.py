@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from app.accounts.models import User, UserDistrict, UserMicroDistrict, UserRole
 from app.bodies.models import Body, BodyChannel
-from app.findings import summary
+from app.findings import chat_notices, summary
 from app.findings.models import Finding, FindingEvent, FindingState
 from app.findings.routing import Router
 from app.outbox import service as outbox
@@ -55,17 +55,22 @@ def after_events(session: Session, *, events: Iterable[Mapping[str, Any]]) -> in
     if not ids:
         return 0
     connection = session.connection()
-    due = connection.execute(
-        select(_FINDING.c.id, _FINDING.c.body_id)
-        .join(_BODY, _BODY.c.id == _FINDING.c.body_id)
-        .where(
-            _FINDING.c.id.in_(ids),
-            _FINDING.c.confirmed.is_(True),
-            _FINDING.c.state == FindingState.open.value,
-            _BODY.c.channel == BodyChannel.email.value,
-            _BODY.c.active.is_(True),
+    # The finding's state is filtered here, not in SQL: with it in the WHERE, SQLite read
+    # the findings through the state index (every confirmed open finding of the city, ~10 ms
+    # at 40,000) instead of by primary key.
+    due = [
+        row
+        for row in connection.execute(
+            select(_FINDING.c.id, _FINDING.c.body_id, _FINDING.c.confirmed, _FINDING.c.state)
+            .join(_BODY, _BODY.c.id == _FINDING.c.body_id)
+            .where(
+                _FINDING.c.id.in_(ids),
+                _BODY.c.channel == BodyChannel.email.value,
+                _BODY.c.active.is_(True),
+            )
         )
-    ).all()
+        if row.confirmed and row.state == FindingState.open.value
+    ]
     if not due:
         return 0
     history: dict[int, int] = dict(
@@ -92,6 +97,10 @@ def after_change(session: Session, *, finding: Finding, action: str) -> None:
         after_events(session, events=[{"finding_id": finding.id, "action": action}])
     elif action == "report_fix":
         remind_reaudit(session, finding=finding, round_no=1)
+    # The chats following it (a resident's report) hear of its new state. The intake's sync
+    # needs no such call: only reports are followed, and the sync never moves a report.
+    assert finding.id is not None
+    chat_notices.after_change(session, finding_ids=[finding.id])
 
 
 def inspectors_of(
@@ -214,6 +223,7 @@ def mark_delivered(
             details={"message_id": message_id, "channel": BodyChannel.email.value},
         )
     )
+    chat_notices.after_change(session, finding_ids=[finding_id])
     summary.refresh(connection, yard_ids=[finding.yard_id])  # the deadline moved
     session.expire(finding)
     return True

@@ -11,9 +11,11 @@ from sqlmodel import Session
 
 from app.bodies.models import Body
 from app.checklists.loader import ChecklistRegistry
+from app.findings import reports
 from app.findings.models import ACTIVE_STATES, Finding, FindingState
 from app.platform.db import table_of, utcnow
 from app.platform.languages import Lang
+from app.platform.translations import translations
 from app.yards.schemas import FindingBodyPublic, FindingPublic
 
 _FINDING = table_of(Finding)
@@ -116,8 +118,20 @@ def public_findings(
 def _label(registry: ChecklistRegistry, version: str, item_id: str, lang: Lang) -> str:
     """The item's question in ``lang``, from the finding's checklist version, else the
     current one; the id itself for an item no version knows."""
+    section_id = reports.section_of_item(item_id)
     for loaded in (registry.get(version), registry.current):
-        item = loaded.items_by_id.get(item_id) if loaded is not None else None
+        if loaded is None:
+            continue
+        if section_id is not None:
+            for section in loaded.checklist.sections:
+                if section.id == section_id:
+                    return translations(lang).gettext("Reported by residents: %(section)s") % {
+                        "section": section.title.get(lang)
+                    }
+            continue
+        item = loaded.items_by_id.get(item_id)
         if item is not None:
             return item.question.get(lang)
+    if section_id is not None:
+        return translations(lang).gettext("Reported by residents")
     return item_id

@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select, type_coerce
 from sqlmodel import Session
 
 from app.accounts.models import User
+from app.findings import reports
 from app.findings.queue_filters import (
     ACTIVE,
     AREA,
@@ -42,6 +43,8 @@ class MainItem:
     risk: float
     state: str
     overdue: bool
+    kind: str = "checklist"
+    text: str | None = None  # a resident's report: its words (``app.findings.reports``)
 
 
 @dataclass(frozen=True)
@@ -170,15 +173,18 @@ def _with_findings(
             F.c.risk,
             F.c.state,
             F.c.deadline_at,
+            F.c.kind,
             rank,
         )
         .where(*chosen)
         .subquery("ranked")
     )
     items: dict[int, list[MainItem]] = {}
-    for r in session.execute(
+    rows = session.execute(
         select(ranked).where(ranked.c.rank <= MAIN_ITEMS).order_by(ranked.c.yard_id, ranked.c.rank)
-    ):
+    ).all()
+    texts = reports.texts_of(session, finding_ids=[r.id for r in rows if r.kind == reports.REPORT])
+    for r in rows:
         items.setdefault(r.yard_id, []).append(
             MainItem(
                 finding_id=r.id,
@@ -187,6 +193,8 @@ def _with_findings(
                 risk=r.risk,
                 state=r.state,
                 overdue=r.state in ACTIVE and r.deadline_at is not None and r.deadline_at < now,
+                kind=r.kind,
+                text=texts.get(r.id),
             )
         )
     return [_counted(y, sums.get(y.yard_id), tuple(items.get(y.yard_id, ()))) for y in yards]

@@ -30,10 +30,32 @@ _FINDING = table_of(Finding)
 _EVENT = table_of(FindingEvent)
 CHECKLIST = "checklist"
 # Statements built once: building one per call cost as much as running it.
-_YARD_FINDINGS = select(_FINDING).where(
-    _FINDING.c.yard_id == bindparam("yard_id"), _FINDING.c.kind == CHECKLIST
+# Only the columns the sync and the yard's summary read (a full row cost as much as the rest
+# of the sync, its dates parsed); every kind, for the summary, though only checklist
+# findings are synced.
+_READ = (
+    "id",
+    "item_id",
+    "kind",
+    "state",
+    "confirmed",
+    "resident_reports",
+    "risk",
+    "basis",
+    "checklist_version",
+    "body_id",
+    "deadline_at",
+    "refused_by",
+    "reopened",
+    "resident_passes",
+    "resident_fails",
 )
-_INSERT_FINDINGS = insert(_FINDING).returning(_FINDING.c.id, sort_by_parameter_order=True)
+_YARD_FINDINGS = select(
+    *(_FINDING.c[name] for name in dict.fromkeys(_READ + summary.COLUMNS_READ))
+).where(_FINDING.c.yard_id == bindparam("yard_id"))
+# RETURNING the item, not in the parameters' order: asking for that order made SQLAlchemy send
+# SQLite one INSERT per row (its RETURNING order is not guaranteed); (yard, item) is unique.
+_INSERT_FINDINGS = insert(_FINDING).returning(_FINDING.c.id, _FINDING.c.item_id)
 _INSERT_EVENTS = insert(_EVENT)
 _UPDATES: dict[tuple[str, ...], Any] = {}
 
@@ -127,10 +149,13 @@ def sync_yard(
     risks = rules.item_risks(consensus)
     fails = rules.failing(risks, threshold=threshold)
     connection = session.connection()
-    existing = {
-        row["item_id"]: dict(row)
-        for row in connection.execute(_YARD_FINDINGS, {"yard_id": place.yard_id}).mappings()
-    }
+    existing: dict[str, dict[str, Any]] = {}
+    other_kinds: list[dict[str, Any]] = []
+    for found in connection.execute(_YARD_FINDINGS, {"yard_id": place.yard_id}).mappings():
+        if found["kind"] == CHECKLIST:
+            existing[found["item_id"]] = dict(found)
+        else:
+            other_kinds.append(dict(found))
     if not fails and not existing:
         return 0
     sync = _Sync(session, place=place, settings=settings, now=now)
@@ -181,6 +206,8 @@ def sync_yard(
                 "opened_at": now,
                 "updated_at": now,
                 "refused_by": [],
+                "reaudit_requested_at": None,
+                "assigned_user_id": None,
                 "resident_passes": 0,
                 "resident_fails": 0,
                 "reopened": 0,
@@ -229,16 +256,12 @@ def sync_yard(
         ):
             change(row, risk=risk, basis=consensus.basis, checklist_version=version)
 
-    confirmed_new: set[int] = set()
     if new_rows:
-        # One statement for a new yard's findings (SQLAlchemy batches the RETURNING rows).
-        ids = connection.execute(_INSERT_FINDINGS, new_rows).scalars()
-        for values, new_id in zip(new_rows, ids, strict=True):
-            if values["confirmed"]:
-                confirmed_new.add(new_id)
-            sync.event(
-                {**values, "id": new_id}, FindingState.open, "opened", actor, from_state=None
-            )
+        # One statement for a new yard's findings.
+        ids = {item: id_ for id_, item in connection.execute(_INSERT_FINDINGS, new_rows)}
+        for values in new_rows:
+            values["id"] = ids[values["item_id"]]
+            sync.event(values, FindingState.open, "opened", actor, from_state=None)
 
     for item_id, row in existing.items():
         if (
@@ -253,8 +276,44 @@ def sync_yard(
     if trigger is not None:
         _verify(sync, existing, trigger, change)
 
-    # Rows changed in the same columns go in one executemany: a new check usually moves the
-    # risk of every failing item, and a statement per row was most of the intake's cost.
+    _write_changes(connection, existing, changes, now)
+    if sync.events:
+        connection.execute(_INSERT_EVENTS, sync.events)
+        # Only a finding this sync leaves confirmed, open and with a body can be due to go
+        # to it (what ``notices.after_events`` asks the database): the others' events (most
+        # of a busy yard's, the unconfirmed findings' open/withdrawn flips) need no query.
+        due = {
+            r["id"]
+            for r in (*existing.values(), *new_rows)
+            if r["confirmed"] and r["state"] == FindingState.open and r["body_id"] is not None
+        }
+        routing = [e for e in sync.events if e["finding_id"] in due]
+        if routing:
+            notices.after_events(session, events=routing)  # e-mail bodies, this transaction
+    if changes or new_rows:
+        if connection.dialect.name == "sqlite":
+            # Counted from the rows in hand: SQLite's write transaction is exclusive, so they
+            # are every finding of the yard as it now is.
+            rows = (*existing.values(), *new_rows, *other_kinds)
+            summary.write(
+                connection, yard_id=place.yard_id, row=summary.row_of(place.yard_id, rows)
+            )
+        else:
+            # PostgreSQL: a staff action or a report may have committed a change of this
+            # yard's findings since the read; the aggregate, run now, sees it.
+            summary.refresh(connection, yard_ids=[place.yard_id])
+    return len(changes) + len(new_rows)
+
+
+def _write_changes(
+    connection: Any,
+    existing: Mapping[str, Mapping[str, Any]],
+    changes: Mapping[str, dict[str, Any]],
+    now: datetime,
+) -> None:
+    """UPDATE the changed findings, one executemany per set of columns written (a new check
+    usually moves the risk of every failing item: a statement per row was most of the
+    intake's cost)."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for item_id, values in changes.items():
         values["updated_at"] = now
@@ -270,16 +329,6 @@ def sync_yard(
                 .values({column: bindparam(f"_{column}") for column in columns})
             )
         connection.execute(statement, rows)
-    if sync.events:
-        connection.execute(_INSERT_EVENTS, sync.events)
-        # Only a confirmed finding goes to its body: the unconfirmed ones' events (most of a
-        # busy yard's, their open/withdrawn flips) need no look-up in the outbox's query.
-        confirmed_ids = confirmed_new | {r["id"] for r in existing.values() if r["confirmed"]}
-        routing = [e for e in sync.events if e["finding_id"] in confirmed_ids]
-        notices.after_events(session, events=routing)  # e-mail bodies, this transaction
-    if changes or new_rows:
-        summary.refresh(connection, yard_ids=[place.yard_id])
-    return len(changes) + len(new_rows)
 
 
 def _verify(

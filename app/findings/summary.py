@@ -1,12 +1,30 @@
 """Each yard's findings still to act on, counted in ``yard_findings``: rewritten from the
 yard's own findings (a few dozen rows) whenever one of them changes, in the same transaction,
-so the queues never aggregate the whole finding table."""
+so the queues never aggregate the whole finding table.
+
+Two ways to the same row: ``refresh`` aggregates in the database (a person's action, the
+delivery of a message); ``row_of`` + ``write`` count the rows the intake's sync already holds
+in memory (every finding of the yard, as it leaves them), one statement instead of a DELETE
+and an INSERT ... SELECT. tests/findings/test_summary_incremental.py keeps them equal."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, delete, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.findings.models import ACTIVE_STATES, OPEN_STATES, Finding, FindingState, YardFindings
 from app.platform.db import table_of
@@ -14,6 +32,7 @@ from app.platform.db import table_of
 _F = table_of(Finding)
 _S = table_of(YardFindings)
 _ACTIVE = [s.value for s in ACTIVE_STATES]
+_OPEN = frozenset(s.value for s in OPEN_STATES)
 _CONFIRMED_ACTIVE = and_(_F.c.confirmed.is_(True), _F.c.state.in_(_ACTIVE))
 
 
@@ -65,3 +84,83 @@ def rebuild_all(connection: Connection) -> None:
     """Every yard's row again (after a migration or a bulk change)."""
     connection.execute(delete(_S))
     connection.execute(insert(_S).from_select(_COLUMNS, _COUNTS))
+
+
+# What ``row_of`` needs of each finding (the sync reads these with its own columns).
+COLUMNS_READ = (
+    "yard_id",
+    "district_id",
+    "micro_district_id",
+    "state",
+    "confirmed",
+    "deadline_at",
+    "reaudit_requested_at",
+    "risk",
+    "assigned_user_id",
+)
+_DELETE_ONE = delete(_S).where(_S.c.yard_id == bindparam("yard_id"))
+
+
+def row_of(yard_id: int, findings: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The summary row of a yard from all of its findings (any kind), as ``refresh`` would
+    aggregate it; None when nothing is left to act on (no row)."""
+    row: dict[str, Any] | None = None
+    for f in findings:
+        state = f["state"]
+        if state not in _OPEN:
+            continue
+        if row is None:
+            row = {
+                "yard_id": yard_id,
+                "district_id": f["district_id"],
+                "micro_district_id": f["micro_district_id"],
+                "active": 0,
+                "unconfirmed": 0,
+                "awaiting": 0,
+                "next_deadline": None,
+                "reaudit_requested_at": None,
+                "top_risk": None,
+                "assigned_user_id": None,
+            }
+        else:
+            # max() as the SQL does: NULLs are skipped.
+            row["district_id"] = _max(row["district_id"], f["district_id"])
+            row["micro_district_id"] = _max(row["micro_district_id"], f["micro_district_id"])
+        if state in _ACTIVE:
+            if f["confirmed"]:
+                row["active"] += 1
+                row["next_deadline"] = _min(row["next_deadline"], f["deadline_at"])
+                row["top_risk"] = _max(row["top_risk"], f["risk"])
+            else:
+                row["unconfirmed"] += 1
+        elif state == FindingState.fix_reported.value:
+            row["awaiting"] += 1
+        row["reaudit_requested_at"] = _max(row["reaudit_requested_at"], f["reaudit_requested_at"])
+        row["assigned_user_id"] = _max(row["assigned_user_id"], f["assigned_user_id"])
+    return row
+
+
+def _max(a: Any, b: Any) -> Any:
+    return b if a is None or (b is not None and b > a) else a
+
+
+def _min(a: Any, b: Any) -> Any:
+    return b if a is None or (b is not None and b < a) else a
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT (yard_id) DO UPDATE, built once per dialect."""
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_S)
+    return statement.on_conflict_do_update(
+        index_elements=[_S.c.yard_id],
+        set_={name: statement.excluded[name] for name in _COLUMNS if name != "yard_id"},
+    )
+
+
+def write(connection: Connection, *, yard_id: int, row: Mapping[str, Any] | None) -> None:
+    """Store ``row`` (from ``row_of``) as the yard's summary, or remove it when None."""
+    if row is None:
+        connection.execute(_DELETE_ONE, {"yard_id": yard_id})
+    else:
+        connection.execute(_upsert(connection.dialect.name), dict(row))

@@ -18,6 +18,7 @@ from app.accounts.models import User, UserDistrict, UserMicroDistrict, UserRole
 from app.bodies.models import Body, BodyChannel
 from app.findings import notices
 from app.findings.models import ACTIVE_STATES, Finding, FindingState
+from app.notifications import chat_digests
 from app.notifications.compose import DIGEST_BODY, DIGEST_INSPECTOR
 from app.notifications.letters import ALMATY
 from app.outbox import service as outbox
@@ -167,6 +168,10 @@ def enqueue_second_reminders(session: Session, *, settings: Settings, now: datet
 
 def enqueue_scheduled(session: Session, *, settings: Settings, now: datetime) -> int:
     """Everything due by the clock; returns how many messages were enqueued."""
-    return enqueue_digests(session, settings=settings, now=now) + enqueue_second_reminders(
-        session, settings=settings, now=now
-    )
+    made = enqueue_digests(session, settings=settings, now=now)
+    found = slots(settings.digest_schedule, now)
+    if found is not None:
+        # The staff with a linked Telegram chat get the slot's digest there too.
+        period = chat_digests.slot_period(found[0])
+        made += chat_digests.enqueue_chat_digests(session, period=period)
+    return made + enqueue_second_reminders(session, settings=settings, now=now)

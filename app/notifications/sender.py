@@ -8,6 +8,10 @@ again with the same Message-ID, the one duplicate there can be. A refused addres
 recipient that must never get mail (a synthetic body, an address under .example/.test/
 .invalid/.localhost) are recorded and never retried; a temporary failure waits, doubling from
 a minute, up to ``SAFEYARD_NOTIFICATIONS_MAX_ATTEMPTS``.
+
+Telegram messages (``app.notifications.telegram``) go in a pass of their own, with the Bot
+API, when ``SAFEYARD_TELEGRAM_TOKEN`` is set: a Bot API that is down or rate-limits the bot
+holds back neither the e-mail nor the other way round.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from app.chats import service as chats_service
 from app.checklists.loader import ChecklistRegistry
 from app.findings import notices
-from app.notifications.compose import Composer, NotSent
+from app.notifications import telegram
+from app.notifications.compose import DIGEST_BODY, DIGEST_INSPECTOR, NOTE, Composer, NotSent
 from app.notifications.schedule import enqueue_scheduled
 from app.outbox import service as outbox
 from app.outbox.models import OutboxMessage
@@ -35,6 +41,7 @@ from app.platform.db import Database, utcnow
 log = logging.getLogger("safeyard.notifications")
 FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=6)
+EMAIL_KINDS = (notices.TO_BODY, notices.REAUDIT, DIGEST_BODY, DIGEST_INSPECTOR, NOTE)
 
 
 class Transport(Protocol):
@@ -79,6 +86,7 @@ class Sender:
         registry: ChecklistRegistry,
         transport: Callable[[], Transport] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        bot_api: Callable[[], telegram.BotApi] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -89,6 +97,10 @@ class Sender:
         self.can_send = transport is not None or bool(settings.smtp_url)
         self._make_transport = transport or self._smtp
         self._transport: Transport | None = None
+        # Without SAFEYARD_TELEGRAM_TOKEN Telegram messages wait, as mail does without SMTP.
+        self.can_message = bot_api is not None or bool(settings.telegram_token)
+        self._make_bot_api = bot_api or (lambda: telegram.BotApi(self.settings))
+        self._bot_api: telegram.BotApi | None = None
         # Set by run_forever's caller (SIGTERM): the pass ends after the message in hand.
         self._stop = threading.Event()
 
@@ -112,15 +124,20 @@ class Sender:
         tally = Tally()
         with self.db.write_session() as session:
             tally.enqueued = enqueue_scheduled(session, settings=self.settings, now=self.clock())
-        if not self.can_send:
-            return tally
+            # The bot's chats nothing needs any more are forgotten on the same clock.
+            chats_service.prune(session, now=self.clock())
+        passes = [(EMAIL_KINDS, self.can_send), (telegram.KINDS, self.can_message)]
         try:
-            # A temporary failure ends the pass: the server is likely down for the rest too.
-            while not (tally.deferred or self._stop.is_set()) and (
-                limit is None or tally.sent + tally.refused + tally.skipped < limit
-            ):
-                if not self.send_next(tally):
-                    break
+            for kinds, able in passes:
+                if not able:
+                    continue
+                # A temporary failure ends the pass: the server is likely down for the rest.
+                deferred_before = tally.deferred
+                while not (tally.deferred > deferred_before or self._stop.is_set()) and (
+                    limit is None or tally.sent + tally.refused + tally.skipped < limit
+                ):
+                    if not self.send_next(tally, kinds=kinds):
+                        break
         finally:
             self.close()
         return tally
@@ -129,9 +146,12 @@ class Sender:
         transport, self._transport = self._transport, None
         if transport is not None:
             transport.close()
+        bot_api, self._bot_api = self._bot_api, None
+        if bot_api is not None:
+            bot_api.close()
 
-    def send_next(self, tally: Tally) -> bool:
-        """Claim and handle one due message; False when none is due."""
+    def send_next(self, tally: Tally, *, kinds: tuple[str, ...] | None = EMAIL_KINDS) -> bool:
+        """Claim and handle one due message of ``kinds``; False when none is due."""
         now = self.clock()
         with self.db.write_session() as session:
             message = outbox.claim(
@@ -139,12 +159,61 @@ class Sender:
                 owner=self.owner,
                 lease=timedelta(seconds=self.settings.notifications_lease_s),
                 message_id_for=self._message_id,
+                kinds=kinds,
                 now=now,
             )
         if message is None:
             return False
-        self._handle(message, tally)
+        if message.kind in telegram.KINDS:
+            self._handle_telegram(message, tally)
+        else:
+            self._handle(message, tally)
         return True
+
+    def _handle_telegram(self, message: OutboxMessage, tally: Tally) -> None:
+        assert message.id is not None
+        try:
+            with self.db.session() as session:
+                composed = telegram.TelegramComposer(
+                    session, settings=self.settings, registry=self.registry, now=self.clock()
+                ).compose(message)
+        except NotSent as exc:
+            self._give_up(message, str(exc), tally, skipped=True)
+            return
+        except Exception as exc:
+            log.exception("message %s could not be composed", message.id)
+            self._defer(message, f"could not compose: {type(exc).__name__}: {exc}", tally)
+            return
+        if self._bot_api is None:
+            self._bot_api = self._make_bot_api()
+        outcome = self._bot_api.send(composed)
+        if outcome.status == "blocked":
+            with self.db.write_session() as session:
+                chats_service.mark_blocked(session, chat_id=composed.chat_row_id, now=self.clock())
+            self._give_up(message, f"the user blocked the bot: {outcome.detail}", tally, False)
+        elif outcome.status == "refused":
+            self._give_up(message, f"refused: {outcome.detail}", tally, skipped=False)
+        elif outcome.status == "wait" and outcome.retry_after is not None:
+            # Telegram says when to come back: that, not the back-off (the attempt counts).
+            if message.attempts >= self.settings.notifications_max_attempts:
+                self._give_up(message, f"gave up: {outcome.detail}", tally, skipped=False)
+                return
+            with self.db.write_session() as session:
+                outbox.retry_later(
+                    session,
+                    message_id=message.id,
+                    error=outcome.detail,
+                    at=self.clock() + outcome.retry_after,
+                )
+            tally.deferred += 1
+            tally.outcomes.append(f"deferred {message.kind}: {outcome.detail}")
+        elif outcome.status == "sent":
+            with self.db.write_session() as session:
+                outbox.mark_sent(session, message_id=message.id, at=self.clock())
+            tally.sent += 1
+            tally.outcomes.append(f"sent {message.kind} {message.id}")
+        else:
+            self._defer(message, outcome.detail, tally)
 
     def _handle(self, message: OutboxMessage, tally: Tally) -> None:
         assert message.id is not None and message.message_id is not None

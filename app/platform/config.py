@@ -11,12 +11,14 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.platform.notification_settings import NotificationSettings
+from app.platform.telegram_settings import TelegramSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-# The notification settings (SMTP, the sender, digests) live in their own module.
-class Settings(BaseSettings, NotificationSettings):
+# The notification settings (SMTP, the sender, digests) and the Telegram bot's live in their
+# own modules.
+class Settings(BaseSettings, NotificationSettings, TelegramSettings):
     model_config = SettingsConfigDict(env_prefix="SAFEYARD_", env_file=".env", extra="ignore")
 
     database_url: str = Field(

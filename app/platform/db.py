@@ -156,7 +156,13 @@ def make_engine(
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
         if immediate:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={_wait_left_ms(full_wait_ms)}")
+            # Rounded down to a quarter second and set only when it changed: a writer that
+            # got its turn at once (the usual case) costs no extra statement.
+            left = _wait_left_ms(full_wait_ms)
+            left = max(1, left - left % 250)
+            if connection.info.get("busy_timeout_ms") != left:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={left}")
+                connection.info["busy_timeout_ms"] = left
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
@@ -278,7 +284,8 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
+    # async: no worker thread for handing out an object.
     db: Database = request.app.state.context.db
     return db
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Text, bindparam, cast, select
 from sqlmodel import Session
@@ -60,6 +60,16 @@ class Stored:
     checklist_version: str
     answers: dict[str, str]
     score: ScoreResult
+    received_at: datetime | None = None
+
+
+class _StoredRow(NamedTuple):
+    """The stored submission as the one row of a window that holds nothing else."""
+
+    id: Any
+    role: str
+    checklist_version: str
+    received_at: datetime
 
 
 @dataclass(frozen=True)
@@ -140,22 +150,35 @@ def refresh_yard_risk(
     now: datetime | None = None,
     stored: Stored | None = None,
     place: tuple[str | None, str] | None = None,
+    first_of_yard: bool = False,
 ) -> Refreshed:
     """Recompute one yard's ``yard_risk`` row from its own submissions in the window;
     returns the consensus it was built from, for what follows from it (the findings).
 
     Runs inside the caller's transaction (after a submission's insert, passed as ``stored``
     so its answers and score are not read back and computed again, with its yard's
-    ``place``: micro-district and district ids). On PostgreSQL the yard's
+    ``place``: micro-district and district ids; ``first_of_yard`` when the yard had no
+    submission before it). On PostgreSQL the yard's
     row is already locked by the submission count, so two submissions to one yard replace
     the row one after the other.
     """
     now = now or utcnow()
     # Core on the session's connection: the ORM's statement handling is not needed here.
     connection = session.connection()
-    recent = connection.execute(
-        _RECENT, {"yard_id": yard_id, "since": now - timedelta(days=window_days)}
-    ).all()
+    since = now - timedelta(days=window_days)
+    recent: Sequence[Any]
+    if (
+        first_of_yard
+        and stored is not None
+        and stored.received_at is not None
+        and stored.received_at >= since
+        and stored.role in _BASIS_OF_ROLE
+    ):
+        # The yard's first submission ever (its counter, read under the row's lock, just
+        # became 1): the window is that submission alone, so it is not read back.
+        recent = (_StoredRow(stored.id, stored.role, stored.checklist_version, stored.received_at),)
+    else:
+        recent = connection.execute(_RECENT, {"yard_id": yard_id, "since": since}).all()
     if stored is not None and recent and place is not None:
         # The yard's latest submission is the newest in its window (received_at is never
         # later than now); the yard's place was just read by the caller.

@@ -38,6 +38,7 @@ _COUNT_SUBMISSION = (
             else_=_YARD.c.last_submission_at,
         ),
     )
+    .returning(_YARD.c.submission_count)
 )
 
 
@@ -133,9 +134,11 @@ def set_public_name(session: Session, *, yard_id: int, name: str | None) -> None
     session.execute(update(_YARD).where(_YARD.c.id == yard_id).values(public_name=name))
 
 
-def record_submission(session: Session, *, yard_id: int, at: datetime) -> None:
-    """Count a new submission on its yard, atomically (concurrent submissions both count)."""
-    session.execute(_COUNT_SUBMISSION, {"yard_id": yard_id, "at": at})
+def record_submission(session: Session, *, yard_id: int, at: datetime) -> int:
+    """Count a new submission on its yard, atomically (concurrent submissions both count);
+    returns the yard's count with it (read under the row's lock: 1 means its first)."""
+    count: int = session.execute(_COUNT_SUBMISSION, {"yard_id": yard_id, "at": at}).scalar_one()
+    return count
 
 
 # Placing a located submission reads "is there a yard within the match radius?" and, if not,

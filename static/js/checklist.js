@@ -2,6 +2,8 @@
 // and sending through the offline queue. Without this script the form is one long page that
 // posts normally; nothing here is needed for that.
 
+import { allFine, pageStrings, photoButtons, timeLeft } from "./checklist-review.js";
+
 const ITEM_COMMENT_MAX = 500;
 const COMMENT_MAX = 2000;
 const SAVE_DELAY_MS = 300;
@@ -44,6 +46,7 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
   const version = form.dataset.checklistVersion || form.elements.checklist_version?.value;
   if (!sections.length || !version) return null;
   const lang = form.dataset.lang || document.documentElement.lang || null;
+  const ts = pageStrings(t);
   const submitButton = form.querySelector('button[type="submit"], input[type="submit"], button:not([type])');
 
   let busy = false;
@@ -105,7 +108,7 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
     if (!summary) return;
     const where = place.yard_id
       ? t("Yard no. {id}", { id: place.yard_id })
-      : `${place.lat.toFixed(5)}, ${place.lon.toFixed(5)}${place.accuracy_m !== null ? ` (±${Math.round(place.accuracy_m)} m)` : ""}`;
+      : `${place.lat.toFixed(5)}, ${place.lon.toFixed(5)}${place.accuracy_m !== null ? ` (±${ts("{m} m", { m: Math.round(place.accuracy_m) }).replace(" ", "\u00a0")})` : ""}`;
     summary.replaceChildren(
       element("p", { class: "place-title" }, [element("strong", { text: place.address || where })]),
       ...(place.address ? [element("p", { class: "code", text: where })] : []),
@@ -114,6 +117,9 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
     summary.hidden = false;
     const noYard = document.getElementById("no-yard");
     if (noYard) noYard.hidden = true;
+    // A yard is chosen now: the button offers to change it, not to find one.
+    const change = document.getElementById("change-yard");
+    if (change) change.textContent = ts("Change the yard");
   }
 
   // The page's own answers (a browser restoring the form) win over the stored draft's.
@@ -183,7 +189,9 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
     "aria-valuemin": "1",
     "aria-valuemax": String(sections.length),
   }, [progressFill]);
-  const progress = element("div", { class: "progress" }, [progressText, progressBar]);
+  const remaining = element("p", { class: "time-left", id: "checklist-time-left" });
+  const progress = element("div", { class: "progress" }, [progressText, remaining, progressBar]);
+  const updateTimeLeft = () => { remaining.textContent = timeLeft(form, ts); };
   const back = element("button", { type: "button", class: "button", "data-action": "back", text: t("Back") });
   const next = element("button", { type: "button", class: "button button-primary", "data-action": "next", text: t("Next") });
   const nav = element("div", { class: "button-row checklist-nav" }, [back, next]);
@@ -211,15 +219,25 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
     if (push && sections[current].id && location.hash !== `#${sections[current].id}`) {
       history.pushState({ section: sections[current].id }, "", `#${sections[current].id}`);
     }
+    updateTimeLeft();
     if (focus) {
       hideErrors();
-      scrollTo(0, 0);
+      // The top of the new section, the header scrolled away (on the first screen: the top).
+      if (current === 0) scrollTo(0, 0);
+      else progress.scrollIntoView({ block: "start" });
       const heading = sections[current].querySelector("legend, h2, h3") || sections[current];
       if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: true });
       saveNow();
     }
   }
+  allFine(form, sections, {
+    ts,
+    draft,
+    changed: () => { updateTimeLeft(); saveNow(); },
+  });
+  photoButtons(form, ts);
+  form.addEventListener("change", updateTimeLeft);
   const indexOf = (hash) => sections.findIndex((s) => s.id && `#${s.id}` === hash);
   const stepIndex = sections.findIndex((s) => s.dataset.section === draft.step);
   show(indexOf(location.hash) >= 0 ? indexOf(location.hash) : Math.max(stepIndex, 0), {

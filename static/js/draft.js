@@ -113,3 +113,21 @@ export function takeRestore() {
   drop(RESTORE_KEY);
   return value && value.body ? value : null;
 }
+
+/** Every kept draft with at least one answer, newest first (for the "my checklists" page). */
+export function list() {
+  const found = [];
+  try {
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const key = localStorage.key(i);
+      if (!key || !key.startsWith(DRAFT_PREFIX)) continue;
+      const stored = read(key);
+      if (stored && stored.answers && typeof stored.answers === "object" && Object.keys(stored.answers).length) {
+        found.push(stored);
+      }
+    }
+  } catch {
+    // storage disabled: no drafts
+  }
+  return found.sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
+}

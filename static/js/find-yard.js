@@ -112,6 +112,8 @@ export function enhance({ locateButton, mapElement, attribution, drafts, t, leaf
         console.warn("SafeYard: the map could not start", error);
         mapElement.hidden = true;
         if (attribution) attribution.hidden = true;
+        const hint = mapElement.parentElement?.querySelector(".map-hint");
+        if (hint) hint.hidden = true;
       });
   }
 }
@@ -136,9 +138,14 @@ async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
   map.on("moveend", noteCentre);
   noteCentre();
 
-  const hint = element("p", { class: "field-hint", "aria-live": "polite", text: t("Tap the map where the yard is.") });
+  // The hint is in the page already (its room kept from the start); older pages lack it.
+  let hint = mapElement.parentElement.querySelector(".map-hint");
+  if (!hint) {
+    hint = element("p", { class: "field-hint map-hint", "aria-live": "polite", text: t("Tap the map where the yard is.") });
+    (attribution || mapElement).after(hint);
+  }
   const choose = element("button", { type: "button", class: "button button-primary button-block", hidden: "", text: t("Check the yard here") });
-  (attribution || mapElement).after(hint, choose);
+  hint.after(choose);
 
   // Offline the tiles cannot load: the map stays a plain background and a tap still works.
   let tilesFailed = false;
@@ -160,6 +167,8 @@ async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
     if (circle) circle.remove();
     circle = accuracy_m ? L.circle([lat, lon], { radius: accuracy_m, weight: 1 }).addTo(map) : null;
     choose.hidden = false;
+    // Below a tall map the button would be out of sight on a phone: bring it up, the map with it.
+    choose.scrollIntoView({ block: "nearest" });
   }
   map.on("click", (event) => mark(event.latlng.lat, event.latlng.lng));
   // Keyboard: the map pans with the arrows; Enter marks its centre.

@@ -1,9 +1,14 @@
 // SafeYard inspectors' map: micro-districts as a choropleth with flag outlines, an area's panel
-// beside the map, yard markers at close zoom, and the district table sorted in place.
+// beside the map, yard markers at close zoom (clusters per area where a view holds too many
+// yards), and the district table sorted in place.
 // Everything it needs comes from data- attributes of #inspector-map (no inline script: CSP);
 // the page works without it (the table, the list of areas, the panel pages).
 
-const YARD_ZOOM = 15;
+// From this zoom on the yards layer is asked for: yards, or clusters per area when the view
+// holds more than the server's limit.
+const YARD_ZOOM = 13;
+// A click on a cluster zooms at least this far in when its yards' extent is no closer.
+const CLUSTER_STEP = 2;
 const CITY = [43.2389, 76.8897];
 const VIEW_KEY = "safeyard-inspector-view";
 // The yard dots' ring: dark, so a dot stands out on an area of its own colour.
@@ -133,14 +138,94 @@ function panelLoader(panel, data, strings, status) {
   };
 }
 
+function yardMarker(L, config, strings, feature) {
+  const [lon, lat] = feature.geometry.coordinates;
+  const p = feature.properties;
+  const label = strings.yard.replace("{id}", p.yard_id);
+  const link = element("a", { href: p.url, text: strings.open_yard });
+  // The same classes as the areas (and the legend, and the PDF map); grey, as an area
+  // without a figure, when the yard has no current index.
+  const known = p.risk_index !== null && p.risk_index !== undefined;
+  const popup = element("div", {}, [
+    element("strong", { text: label }),
+    element("br"),
+    `${strings.risk_index}: ${known ? ONE_DECIMAL.format(p.risk_index) : strings.no_index}`,
+    element("br"),
+    link,
+  ]);
+  return L.circleMarker([lat, lon], {
+    radius: 7,
+    className: "yard-marker",
+    color: DOT_RING,
+    weight: 2,
+    fillColor: known ? fillColour(config.risk, p.risk_index) : config.no_data,
+    fillOpacity: 1,
+  })
+    .bindTooltip(`${label}: ${known ? ONE_DECIMAL.format(p.risk_index) : strings.no_index}`)
+    .bindPopup(popup);
+}
+
+/** The text of a cluster: its yard count and mean risk, or why there is no mean. */
+function clusterText(strings, p) {
+  const count = strings.cluster_yards.replace("{n}", String(p.yard_count));
+  if (p.mean_risk === null || p.mean_risk === undefined) return `${count}: ${strings.cluster_no_mean}`;
+  const mean = strings.cluster_mean.replace("{risk}", ONE_DECIMAL.format(p.mean_risk));
+  return p.enough_data ? `${count}, ${mean}` : `${count}, ${mean} (${strings.cluster_few})`;
+}
+
+/** An area's cluster: a circle with the count, coloured by the mean risk's class (grey
+ * without one, a dashed ring with too few audited yards); a click zooms in on its yards. */
+function clusterMarker(L, map, config, strings, feature) {
+  const [lon, lat] = feature.geometry.coordinates;
+  const p = feature.properties;
+  const known = p.mean_risk !== null && p.mean_risk !== undefined;
+  const size = Math.round(30 + 8 * Math.log10(Math.max(1, p.yard_count)));
+  const text = clusterText(strings, p);
+  const disc = element("span", {
+    class: `yard-cluster${p.enough_data ? "" : " yard-cluster-few"}`,
+    role: "button",
+    tabindex: "0",
+    "aria-label": text,
+    "data-area-id": p.area_id,
+    "data-count": String(p.yard_count),
+    "data-band": p.band,
+  }, [element("span", { class: "yard-cluster-count", text: String(p.yard_count) })]);
+  // Set through the CSSOM, which the Content-Security-Policy allows (no style attribute).
+  disc.style.width = disc.style.height = `${size}px`;
+  disc.style.backgroundColor = known ? fillColour(config.risk, p.mean_risk) : config.no_data;
+  const icon = L.divIcon({ html: disc, className: "yard-cluster-icon", iconSize: [size, size] });
+  const marker = L.marker([lat, lon], { icon, keyboard: false }).bindTooltip(text);
+  const zoomIn = () => {
+    const [west, south, east, north] = p.zoom_bbox;
+    const before = map.getZoom();
+    const target = map.getBoundsZoom([[south, west], [north, east]], false, L.point(40, 40));
+    if (target > before && west < east && south < north) {
+      map.fitBounds([[south, west], [north, east]], { padding: [20, 20], maxZoom: 18 });
+    } else {
+      map.setView([lat, lon], Math.min(18, before + CLUSTER_STEP));
+    }
+  };
+  marker.on("click", zoomIn);
+  disc.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      zoomIn();
+    }
+  });
+  return marker;
+}
+
 function yardMarkers(L, map, data, config, status) {
   const strings = config.strings;
   const layer = L.layerGroup().addTo(map);
+  const container = map.getContainer();
   let controller = null;
   async function refresh() {
     controller?.abort();
+    container.dataset.zoom = String(map.getZoom()); // for tests: where the map now stands
     if (map.getZoom() < YARD_ZOOM) {
       layer.clearLayers();
+      delete container.dataset.yardMode;
       status(strings.zoom_in);
       return;
     }
@@ -152,34 +237,16 @@ function yardMarkers(L, map, data, config, status) {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const body = await response.json();
       layer.clearLayers();
-      status(body.truncated ? strings.too_many : "");
+      // An older server answers "truncated" with no features and no mode.
+      const clusters = body.mode === "clusters";
+      status(clusters ? strings.clusters_shown : body.truncated ? strings.too_many : "");
       for (const feature of body.features) {
-        const [lon, lat] = feature.geometry.coordinates;
-        const p = feature.properties;
-        const label = strings.yard.replace("{id}", p.yard_id);
-        const link = element("a", { href: p.url, text: strings.open_yard });
-        // The same classes as the areas (and the legend, and the PDF map); grey, as an area
-        // without a figure, when the yard has no current index.
-        const known = p.risk_index !== null && p.risk_index !== undefined;
-        const popup = element("div", {}, [
-          element("strong", { text: label }),
-          element("br"),
-          `${strings.risk_index}: ${known ? ONE_DECIMAL.format(p.risk_index) : strings.no_index}`,
-          element("br"),
-          link,
-        ]);
-        L.circleMarker([lat, lon], {
-          radius: 7,
-          className: "yard-marker",
-          color: DOT_RING,
-          weight: 2,
-          fillColor: known ? fillColour(config.risk, p.risk_index) : config.no_data,
-          fillOpacity: 1,
-        })
-          .bindTooltip(`${label}: ${known ? ONE_DECIMAL.format(p.risk_index) : strings.no_index}`)
-          .bindPopup(popup)
-          .addTo(layer);
+        const marker = clusters
+          ? clusterMarker(L, map, config, strings, feature)
+          : yardMarker(L, config, strings, feature);
+        marker.addTo(layer);
       }
+      container.dataset.yardMode = body.mode || "yards";
     } catch (error) {
       if (error.name !== "AbortError") status(strings.load_failed);
     }

@@ -1,7 +1,25 @@
-// SafeYard queue status: "saved on this phone, N waiting to send", "Sending…", "All sent", or
-// what went wrong and what the resident can do about it. Lives in base.html's #queue-status.
+// SafeYard queue status: "saved on this phone, N waiting to send", "Sending…", "All sent", a
+// checklist sent from the queue that has its result (with the link, until dismissed), or what
+// went wrong and what the resident can do about it. Lives in base.html's #queue-status.
 
 const ALL_SENT_MS = 5000;
+const RESULT_PATH = /^\/result\/([0-9a-fA-F-]{36})$/;
+const BANDS = {
+  low: "Low risk",
+  moderate: "Moderate risk",
+  high: "High risk",
+  critical: "Critical risk",
+};
+
+/** "62" / "62,3": the index as the result page writes it (one decimal at most). */
+export function formatIndex(value, lang) {
+  if (typeof value !== "number") return "—";
+  try {
+    return new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(value);
+  } catch {
+    return String(Math.round(value * 10) / 10);
+  }
+}
 
 function element(tag, attributes = {}, children = []) {
   const node = document.createElement(tag);
@@ -57,7 +75,9 @@ export function mount(box, { queue, drafts, t, flushNow }) {
       ok.addEventListener("click", () => queue.dismissNotices());
       rows.push(ok);
     }
-    if (!rows.length && hadPending) {
+    if (state.scored && state.scored.length) {
+      rows.push(...scoredRows(state.scored));
+    } else if (!rows.length && hadPending) {
       rows.push(element("p", { text: t("All sent") }));
       clearTimeout(allSentTimer);
       allSentTimer = setTimeout(() => {
@@ -69,6 +89,29 @@ export function mount(box, { queue, drafts, t, flushNow }) {
     box.classList.toggle("error", state.failed.length > 0 || state.notices.length > 0);
     box.replaceChildren(...rows);
     box.hidden = rows.length === 0;
+  }
+
+  // Stays until the resident opens a result or presses OK (never on a timer): the index and
+  // the fix list are why they filled the checklist.
+  function scoredRows(scored) {
+    const lang = document.documentElement.lang || "ru";
+    const lines = scored.map((record) => {
+      const index = formatIndex(record.risk_index, lang);
+      const band = t(BANDS[record.band] || "Not enough answers");
+      // A button-looking link: readable on the bar's fixed yellow in the dark theme too.
+      const link = element("a", { class: "button", href: `/result/${encodeURIComponent(record.id)}`, text: t("See the result") });
+      return element("p", {}, [`${t("Index {index} of 100: {band}", { index, band })}. `, link]);
+    });
+    const ok = element("button", { type: "button", class: "button", text: t("OK") });
+    ok.addEventListener("click", () => queue.dismissScored());
+    return [
+      element("p", { text: t("Sent and scored: {n}", { n: scored.length }) }),
+      ...lines,
+      element("div", { class: "button-row" }, [
+        element("a", { class: "button", href: "/mine", text: t("My checklists") }),
+        ok,
+      ]),
+    ];
   }
 
   function refusedRow(failed) {
@@ -91,6 +134,9 @@ export function mount(box, { queue, drafts, t, flushNow }) {
     ];
   }
 
+  // This page is a result: it has been seen (the service worker marks it too, when it runs).
+  const shown = RESULT_PATH.exec(location.pathname);
+  if (shown && queue.markSeen) queue.markSeen(shown[1]).catch(() => {});
   addEventListener("online", render);
   addEventListener("offline", render);
   queue.onChange((message) => {

@@ -8,6 +8,15 @@ const CACHE = `safeyard-${VERSION}`;
 // Other API answers seen online (nearby yards, results), kept for offline reading; bounded.
 const API_CACHE = "safeyard-api";
 const API_CACHE_ENTRIES = 60;
+// Result pages this phone has opened, readable offline afterwards. Their URL is the key to the
+// result, so they live only here: the Cache API is this browser's own storage for this origin
+// (like IndexedDB), not an HTTP cache, and it keeps what it is given whatever the answer's
+// Cache-Control says; the server's "private, no-store" still keeps proxies and the browser's
+// HTTP cache from holding them. Kept across deploys (the page's versioned CSS falls back to the
+// current deploy's copy), bounded, and deleted from the "my checklists" page on request.
+const RESULTS_CACHE = "safeyard-results";
+const RESULTS_CACHE_ENTRIES = 50;
+const RESULT_PATH = /^\/result\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
 const ASSETS = {{ assets|tojson }};
 const PAGES = {{ pages|tojson }};
 const PAGE_PATHS = new Set({{ page_paths|list|tojson }});
@@ -64,7 +73,7 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil((async () => {
     for (const name of await caches.keys()) {
-      if (name.startsWith("safeyard-") && name !== CACHE && name !== API_CACHE) await caches.delete(name);
+      if (name.startsWith("safeyard-") && ![CACHE, API_CACHE, RESULTS_CACHE].includes(name)) await caches.delete(name);
     }
     await self.clients.claim();
   })());
@@ -80,7 +89,9 @@ self.addEventListener("fetch", (event) => {
   // Map tiles and anything else from elsewhere: straight to the network, never cached.
   if (url.origin !== self.location.origin) return;
   if (STAFF_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))) return;
-  if (request.mode === "navigate") event.respondWith(navigate(request, url));
+  const result = request.mode === "navigate" && RESULT_PATH.exec(url.pathname);
+  if (result) event.respondWith(resultPage(event, request, url, result[1]));
+  else if (request.mode === "navigate") event.respondWith(navigate(request, url));
   else if (url.pathname.startsWith("/static/")) event.respondWith(staticAsset(request, url));
   else if (url.pathname.startsWith("/api/")) event.respondWith(api(request, url));
 });
@@ -138,6 +149,34 @@ async function navigate(request, url) {
   return offlinePage(cache, lang);
 }
 
+// Network first; the copy kept when it was last seen, when offline. Only a plain result page
+// is kept (not one with ?photo_refused=..., whose warning is about that moment).
+async function resultPage(event, request, url, id) {
+  const key = url.origin + url.pathname;
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected) {
+      const copy = response.clone();
+      event.waitUntil((async () => {
+        if (!url.search) {
+          const cache = await caches.open(RESULTS_CACHE);
+          await cache.put(key, copy);
+          await trim(cache, RESULTS_CACHE_ENTRIES);
+        }
+        await queue.markSeen(id).catch(() => {});
+      })());
+    }
+    return response;
+  } catch {
+    const kept = await (await caches.open(RESULTS_CACHE)).match(key, { ignoreVary: true });
+    if (kept) {
+      event.waitUntil(queue.markSeen(id).catch(() => {}));
+      return kept;
+    }
+    return offlinePage(await caches.open(CACHE), await pageLang(url));
+  }
+}
+
 async function offlinePage(cache, lang) {
   const page = await cache.match(`${OFFLINE_PATH}?lang=${lang}`, { ignoreVary: true });
   return page || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
@@ -170,7 +209,7 @@ async function api(request, url) {
     if (response.ok) {
       const cache = await caches.open(precached ? CACHE : API_CACHE);
       await cache.put(request, response.clone());
-      if (!precached) trim(cache);
+      if (!precached) trim(cache, API_CACHE_ENTRIES);
     }
     return response;
   } catch (error) {
@@ -183,9 +222,10 @@ async function api(request, url) {
   }
 }
 
-async function trim(cache) {
+// Oldest first: the Cache API lists keys in the order they were put.
+async function trim(cache, keep) {
   const keys = await cache.keys();
-  await Promise.all(keys.slice(0, Math.max(0, keys.length - API_CACHE_ENTRIES)).map((key) => cache.delete(key)));
+  await Promise.all(keys.slice(0, Math.max(0, keys.length - keep)).map((key) => cache.delete(key)));
 }
 
 // ------------------------------------------------------------------ sending the queue

@@ -135,6 +135,23 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/body/findings/{finding_id}/fix"): BODY,
     ("POST", "/body/findings/{finding_id}/not-ours"): BODY,
     ("GET", "/findings/{finding_id}/photo"): HIDDEN,
+    # A report's photo: staff who may see the finding; 404 to everyone else (issue 19).
+    ("GET", "/findings/{finding_id}/report-photo"): HIDDEN,
+    # Linking a staff account to the Telegram bot: any signed-in account, its own link only.
+    ("GET", "/account/telegram"): SIGNED_IN,
+    ("POST", "/account/telegram/code"): SIGNED_IN,
+    ("POST", "/account/telegram/unlink"): SIGNED_IN,
+    # Telegram's webhook: the secret header is the credential, never an account; the walk's
+    # app has no bot configured, so it is a 404 for everyone (a wrong secret: 403, tested in
+    # tests/telegram).
+    ("POST", "/telegram/webhook"): HIDDEN,
+    # Residents' public map of areas (aggregates only) and their own list of checklists,
+    # which lives in their browser (issue 18).
+    ("GET", "/map"): PUBLIC,
+    ("GET", "/map/areas/{area_id}"): PUBLIC,
+    ("GET", "/api/v1/public/areas.geojson"): PUBLIC,
+    ("GET", "/api/v1/public/yards"): PUBLIC,
+    ("GET", "/mine"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/metrics"): MONITORING,
     ("GET", "/"): PUBLIC,
@@ -184,6 +201,7 @@ def concrete(path: str, user_id: int) -> str:
         "{finding_id}": "999999",
         "{action}": "assign",
         "{micro_district_id}": "no-such-area",
+        "{area_id}": "no-such-area",
         "{district_id}": "no-such-district",
         "{body_id}": "no-such-body",
         "{fmt}": "json",

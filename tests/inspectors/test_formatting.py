@@ -82,12 +82,12 @@ class TestDates:
     def test_russian_and_english(self) -> None:
         assert RU.month("2026-12") == "декабрь 2026"
         assert EN.month("2026-12") == "December 2026"
-        assert RU.date(datetime(2026, 12, 4, 20, tzinfo=UTC)) == "5 декабря 2026\u202fг."  # Almaty
+        assert RU.date(datetime(2026, 12, 4, 20, tzinfo=UTC)) == "5 декабря 2026"  # Almaty
 
     @pytest.mark.parametrize(
         ("fmt", "expected"),
         [
-            (RU, "1–5 декабря 2026\u202fг."),
+            (RU, "1–5 декабря 2026"),
             (KK, "2026 жылғы 1–5 желтоқсан"),
             (EN, "December 1–5, 2026"),
         ],

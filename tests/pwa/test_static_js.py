@@ -18,7 +18,10 @@ from app.platform.templating import STATIC, TEMPLATES
 JS = sorted((STATIC / "js").glob("*.js"))
 NODE = shutil.which("node")
 # The only other hosts: OpenStreetMap's tiles, and its copyright page the attribution links to.
-ALLOWED_HOSTS = {"tile.openstreetmap.org", "www.openstreetmap.org"}
+# t.me and wa.me: only Telegram's and WhatsApp's share links, links the resident follows
+# to send the yard's public page to a chat (nothing is loaded from them).
+SHARE_LINKS = {"t.me": "/share/url?", "wa.me": "/?text="}
+ALLOWED_HOSTS = {"tile.openstreetmap.org", "www.openstreetmap.org", *SHARE_LINKS}
 IMPORT = re.compile(r"""(?:\bimport\s*\(\s*|\bfrom\s+|\bimport\s+)["']([^"']+)["']""")
 URL = re.compile(r"""(?:https?:)?//([a-z0-9.-]+\.[a-z]{2,})(/[^\s"'`<>)]*)?""", re.IGNORECASE)
 
@@ -84,12 +87,32 @@ class TestModules:
         assert result.returncode == 0, result.stderr
 
 
+# Scripts that one page loads for itself, with its own strings beside base.html's.
+PAGE_SCRIPTS = {"mine.js": "/mine"}
+
+
+def shown_strings(path: object) -> set[str]:
+    return set(re.findall(r'\bt\(\s*"([^"]+)"', path.read_text()))  # type: ignore[attr-defined]
+
+
 class TestStrings:
+    @pytest.mark.parametrize("name", sorted(PAGE_SCRIPTS))
+    def test_a_page_script_finds_its_strings_in_its_page(
+        self, client: TestClient, name: str
+    ) -> None:
+        page = PAGE_SCRIPTS[name]
+        assert f"/static/js/{name}?v=" in client.get(page).text, "the page loads its script"
+        used = shown_strings(STATIC / "js" / name)
+        assert used, "the script shows strings"
+        missing = used - set(body_of(client, page).msgids)
+        assert not missing, sorted(missing)
+
     def test_every_string_the_scripts_show_is_in_the_page(self, client: TestClient) -> None:
         msgids = set(body_of(client).msgids)
         used = set()
         for path in JS:
-            used |= set(re.findall(r'\bt\(\s*"([^"]+)"', path.read_text()))
+            if path.name not in PAGE_SCRIPTS:
+                used |= shown_strings(path)
         used |= set(re.findall(r'return "([^"]+)";', (STATIC / "js" / "app.js").read_text()))
         assert used, "the scripts show strings"
         assert used <= msgids, sorted(used - msgids)
@@ -107,6 +130,8 @@ class TestNoOtherSites:
                 assert host.lower() in ALLOWED_HOSTS, f"{path}: {host}"
                 if host.lower() == "www.openstreetmap.org":
                     assert rest == "/copyright", f"{path}: {host}{rest}"
+                if host.lower() in SHARE_LINKS:
+                    assert rest.startswith(SHARE_LINKS[host.lower()]), f"{path}: {host}{rest}"
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")

@@ -30,7 +30,9 @@ from app.platform import translations
 from app.platform.body_cache import CachedBody
 from app.platform.db import SessionDep, utcnow
 from app.platform.errors import Invalid, NotFound
+from app.platform.languages import Lang
 from app.platform.security.openapi import CHOICES, SECTIONS
+from app.scoring import Flag
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 
@@ -50,6 +52,28 @@ def _cached(
     # and ?months= move with time.
     state = (*service.table_state(session), utcnow().strftime("%Y%m%d%H"))
     return keeper.bodies.get(state, key, build)
+
+
+# (language, flag) -> its reason's text, across rebuilds: formatting a flag's numbers with
+# Babel was a fifth of a rebuild after a write, and most areas' flags do not change.
+_REASON_TEXTS: dict[tuple[str, Flag], str] = {}
+_REASON_TEXTS_MAX = 20_000
+
+
+def _reasons(lang: Lang) -> Callable[[Flag], str]:
+    """``Formatter(lang).flag_reason``, remembered per flag (a flag is its code and values)."""
+    formatter = Formatter(lang)
+
+    def reason(flag: Flag) -> str:
+        key = (lang, flag)
+        text = _REASON_TEXTS.get(key)
+        if text is None:
+            if len(_REASON_TEXTS) >= _REASON_TEXTS_MAX:
+                _REASON_TEXTS.clear()
+            text = _REASON_TEXTS[key] = formatter.flag_reason(flag)
+        return text
+
+    return reason
 
 
 def _dump(body: Any) -> bytes:
@@ -84,7 +108,7 @@ def micro_districts_geojson(
     sections = context.checklists.current.scoring.sections
     keeper = context.area_keeper
     lang = translations.current_lang.get()
-    reason = Formatter(lang).flag_reason
+    reason = _reasons(lang)
     if section is not None and section not in sections:
         raise Invalid(
             f"No section {section!r} in the scores; choose one of: {', '.join(sections)}",
@@ -101,37 +125,41 @@ def micro_districts_geojson(
             kept=keeper.sums("micro_district_id", sections),
         )
         geometry = keeper.geometry_json(shapes, _dump)
-        # Each feature's text from the last build, reused when its properties are the same
-        # (after a submission most areas' rounded figures are): serialising 916 features
-        # was most of a rebuild.
+        # Each feature's text from the last build, reused when its figures (and name) are
+        # the same: after a submission most areas' are (all but the audited ones, whose
+        # estimates move with the city mean), and comparing the figures skips making their
+        # properties, whose flag reasons were a third of a rebuild (docs/PERFORMANCE.md,
+        # "The map at city scale").
         made = keeper.feature_texts
         district_names = district_names_ru(session)
         features = []
         for shape in shapes.micro_districts.values():
             if district is not None and shape.district_id != district:
                 continue
-            properties = report.areas[shape.id].as_dict(reason)
-            properties.update(
-                name=area_name(shape, district_names),
-                kind=shape.kind,
-                district_id=shape.district_id,
-            )
+            figures = report.areas[shape.id]
+            name = area_name(shape, district_names)
+            key = (lang, section, shape.id)
+            before = made.get(key)
+            if (
+                before is not None
+                and before[1] is geometry[shape.id]
+                and before[0] == (figures, name)
+            ):
+                features.append(before[2])
+                continue
+            properties = figures.as_dict(reason)
+            properties.update(name=name, kind=shape.kind, district_id=shape.district_id)
             properties["value"] = (
                 properties["section_fail_share"].get(section)
                 if section
                 else properties["coverage_risk"]
             )
-            key = (lang, section, shape.id)
-            before = made.get(key)
-            if before is not None and before[0] == properties and before[1] is geometry[shape.id]:
-                features.append(before[2])
-                continue
             # The geometry's JSON text is spliced in, not serialised again per request.
             text = (
                 f'{{"type":"Feature","id":{_dump(shape.id).decode()},'
                 f'"geometry":{geometry[shape.id]},"properties":{_dump(properties).decode()}}}'
             )
-            made[key] = (properties, geometry[shape.id], text)
+            made[key] = ((figures, name), geometry[shape.id], text)
             features.append(text)
         city_mean = report.city_mean
         head = _dump(

@@ -1,4 +1,4 @@
-"""The inspectors' API: an area's panel, a district's monthly summary, yard markers in a box.
+"""The inspectors' API: an area's panel, a district's monthly summary, yards (or clusters) in a box.
 
 Inspectors and admins only; yard-level details only within the inspector's scope (see
 ``app.channels.staff.access``).
@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from app.areas import monthly
 from app.areas.shapes import ATTRIBUTION, LICENSE
 from app.audit import service as audit_service
-from app.channels.staff import access
+from app.channels.staff import access, map_clusters
 from app.channels.staff import map_views as service
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import InspectorScope
@@ -111,7 +111,9 @@ def district_monthly(
     responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON points."}},
 )
 def map_yards(
+    context: ContextDep,
     session: SessionDep,
+    shapes: AreaShapesDep,
     scope: InspectorScope,
     audit: AuditDep,
     bbox: Annotated[
@@ -123,22 +125,33 @@ def map_yards(
         ),
     ],
 ) -> JSONResponse:
-    """Known yards in the box (the map's view) that this inspector may see, as GeoJSON
-    points linking to their yard pages. Over 1,500 in the box: none, and ``truncated``."""
+    """The yards in the box (the map's view) that this inspector may see, as GeoJSON points
+    linking to their yard pages (``mode`` "yards"); over 1,500 in the box, one point per
+    area instead (``mode`` "clusters": yard count, mean risk of those with one, the extent
+    to zoom to). ``truncated`` stays false (kept for older clients)."""
     try:
         box = service.BBox.parse(bbox)
     except ValueError as error:
         raise Invalid(str(error), details=[{"field": "bbox", "message": "invalid"}]) from None
-    features, truncated = service.yards_in_bbox(session, bbox=box, scope=scope)
+    layer = map_clusters.yard_layer(
+        context.area_keeper.yard_points.current(session),
+        bbox=box,
+        scope=scope,
+        shapes=shapes,
+        min_audited=context.settings.area_min_audited,
+        limit=service.MAX_MARKERS,
+    )
     audit(audit_service.AuditAction.map_yards_viewed, f"bbox:{bbox[:120]}")
     return JSONResponse(
         {
             "type": "FeatureCollection",
             "attribution": ATTRIBUTION,
             "license": LICENSE,
-            "truncated": truncated,
+            "mode": layer.mode,
+            "yards_in_box": layer.yards_in_box,
+            "truncated": False,
             "limit": service.MAX_MARKERS,
-            "features": features,
+            "features": layer.features,
         },
         media_type="application/geo+json",
     )

@@ -130,9 +130,12 @@ def read_submission(
         UUID4, Path(description="The submission's id: a random version 4 UUID, its key.")
     ],
     request: Request,
+    response: Response,
     session: SessionDep,
     lang: LangDep,
 ) -> SubmissionResult:
     """A stored submission's result (for the resident who holds its id)."""
+    # Its id is a capability: never in a shared or HTTP cache.
+    response.headers["Cache-Control"] = "private, no-store"
     submission = service.get_submission(session, submission_id)
     return service.result_of(submission, registry=context_of(request.scope).checklists, lang=lang)

@@ -15,6 +15,7 @@ from app.channels.cli import notifications as notifications_commands
 from app.channels.cli import offences as offences_commands
 from app.channels.cli import photos as photos_commands
 from app.channels.cli import privacy as privacy_commands
+from app.channels.cli import telegram as telegram_commands
 from app.channels.cli import validate as validate_commands
 from app.platform.config import get_settings
 
@@ -341,6 +342,8 @@ cli.command("send-notifications")(notifications_commands.send_notifications)
 cli.command("import-offences")(offences_commands.import_offences)
 # The index held against registered offences (docs/VALIDATION.md).
 cli.command("validate")(validate_commands.validate)
+# The Telegram bot (docs/TELEGRAM.md).
+cli.add_typer(telegram_commands.telegram_cli, name="telegram")
 
 
 @cli.command("refresh-areas")

@@ -12,15 +12,15 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.districts import naming as area_naming
-from app.districts.models import District, MicroDistrict
+from app.districts.models import MicroDistrict
+from app.districts.naming import district_names as district_names  # the pages import it here
 from app.geo.locator import AreaIndex
 from app.geo.names import osm_spans
 from app.platform.db import table_of
 from app.platform.errors import Unavailable
-from app.platform.languages import Lang
 from app.platform.translations import current_lang, gettext
 from app.submissions.models import Submission
 from app.yards import naming
@@ -91,15 +91,6 @@ class HistoryRow:
     risk_index: float | None
     band: str | None
     completeness: float
-
-
-def district_names(session: Session, lang: Lang) -> dict[str, str]:
-    """District id -> its name in ``lang`` (the polygons themselves are not read)."""
-    rows = session.exec(
-        select(District.id, District.name_ru, District.name_kk, District.name_en)
-    ).all()
-    column = {"ru": 1, "kk": 2, "en": 3}[lang]
-    return {row[0]: row[column] for row in rows}
 
 
 def area_name(session: Session, micro_district_id: str | None) -> str | None:

@@ -217,7 +217,11 @@ def result(
         lang=_lang(),
         photo_refused=photo_refused,
     )
-    return page(request, "pages/result.html", context)
+    response = page(request, "pages/result.html", context)
+    # A capability page: never in a shared or HTTP cache (the phone's own service worker
+    # keeps a copy the resident opened: templates/pwa/sw.js).
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _yard_page(

@@ -20,6 +20,18 @@ BACKGROUND_COLOR = "#f4f5f2"
 # The app's name as the phone shows it under its icon.
 NAMES = {"ru": "Безопасный двор", "kk": "Қауіпсіз аула", "en": "Safe yard"}
 SYNC_TAG = "send-submissions"
+# (English msgid, URL); "/mine" is the list of the resident's checklists kept on the phone.
+SHORTCUTS = (
+    ("Check the yard", "/checklist"),
+    ("Find my yard", "/yard/find"),
+    ("My checklists", "/mine"),
+)
+# static/screenshots/<page>-<lang>-<form factor>.png, captured at these sizes by
+# tests/browser/test_manifest_screenshots.py (SAFEYARD_CAPTURE_SCREENSHOTS=1).
+SCREENSHOTS = (
+    ("checklist", "narrow", "390x844", "Check the yard"),
+    ("home", "wide", "1440x900", "Safe yard"),
+)
 
 
 @router.get("/manifest.webmanifest")
@@ -51,6 +63,32 @@ def manifest() -> JSONResponse:
                 "type": "image/png",
                 "purpose": "maskable",
             },
+        ],
+        # Long-press on the installed icon: the three things a resident comes back for.
+        "shortcuts": [
+            {
+                "name": translations.gettext(name),
+                "url": url,
+                "icons": [
+                    {
+                        "src": static_url("icons/icon-192.png"),
+                        "sizes": "192x192",
+                        "type": "image/png",
+                    }
+                ],
+            }
+            for name, url in SHORTCUTS
+        ],
+        # The richer install dialog (Chromium): the app as it looks, in the page's language.
+        "screenshots": [
+            {
+                "src": static_url(f"screenshots/{page}-{lang}-{form}.png"),
+                "sizes": sizes,
+                "type": "image/png",
+                "form_factor": form,
+                "label": translations.gettext(label),
+            }
+            for page, form, sizes, label in SCREENSHOTS
         ],
     }
     return JSONResponse(

@@ -16,15 +16,19 @@ from app.platform.templating import (
     static_url,
 )
 
-# Pages a resident needs with no signal, each cached once per language (?lang=).
-PAGES = ("/", "/yard/find", "/checklist", "/offline")
+# Pages a resident needs with no signal, each cached once per language (?lang=). "/mine" is
+# the same for everyone (the list is drawn from the phone's own storage), so it may be cached.
+PAGES = ("/", "/yard/find", "/checklist", "/offline", "/mine")
+PAGE_STYLES = ("css/mine.css",)
 CHECKLIST_API = "/api/v1/checklist"
-TRANSLATIONS = PROJECT_ROOT / "app" / "translations"
+TRANSLATIONS = PROJECT_ROOT / "app" / "platform" / "translations"
 
 
 def asset_names() -> list[str]:
     """Static names to precache: the shell, every JS module, icons and Leaflet's images."""
     names = list(SHELL_ASSETS)
+    # The stylesheets of the cached pages beyond the shell's.
+    names += list(PAGE_STYLES)
     names += sorted(f"js/{p.name}" for p in (STATIC / "js").glob("*.js"))
     names += sorted(f"icons/{p.name}" for p in (STATIC / "icons").iterdir() if p.is_file())
     # leaflet.css points at its marker and layer images with relative, unversioned URLs.

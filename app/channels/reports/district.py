@@ -79,7 +79,7 @@ def _flag_lines(
 _SHAPE_DIGESTS: dict[int, tuple[AreaShapes, dict[str, str]]] = {}
 
 
-def _shape_digest(shapes: AreaShapes, ids: Iterable[str]) -> str:
+def shape_digest(shapes: AreaShapes, ids: Iterable[str]) -> str:
     """A digest of the outlines drawn (each outline hashed once per loaded ``AreaShapes``)."""
     cached = _SHAPE_DIGESTS.get(id(shapes))
     if cached is None or cached[0] is not shapes:
@@ -136,6 +136,23 @@ def _area_names(session: Session, *, district: District, lang: Lang) -> dict[str
         sqlmodel_select(MicroDistrict).where(MicroDistrict.district_id == district.id)
     )
     return {m.id: area_naming.area_name(m, lang).removesuffix(suffix) for m in rows}
+
+
+def area_title(
+    session: Session, *, district_id: str, micro_district_id: str | None, lang: Lang
+) -> str:
+    """The report's ``area_name`` without building the report (for a cached PDF's file name):
+    the district's name, or the micro-district's as ``_area_names`` writes it."""
+    district = session.get(District, district_id)
+    if district is None:
+        raise NotFound(gettext("There is no such district."))
+    district_name = district.name(lang)
+    if micro_district_id is None:
+        return district_name
+    micro = session.get(MicroDistrict, micro_district_id)
+    if micro is None:
+        return f"{district_name} · {micro_district_id}"
+    return area_naming.area_name(micro, lang).removesuffix(f" · {district_name}")
 
 
 def map_numbers(
@@ -320,7 +337,7 @@ def _area_report(
         map_values=map_values,
         thin_areas=thin,
         methodology_url=methodology_url(settings),
-        map_shapes=_shape_digest(shapes, in_district),
+        map_shapes=shape_digest(shapes, in_district),
         outcomes=None
         if micro is not None
         else district_outcomes.report_outcomes(

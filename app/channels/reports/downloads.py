@@ -11,10 +11,10 @@ from fastapi.responses import Response
 
 from app.areas.monthly import checked_month
 from app.audit import service as audit_service
-from app.channels.reports import render
-from app.channels.reports.district import area_report
-from app.channels.reports.service import report_pdf
-from app.channels.reports.yard import yard_report
+from app.channels.reports import render, stamps
+from app.channels.reports.district import area_report, area_title
+from app.channels.reports.service import stamped_pdf
+from app.channels.reports.yard import almaty_date, yard_report
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth import is_staff
 from app.channels.web.auth_deps import (
@@ -27,14 +27,15 @@ from app.channels.web.auth_deps import (
 from app.channels.web.context import AreaShapesDep, PdfDep, context_of
 from app.districts.models import District
 from app.platform import translations
-from app.platform.db import SessionDep, parse_row_id
+from app.platform.db import SessionDep, parse_row_id, utcnow
 from app.platform.errors import NotFound
 from app.platform.languages import Lang
-from app.platform.pdf.gate import requester
+from app.platform.pdf.gate import Requester, requester
 from app.platform.pdf.renderer import PdfRenderer
 from app.platform.translations import gettext
 from app.submissions import ids as submission_ids
 from app.submissions import service as submissions_service
+from app.submissions.models import Submission
 from app.yards.models import Yard
 
 router = APIRouter(include_in_schema=False)
@@ -98,22 +99,12 @@ def yard_report_pdf(
     assert yard.id is not None
     if not scope.may_see_yard(yard):
         raise refusal
-    app_context = context_of(request.scope)
-    report = yard_report(
-        session,
-        yard=yard,
-        registry=app_context.checklists,
-        settings=app_context.settings,
-        lang=_lang(),
-    )
-    pdf = report_pdf(
-        reports, "yard", report, lambda: render.yard_html(report), requester(request, staff=True)
-    )
+    pdf = _yard_pdf(request, session, reports, yard, who=requester(request, staff=True))
     audit(
         audit_service.AuditAction.report_downloaded,
         audit_service.report_target("yard", yard_id=yard.id),
     )
-    stamp = report.report_date.isoformat()
+    stamp = almaty_date(utcnow()).isoformat()
     noun = _slug(gettext("yard"))
     return pdf_response(
         pdf,
@@ -137,23 +128,9 @@ def submission_report_pdf(
         )
     yard = session.get(Yard, submission.yard_id)
     assert yard is not None and yard.id is not None
-    app_context = context_of(request.scope)
-    report = yard_report(
-        session,
-        yard=yard,
-        registry=app_context.checklists,
-        settings=app_context.settings,
-        lang=_lang(),
-        submission=submission,
-    )
     # Staff go first and are not limited; anyone else holding the link is (gate.py).
-    pdf = report_pdf(
-        reports,
-        "submission",
-        report,
-        lambda: render.yard_html(report),
-        requester(request, staff=is_staff(request.scope)),
-    )
+    who = requester(request, staff=is_staff(request.scope))
+    pdf = _yard_pdf(request, session, reports, yard, who=who, submission=submission)
     # The kind and the yard, never the submission's id (a capability).
     audit(
         audit_service.AuditAction.report_downloaded,
@@ -210,6 +187,44 @@ def micro_district_report_pdf(
     )
 
 
+def _yard_pdf(
+    request: Request,
+    session: SessionDep,
+    reports: PdfRenderer,
+    yard: Yard,
+    *,
+    who: Requester,
+    submission: Submission | None = None,
+) -> bytes:
+    """A yard's (or one submission's) PDF: the cache is asked by the data stamp first, and the
+    figures gathered only to render. The caller has checked access already."""
+    app_context = context_of(request.scope)
+    registry, settings, lang, now = app_context.checklists, app_context.settings, _lang(), utcnow()
+    stamp = stamps.yard_stamp(
+        session,
+        yard=yard,
+        registry=registry,
+        settings=settings,
+        lang=lang,
+        now=now,
+        submission=submission,
+    )
+
+    def html() -> str:
+        report = yard_report(
+            session,
+            yard=yard,
+            registry=registry,
+            settings=settings,
+            lang=lang,
+            submission=submission,
+            now=now,
+        )
+        return render.yard_html(report)
+
+    return stamped_pdf(reports, "submission" if submission else "yard", stamp, html, who)
+
+
 def _area_pdf(
     request: Request,
     session: SessionDep,
@@ -222,32 +237,51 @@ def _area_pdf(
     micro_district_id: str | None = None,
 ) -> Response:
     app_context = context_of(request.scope)
-    report = area_report(
+    settings, lang, now = app_context.settings, _lang(), utcnow()
+    checked = checked_month(month)
+    if micro_district_id is not None:
+        district_id = shapes.micro_districts[micro_district_id].district_id
+    assert district_id is not None
+    area_name = area_title(
+        session, district_id=district_id, micro_district_id=micro_district_id, lang=lang
+    )
+    stamp = stamps.area_stamp(
         session,
         registry=app_context.checklists,
-        settings=app_context.settings,
-        shapes=shapes,
-        lang=_lang(),
-        month=checked_month(month),
+        settings=settings,
+        lang=lang,
+        month=checked,
+        now=now,
         district_id=district_id,
         micro_district_id=micro_district_id,
+        shapes=shapes,
     )
-    pdf = report_pdf(
-        reports,
-        "area",
-        report,
-        lambda: render.area_html(report, shapes),
-        requester(request, staff=True),
-    )
+
+    def html() -> str:
+        report = area_report(
+            session,
+            registry=app_context.checklists,
+            settings=settings,
+            shapes=shapes,
+            lang=lang,
+            month=checked,
+            district_id=None if micro_district_id is not None else district_id,
+            micro_district_id=micro_district_id,
+            now=now,
+        )
+        return render.area_html(report, shapes)
+
+    pdf = stamped_pdf(reports, "area", stamp, html, requester(request, staff=True))
+    area_id = micro_district_id or district_id
     level = "district" if micro_district_id is None else "micro-district"
     audit(
         audit_service.AuditAction.report_downloaded,
-        audit_service.report_target(level, area=f"{report.area_id}:{report.month}"),
+        audit_service.report_target(level, area=f"{area_id}:{checked}"),
     )
     return pdf_response(
         pdf,
-        ascii_name=f"safeyard-{level}-{_ascii(report.area_id)}-{report.month}.pdf",
-        readable_name=f"safeyard-{_slug(report.area_name)}-{report.month}.pdf",
+        ascii_name=f"safeyard-{level}-{_ascii(area_id)}-{checked}.pdf",
+        readable_name=f"safeyard-{_slug(area_name)}-{checked}.pdf",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from app.channels.reports.district import AreaReport
 from app.channels.reports.render import data_of, html_to_pdf, template_version
@@ -13,8 +14,14 @@ from app.platform.pdf.renderer import PdfRenderer
 
 
 def report_key(kind: str, report: YardReport | AreaReport) -> str:
-    """The cache key of a report: its data, and the templates and translations that draw it."""
+    """The cache key of a built report: its data, and the templates and translations."""
     return cache_key(kind, data_of(report), template_version=template_version())
+
+
+def stamp_key(kind: str, stamp: dict[str, Any]) -> str:
+    """The cache key of a report not built yet: its data stamp (``stamps.py``), and the
+    templates and translations. A different name space from ``report_key``'s."""
+    return cache_key(f"{kind}:stamp", stamp, template_version=template_version())
 
 
 def report_pdf(
@@ -29,3 +36,15 @@ def report_pdf(
     return renderer.pdf(
         report_key(kind, report), lambda: renderer.pool.run(html_to_pdf, html()), who
     )
+
+
+def stamped_pdf(
+    renderer: PdfRenderer,
+    kind: str,
+    stamp: dict[str, Any],
+    html: Callable[[], str],
+    who: Requester = STAFF,
+) -> bytes:
+    """The PDF named by ``stamp``: from the cache without building anything, or made from
+    ``html()`` (which gathers the figures; only on a miss). Call it after the access check."""
+    return renderer.pdf(stamp_key(kind, stamp), lambda: renderer.pool.run(html_to_pdf, html()), who)

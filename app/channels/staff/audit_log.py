@@ -83,6 +83,9 @@ def action_labels() -> dict[str, str]:
         service.AuditAction("photo.moderate"): gettext("Photo checked"),
         service.AuditAction("body.update"): gettext("Responsible body changed"),
         service.AuditAction("outbox.retry"): gettext("Outbox message put back to send"),
+        service.AuditAction("telegram.code"): gettext("Telegram link code issued"),
+        service.AuditAction("telegram.link"): gettext("Telegram chat linked"),
+        service.AuditAction("telegram.unlink"): gettext("Telegram chat unlinked"),
     }
 
 

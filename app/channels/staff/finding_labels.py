@@ -42,6 +42,9 @@ def action_label(action: str) -> str:
         "assign": _("Assigned"),
         "request_reaudit": _("Re-audit requested"),
         "recomputed": _("Recomputed for a new checklist version"),
+        "reported": _("Reported by a resident"),
+        "accept_report": _("Report accepted"),
+        "reject_report": _("Report rejected"),
     }
     return labels.get(action, action)
 
@@ -55,6 +58,7 @@ def actor_label(actor: str) -> str:
         "inspector": _("Inspector"),
         "admin": _("Administrator"),
         "official": _("Staff of the body"),
+        "resident": _("Resident"),
     }
     return labels.get(actor, actor)
 

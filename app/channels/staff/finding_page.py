@@ -29,8 +29,9 @@ from app.channels.staff.queue import queue_url
 from app.channels.web.auth_deps import Forbidden, InspectorScope, RequireInspector, secret_of
 from app.channels.web.context import ContextDep
 from app.channels.web.formatting import Formatter
-from app.findings import actions, finding_view
+from app.findings import actions, finding_view, report_actions, reports
 from app.findings.permissions import Action, Actor, allowed
+from app.findings.report_actions import ReportAction
 from app.platform import translations
 from app.platform.config import Settings
 from app.platform.db import DatabaseDep, SessionDep, parse_row_id
@@ -43,7 +44,9 @@ router = APIRouter(include_in_schema=False)
 
 PAGE = "/inspector/findings/{finding_id}"
 # The URL word of each form, and the action it is.
-ACTIONS = {
+ACTIONS: dict[str, Action | ReportAction] = {
+    "accept-report": ReportAction.accept_report,
+    "reject-report": ReportAction.reject_report,
     "mark-sent": Action.mark_sent,
     "start-work": Action.start_work,
     "report-fix": Action.report_fix,
@@ -107,7 +110,10 @@ def finding_page(
     finding = actions.get_finding(session, actor=actor, finding_id=finding_id)
     lang = translations.current_lang.get()
     shown = finding_view.detail(session, finding=finding, lang=lang)
-    may = allowed(actor, finding)
+    may: set[Action | ReportAction] = {*allowed(actor, finding)}
+    may |= report_actions.allowed_report(actor, finding)
+    # A resident's report: its words, section and photo (``app.findings.reports``).
+    report = reports.report_of(session, finding_id=finding_id) if finding.kind == "report" else None
     done = request.query_params.get("done")
     notice = labels.action_label(ACTIONS[done].value) if done in ACTIONS and not error else None
     body = shown.body
@@ -119,7 +125,10 @@ def finding_page(
         "f": finding,
         "item": labels.item_text(
             request, version=finding.checklist_version, item_id=finding.item_id
-        ),
+        )
+        if report is None
+        else labels.ItemText(gettext("A resident's report"), None),
+        "report": report,
         "state_label": labels.state_label,
         "action_label": labels.action_label,
         "actor_label": labels.actor_label,
@@ -173,14 +182,26 @@ def finding_view_page(
 def _act(
     write: Session,
     *,
-    action: Action,
+    action: Action | ReportAction,
     actor: Actor,
     finding_id: int,
     form: FormData,
     settings: Settings,
 ) -> None:
     days = settings.finding_deadline_days
-    if action == Action.mark_sent:
+    if action == ReportAction.accept_report:
+        report_actions.accept_report(
+            write,
+            actor=actor,
+            finding_id=finding_id,
+            note=field(form, "note"),
+            default_deadline_days=days,
+        )
+    elif action == ReportAction.reject_report:
+        report_actions.reject_report(
+            write, actor=actor, finding_id=finding_id, reason=field(form, "reason")
+        )
+    elif action == Action.mark_sent:
         actions.mark_sent(
             write,
             actor=actor,

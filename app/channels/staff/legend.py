@@ -84,5 +84,14 @@ def map_config(fmt: Formatter) -> dict[str, Any]:
             "none_checked": _("Known yards: %(n)s, none checked", n="{n}"),
             "no_index": _("no current risk index"),
             "tiles": _("Map tiles (%(host)s)", host="{host}"),
+            # Clusters: one per area where a view holds more yards than the server draws.
+            "clusters_shown": _(
+                "Too many yards to show one by one: each circle is a micro-district with its "
+                "number of yards. Select one to zoom in."
+            ),
+            "cluster_yards": _("Yards: %(count)s", count="{n}"),
+            "cluster_mean": _("mean risk %(risk)s", risk="{risk}"),
+            "cluster_no_mean": _("no yard with a current risk index"),
+            "cluster_few": _("too few audited yards to judge"),
         },
     }

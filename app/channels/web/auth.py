@@ -14,7 +14,7 @@ from app.accounts.models import User, UserRole
 from app.accounts.second_factor import Stage, login_stage
 from app.channels.web.auth_deps import (
     LoginRequired,
-    current_user,
+    login_user,
     secret_of,
     session_login,
     step_url,
@@ -156,7 +156,7 @@ def signed_in_user(request: Request) -> User | None:
     if not request.cookies.get(security.SESSION_COOKIE):
         return None
     if "signed_in_user" not in request.state._state:
-        request.state.signed_in_user = current_user(request)
+        request.state.signed_in_user = login_user(request)
     user: User | None = request.state.signed_in_user
     return user
 

@@ -5,12 +5,13 @@ Pages send a visitor without the right session to /login (303); the API answers 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.accounts import security
 from app.accounts.models import User, UserRole
@@ -70,12 +71,20 @@ def session_login(request: Request) -> Login | None:
     return login
 
 
-def current_user(request: Request) -> User | None:
+def login_user(request: Request) -> User | None:
     """The user of a complete login (password, the second factor when they need one, and a
-    chosen password), or None: a resident, or a login half done, reaches nothing staff-only.
-    FastAPI resolves it once per request, however many dependencies ask."""
+    chosen password), or None: a resident, or a login half done, reaches nothing staff-only."""
     login = session_login(request)
     return login.user if login is not None and login.stage == Stage.done else None
+
+
+async def current_user(request: Request) -> User | None:
+    """``login_user`` as a dependency. FastAPI resolves it once per request, however many
+    dependencies ask. Without a session cookie (every resident) it answers on the event loop;
+    only a staff request takes a worker thread for its one look-up."""
+    if not request.cookies.get(security.SESSION_COOKIE):
+        return None
+    return await run_in_threadpool(login_user, request)
 
 
 # The page of each unfinished step of a login.
@@ -94,8 +103,8 @@ def step_url(stage: Stage, next_url: str) -> str:
 CurrentUser = Annotated[User | None, Depends(current_user)]
 
 
-def _require(*roles: UserRole) -> Callable[[User | None], User]:
-    def dependency(user: CurrentUser) -> User:
+def _require(*roles: UserRole) -> Callable[[User | None], Awaitable[User]]:
+    async def dependency(user: CurrentUser) -> User:
         if user is None:
             raise LoginRequired(gettext("Log in to open this page."))
         if user.role not in roles:

@@ -25,7 +25,9 @@ ALMATY = timezone(timedelta(hours=5), "Asia/Almaty")
 
 # Kazakh writes the year first: "2026 жылғы 5 желтоқсан", "2026 жылғы желтоқсан" (lower case;
 # the format-context month, since Babel's stand-alone kk month names are capitalised).
-_DATE_PATTERNS = {"kk": "y 'жылғы' d MMMM"}
+# Russian: "5 декабря 2026", without CLDR's "г.": most sentences end on the date ("… %(date)s.")
+# and an abbreviation's stop then doubled ("2026 г..", issue 18).
+_DATE_PATTERNS = {"kk": "y 'жылғы' d MMMM", "ru": "d MMMM y"}
 _MONTH_PATTERNS = {"kk": "y 'жылғы' MMMM", "ru": "LLLL y", "en": "LLLL y"}
 
 _RELATIONS: dict[str, Callable[[Decimal, Decimal], bool]] = {
@@ -99,7 +101,7 @@ class Formatter:
         return format_percent(fraction, locale=self.lang)
 
     def date(self, moment: datetime | Day) -> str:
-        """The Almaty date, written out: '5 декабря 2026 г.', '2026 жылғы 5 желтоқсан',
+        """The Almaty date, written out: '5 декабря 2026', '2026 жылғы 5 желтоқсан',
         'December 5, 2026'."""
         pattern = _DATE_PATTERNS.get(self.lang, "long")
         return format_date(_as_date(moment), format=pattern, locale=self.lang)
@@ -113,7 +115,7 @@ class Formatter:
         return format_date(month, format=_MONTH_PATTERNS.get(self.lang, "LLLL y"), locale=self.lang)
 
     def day_range(self, first: datetime | Day, last: datetime | Day) -> str:
-        """Days of one month: '1–5 декабря 2026 г.', '2026 жылғы 1–5 желтоқсан',
+        """Days of one month: '1–5 декабря 2026', '2026 жылғы 1–5 желтоқсан',
         'December 1–5, 2026' (one day, or days of two months: dates)."""
         start, end = _as_date(first), _as_date(last)
         if start == end:
@@ -124,7 +126,7 @@ class Formatter:
         if self.lang == "kk":
             return f"{end.year} жылғы {days} {format_date(end, 'MMMM', locale='kk')}"
         if self.lang == "ru":
-            return f"{days} {format_date(end, 'MMMM', locale='ru')} {end.year}\u202fг."
+            return f"{days} {format_date(end, 'MMMM', locale='ru')} {end.year}"
         return f"{format_date(end, 'MMMM', locale=self.lang)} {days}, {end.year}"
 
     def short_date(self, moment: datetime | Day) -> str:

@@ -1,0 +1,238 @@
+// SafeYard residents' map of areas (templates/pages/area_map.html): the micro-districts coloured
+// by their public figure, on SafeYard's own base layer (static/js/map-base.js: no tile server),
+// the yards in view as dots at close zoom and as a list under the map, "yards near me".
+// Everything comes from data- attributes of #public-map (no inline script: CSP); without it
+// the page is the list of areas by district.
+
+const YARD_ZOOM = 15;
+const NEAR_ZOOM = 16;
+const CITY = [43.2389, 76.8897];
+const DOT_RING = "#1b1b1b";
+const LANG = document.documentElement.lang || "ru";
+const ONE_DECIMAL = new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 });
+
+function element(tag, attributes = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") node.textContent = value;
+    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function loadOnce(tag, attributes) {
+  return new Promise((resolve, reject) => {
+    const node = element(tag, attributes);
+    node.addEventListener("load", () => resolve(node), { once: true });
+    node.addEventListener("error", () => reject(new Error(`could not load ${attributes.src || attributes.href}`)), { once: true });
+    document.head.append(node);
+  });
+}
+
+async function loadLeaflet(data) {
+  if (window.L) return window.L;
+  await Promise.all([
+    loadOnce("link", { rel: "stylesheet", href: data.cssLeaflet }),
+    loadOnce("script", { src: data.jsLeaflet }),
+  ]);
+  return window.L;
+}
+
+/** The class colour of a risk: the last class whose lower bound it reaches. */
+function colour(config, value) {
+  if (value === null || value === undefined) return config.no_data;
+  let found = config.risk[0].colour;
+  for (const c of config.risk) if (value >= c.lower) found = c.colour;
+  return found;
+}
+
+/** An area's figure as words: the risk, or why there is none. */
+function areaText(strings, p) {
+  if (p.state === "shown") return `${strings.risk_index}: ${ONE_DECIMAL.format(p.risk)}`;
+  return strings[p.state] || strings.no_yards;
+}
+
+function findingLines(strings, f) {
+  const lines = [];
+  if (f.active) {
+    let text = strings.active.replace("{n}", String(f.active));
+    if (f.overdue) text += ` (${strings.overdue.replace("{n}", String(f.overdue))})`;
+    lines.push(text);
+  }
+  if (f.fix_reported) lines.push(strings.fix_reported.replace("{n}", String(f.fix_reported)));
+  if (f.verified) lines.push(strings.verified.replace("{n}", String(f.verified)));
+  return lines;
+}
+
+function yardIndexText(strings, p) {
+  return p.risk_index === null || p.risk_index === undefined ? strings.no_index : ONE_DECIMAL.format(p.risk_index);
+}
+
+/** One yard in the list under the map: its link, index and findings, as its page says. */
+function yardItem(strings, feature) {
+  const p = feature.properties;
+  const lines = findingLines(strings, p.findings);
+  return element("li", { class: "public-yard" }, [
+    element("a", { href: p.url, text: p.title }),
+    element("span", { class: "yard-index", text: `${strings.risk_index}: ${yardIndexText(strings, p)}` }),
+    ...(lines.length ? [element("ul", { class: "small finding-counts" }, lines.map((text) => element("li", { text })))] : []),
+  ]);
+}
+
+function yardLayer(L, map, data, config, say) {
+  const strings = config.strings;
+  const layer = L.layerGroup().addTo(map);
+  const section = document.getElementById("public-map-yards");
+  const list = document.getElementById("public-map-yard-list");
+  const count = document.getElementById("public-map-yards-count");
+  let controller = null;
+
+  function show(features) {
+    layer.clearLayers();
+    for (const feature of features) {
+      const [lon, lat] = feature.geometry.coordinates;
+      const p = feature.properties;
+      const lines = findingLines(strings, p.findings);
+      const popup = element("div", {}, [
+        element("strong", { text: p.title }),
+        element("br"),
+        `${strings.risk_index}: ${yardIndexText(strings, p)}`,
+        ...lines.flatMap((text) => [element("br"), text]),
+        element("br"),
+        element("a", { href: p.url, text: strings.open_yard }),
+      ]);
+      L.circleMarker([lat, lon], {
+        radius: 7,
+        className: "yard-marker",
+        color: DOT_RING,
+        weight: 2,
+        fillColor: colour(config, p.risk_index),
+        fillOpacity: 1,
+      })
+        .bindTooltip(`${p.title}: ${yardIndexText(strings, p)}`)
+        .bindPopup(popup)
+        .addTo(layer);
+    }
+    if (list && section) {
+      section.hidden = false;
+      list.replaceChildren(...features.map((f) => yardItem(strings, f)));
+      if (count) count.textContent = features.length ? strings.yards_in_view.replace("{n}", String(features.length)) : strings.no_yards_in_view;
+    }
+  }
+
+  async function refresh(near = null) {
+    controller?.abort();
+    if (!near && map.getZoom() < YARD_ZOOM) {
+      layer.clearLayers();
+      if (section) section.hidden = true;
+      say(strings.zoom_in);
+      return;
+    }
+    controller = new AbortController();
+    let query;
+    if (near) {
+      query = `near=${near.lat.toFixed(5)},${near.lon.toFixed(5)}`;
+    } else {
+      const b = map.getBounds();
+      query = `bbox=${[b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",")}`;
+    }
+    try {
+      const response = await fetch(`${data.yardsUrl}?${query}`, { signal: controller.signal });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const body = await response.json();
+      say(body.truncated ? strings.too_many : "");
+      show(body.features);
+      map.getContainer().dataset.yards = String(body.features.length);
+    } catch (error) {
+      if (error.name !== "AbortError") say(strings.load_failed);
+    }
+  }
+  return refresh;
+}
+
+async function startMap(container) {
+  const data = container.dataset;
+  const config = JSON.parse(data.config);
+  const strings = config.strings;
+  const statusBox = document.getElementById("public-map-status");
+  const say = (text) => {
+    if (statusBox) statusBox.textContent = text;
+  };
+  const L = await loadLeaflet(data);
+  const map = L.map(container, { zoomSnap: 0.5 }).setView(CITY, 11);
+  map.attributionControl.setPrefix(false);
+  const base = await import(data.jsBase).catch(() => null);
+  const credit = base ? base.credit : (m, text) => m.attributionControl.addAttribution(text);
+  base?.baseLayer(L, map, data)
+    .then(() => { container.dataset.baseReady = "true"; })
+    .catch((error) => console.warn("SafeYard: the base layer did not load", error));
+
+  say(strings.loading);
+  const response = await fetch(data.areasUrl, { headers: { Accept: "application/geo+json" } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const collection = await response.json();
+  // Areas without a known yard are left out: the base layer shows through there.
+  const known = collection.features.filter((f) => f.properties.state !== "no_yards");
+  const areas = L.geoJSON(known, {
+    style: (feature) => ({
+      fillColor: colour(config, feature.properties.state === "shown" ? feature.properties.risk : null),
+      fillOpacity: 0.6,
+      color: "#ffffff",
+      weight: 0.8,
+      opacity: 0.8,
+    }),
+    onEachFeature: (feature, layer) => {
+      const p = feature.properties;
+      const tip = element("span", { text: `${p.name}: ${areaText(strings, p)}` });
+      layer.bindTooltip(tip, { sticky: true });
+      const popup = element("div", {}, [
+        element("strong", { text: p.name }),
+        element("br"),
+        areaText(strings, p),
+        element("br"),
+        element("a", { href: `/map/areas/${encodeURIComponent(feature.id)}`, text: strings.area_page }),
+      ]);
+      layer.bindPopup(popup);
+    },
+  }).addTo(map);
+  areas.eachLayer((layer) => {
+    const path = layer.getElement?.();
+    path?.classList.add("area-shape");
+    path?.setAttribute("data-area-id", layer.feature.id);
+    path?.setAttribute("data-state", layer.feature.properties.state);
+  });
+  credit(map, collection.attribution);
+  say("");
+  container.dataset.ready = "true";
+
+  const refreshYards = yardLayer(L, map, data, config, say);
+  map.on("moveend", () => refreshYards());
+  refreshYards();
+
+  const nearButton = document.getElementById("public-map-near");
+  if (nearButton && "geolocation" in navigator) {
+    nearButton.hidden = false;
+    nearButton.addEventListener("click", () => {
+      say(strings.locating);
+      navigator.geolocation.getCurrentPosition(
+        (position) => {
+          const here = { lat: position.coords.latitude, lon: position.coords.longitude };
+          map.setView([here.lat, here.lon], NEAR_ZOOM, { animate: false });
+          refreshYards(here);
+        },
+        () => say(strings.location_failed),
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+      );
+    });
+  }
+}
+
+const container = document.getElementById("public-map");
+if (container) {
+  startMap(container).catch((error) => {
+    console.error("SafeYard: the map failed", error);
+    const box = document.getElementById("public-map-status");
+    if (box) box.textContent = JSON.parse(container.dataset.config).strings.load_failed;
+  });
+}
