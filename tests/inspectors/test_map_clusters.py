@@ -64,9 +64,9 @@ class TestYardLayer:
     ) -> dict[str, Any]:
         """Three yards in a micro-district of their own: two with a current risk (one worst,
         one best answers), one whose only checklist is older than the window."""
-        cell_id, outline = own_cell(session, "turksib")
+        cell_id, outline = own_cell(session, "nauryzbay")
         ids = [
-            new_yard(session, district_id="turksib", micro_district_id=cell_id, address=f"y{n}")
+            new_yard(session, district_id="nauryzbay", micro_district_id=cell_id, address=f"y{n}")
             for n in range(3)
         ]
         now = utcnow()
@@ -95,7 +95,7 @@ class TestYardLayer:
         assert p["mean_risk"] == pytest.approx(round(mean, 1))
         assert p["band"] == band_for(mean)
         assert p["enough_data"] is False  # 2 audited < 3, the area map's "not enough data"
-        assert p["area_kind"] == "micro_district" and p["district_id"] == "turksib"
+        assert p["area_kind"] == "micro_district" and p["district_id"] == "nauryzbay"
         assert cluster["id"] == f"micro_district:{cell['id']}"
         # Drawn inside its area, with the extent of its yards to zoom to.
         lon, lat = cluster["geometry"]["coordinates"]

@@ -16,9 +16,10 @@ class TestFindPage:
     def test_offers_the_three_ways(self, web: TestClient) -> None:
         html = get(web, "/yard/find").text
         assert '<button type="button" id="locate-me" class="button' in html
-        assert 'id="locate-me" class="button button-primary button-block" hidden>' in html
-        assert 'id="map" class="map" data-lat="43.2389" data-lon="76.8897" hidden' in html
-        assert '<p class="map-attribution" hidden>' in html
+        assert 'id="locate-me" class="button button-primary button-block needs-script">' in html
+        assert 'id="map" class="map" data-lat="43.2389" data-lon="76.8897">' in html
+        # Shown by the stylesheet only when scripts run (.needs-script), its space kept.
+        assert '<p class="map-attribution needs-script">' in html
         assert 'href="https://www.openstreetmap.org/copyright"' in html
         page = parse(html)
         assert page.values("q") == [""]

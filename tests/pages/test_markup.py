@@ -13,6 +13,13 @@ from tests.pages.markup import Page, parse
 from tests.pages.support import each_page_url, fill_from, get, pages_point, send
 
 OPEN_THE_SPOT = ("https://2gis.kz/almaty?m=", "https://www.openstreetmap.org/?mlat=")
+# Links a resident follows to send the yard's public page to a chat (nothing loads from them).
+# The share box links the yard's public page by its absolute address (public_base_url).
+SHARE_LINKS = (
+    "https://t.me/share/url?url=",
+    "https://wa.me/?text=",
+    "http://127.0.0.1:8000/yards/",
+)
 
 
 def pages(web: TestClient, checked: Checked) -> Iterator[tuple[str, str]]:
@@ -64,5 +71,5 @@ class TestEveryPage:
                         # yard's "open in 2GIS / OpenStreetMap".
                         assert attr == "href=", (url, target)
                         assert target == "https://www.openstreetmap.org/copyright" or (
-                            target.startswith(OPEN_THE_SPOT)
+                            target.startswith(OPEN_THE_SPOT + SHARE_LINKS)
                         ), (url, target)
