@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if stop_sender is not None:
             stop_sender()
+        await telegram_webhook.close(context)
         context.pdf.close()
         db.dispose()
         metrics.worker_stopped()

@@ -117,21 +117,17 @@ def public_findings(
 
 def _label(registry: ChecklistRegistry, version: str, item_id: str, lang: Lang) -> str:
     """The item's question in ``lang``, from the finding's checklist version, else the
-    current one; the id itself for an item no version knows."""
+    current one (a resident's report: its section); the id itself for an item no version
+    knows."""
     section_id = reports.section_of_item(item_id)
+    if section_id is not None:
+        title = reports.section_title(registry, version=version, section_id=section_id, lang=lang)
+        said = translations(lang).gettext
+        if title is None:
+            return said("Reported by residents")
+        return said("Reported by residents: %(section)s") % {"section": title}
     for loaded in (registry.get(version), registry.current):
-        if loaded is None:
-            continue
-        if section_id is not None:
-            for section in loaded.checklist.sections:
-                if section.id == section_id:
-                    return translations(lang).gettext("Reported by residents: %(section)s") % {
-                        "section": section.title.get(lang)
-                    }
-            continue
-        item = loaded.items_by_id.get(item_id)
+        item = loaded.items_by_id.get(item_id) if loaded is not None else None
         if item is not None:
             return item.question.get(lang)
-    if section_id is not None:
-        return translations(lang).gettext("Reported by residents")
     return item_id

@@ -39,6 +39,7 @@ from app.photos.processing import process_photo
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
 from app.platform.errors import Invalid
+from app.platform.languages import Lang
 
 REPORT = "report"
 TEXT_MIN = 10
@@ -59,6 +60,17 @@ def section_of_item(item_id: str) -> str | None:
     """The section id of a report's finding (its ``item_id`` is ``report:<section>:<key>``)."""
     parts = item_id.split(":")
     return parts[1] if len(parts) == 3 and parts[0] == REPORT else None
+
+
+def section_title(
+    registry: ChecklistRegistry, *, version: str, section_id: str, lang: Lang
+) -> str | None:
+    """The section's title in ``lang``, from the checklist ``version``, else the current one."""
+    for loaded in (registry.get(version), registry.current):
+        for section in loaded.checklist.sections if loaded is not None else ():
+            if section.id == section_id:
+                return section.title.get(lang)
+    return None
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,39 @@ def _figures(
     return figures
 
 
+def body_figures(
+    session: Session, *, body_id: str, since: datetime, until: datetime, now: datetime
+) -> dict[str, Any]:
+    """A body's digest figures: findings sent to it in [since, until), past their deadline,
+    fixes awaiting verification (also the bot's /digest on demand)."""
+    c = _FINDING.c
+    return _figures(
+        session,
+        [c.body_id == body_id],
+        new=[c.state.in_(_ACTIVE), c.sent_at >= since, c.sent_at < until],
+        now=now,
+    )
+
+
+def inspector_figures(
+    session: Session, *, user: User, since: datetime, until: datetime, now: datetime
+) -> dict[str, Any]:
+    """An inspector's digest figures over their districts and micro-districts (the city when
+    city-wide): findings confirmed in [since, until), overdue, awaiting verification."""
+    c = _FINDING.c
+    scope: list[Any] = []
+    if not user.city_wide:
+        districts = select(_DISTRICTS.c.district_id).where(_DISTRICTS.c.user_id == user.id)
+        areas = select(_AREAS.c.micro_district_id).where(_AREAS.c.user_id == user.id)
+        scope = [or_(c.district_id.in_(districts), c.micro_district_id.in_(areas))]
+    return _figures(
+        session,
+        scope,
+        new=[c.confirmed.is_(True), c.confirmed_at >= since, c.confirmed_at < until],
+        now=now,
+    )
+
+
 def enqueue_digests(session: Session, *, settings: Settings, now: datetime) -> int:
     """Enqueue the digests of the latest scheduled moment not yet enqueued; returns how many
     were enqueued. An empty one is enqueued too (and recorded as not sent): the key says the
@@ -101,7 +134,6 @@ def enqueue_digests(session: Session, *, settings: Settings, now: datetime) -> i
     slot, since = found
     period = slot.strftime("%Y-%m-%dT%H")
     common = {"period": slot.strftime("%d.%m.%Y"), "since": since.isoformat()}
-    c = _FINDING.c
     made = 0
     done = outbox.keys_like(session, pattern=f"digest:%:{period}")
     bodies = session.execute(
@@ -115,12 +147,7 @@ def enqueue_digests(session: Session, *, settings: Settings, now: datetime) -> i
         key = f"digest:body:{body.id}:{period}"
         if key in done:
             continue
-        figures = _figures(
-            session,
-            [c.body_id == body.id],
-            new=[c.state.in_(_ACTIVE), c.sent_at >= since, c.sent_at < slot],
-            now=now,
-        )
+        figures = body_figures(session, body_id=body.id, since=since, until=slot, now=now)
         made += outbox.enqueue(
             session,
             kind=DIGEST_BODY,
@@ -137,17 +164,7 @@ def enqueue_digests(session: Session, *, settings: Settings, now: datetime) -> i
         key = f"digest:inspector:{user.id}:{period}"
         if key in done:
             continue
-        scope: list[Any] = []
-        if not user.city_wide:
-            districts = select(_DISTRICTS.c.district_id).where(_DISTRICTS.c.user_id == user.id)
-            areas = select(_AREAS.c.micro_district_id).where(_AREAS.c.user_id == user.id)
-            scope = [or_(c.district_id.in_(districts), c.micro_district_id.in_(areas))]
-        figures = _figures(
-            session,
-            scope,
-            new=[c.confirmed.is_(True), c.confirmed_at >= since, c.confirmed_at < slot],
-            now=now,
-        )
+        figures = inspector_figures(session, user=user, since=since, until=slot, now=now)
         made += outbox.enqueue(
             session,
             kind=DIGEST_INSPECTOR,

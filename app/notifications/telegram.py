@@ -88,7 +88,7 @@ class TelegramComposer:
             if message.kind == FINDING_STATE:
                 text = self._finding_state(payload)
             elif message.kind == DIGEST:
-                text = self._digest(chat, payload)
+                text = self.digest(chat, payload)
             else:
                 raise NotSent(f"unknown kind {message.kind}")
         return ChatMessage(chat.id, chat.telegram_id, text[:TEXT_MAX])
@@ -140,7 +140,9 @@ class TelegramComposer:
             .limit(1)
         ).scalar_one_or_none()
 
-    def _digest(self, chat: Chat, payload: dict[str, Any]) -> str:
+    def digest(self, chat: Chat, payload: dict[str, Any]) -> str:
+        """A staff digest's text (the scheduled one, or the bot's /digest on demand); NotSent
+        when the chat is not linked to the payload's account or the digest is empty."""
         user = self.session.get(User, chat.user_id) if chat.user_id is not None else None
         if user is None or not user.active or user.id != payload.get("user_id"):
             raise NotSent("not sent: the chat is no longer linked to the account")

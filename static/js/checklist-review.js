@@ -6,20 +6,12 @@
 // server: never "does not apply", never an unscored question) of the questions not answered yet,
 // marks each as filled by the shortcut until the resident taps it, and can be undone.
 
+import { element } from "./dom.js";
+
 // Reading a question and tapping an answer takes a resident about this long (measured with
 // tests/browser/test_checklist_length.py; docs/perf-checklist-length.md).
 export const SECONDS_PER_QUESTION = 6;
 const MARK = "prefilled";
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 /** The checklist page's own strings (<template id="checklist-strings">), else the shared `t`. */
 export function pageStrings(t) {

@@ -3,20 +3,11 @@
 // posts normally; nothing here is needed for that.
 
 import { allFine, pageStrings, photoButtons, timeLeft } from "./checklist-review.js";
+import { element } from "./dom.js";
 
 const ITEM_COMMENT_MAX = 500;
 const COMMENT_MAX = 2000;
 const SAVE_DELAY_MS = 300;
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 /** Elements that come before `first` inside `form` (the yard and the intro). */
 function precedingInForm(form, first) {

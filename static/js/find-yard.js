@@ -3,41 +3,14 @@
 // the checklist, which keeps the chosen place and sends it with the answers. A place chosen in
 // the name search (place-search.js, a "safeyard:place" event on #map) centres the map on it.
 
+import { element, loadLeaflet } from "./dom.js";
+
 const TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 const ATTRIBUTION_URL = "https://www.openstreetmap.org/copyright";
 const GOOD_ACCURACY_M = 50;
 const CITY_ZOOM = 12;
 const YARD_ZOOM = 17;
 const PLACE_ZOOM = 16;
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
-
-function loadOnce(tag, attributes) {
-  return new Promise((resolve, reject) => {
-    const node = element(tag, attributes);
-    node.addEventListener("load", () => resolve(node), { once: true });
-    node.addEventListener("error", () => reject(new Error(`could not load ${attributes.src || attributes.href}`)), { once: true });
-    document.head.append(node);
-  });
-}
-
-/** Leaflet from the packaged copy (precached by the service worker, so it loads offline). */
-async function loadLeaflet({ js, css }) {
-  if (window.L) return window.L;
-  await Promise.all([
-    loadOnce("link", { rel: "stylesheet", href: css }),
-    loadOnce("script", { src: js }),
-  ]);
-  return window.L;
-}
 
 /** Where the checklist should go: the server's look-up online, the checklist itself offline. */
 function go(drafts, { lat, lon, accuracy_m = null }) {

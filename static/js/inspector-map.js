@@ -4,6 +4,8 @@
 // Everything it needs comes from data- attributes of #inspector-map (no inline script: CSP);
 // the page works without it (the table, the list of areas, the panel pages).
 
+import { element, loadLeaflet } from "./dom.js";
+
 // From this zoom on the yards layer is asked for: yards, or clusters per area when the view
 // holds more than the server's limit.
 const YARD_ZOOM = 13;
@@ -16,34 +18,6 @@ const DOT_RING = "#1b1b1b";
 const LANG = document.documentElement.lang || "ru";
 const ONE_DECIMAL = new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 });
 const PERCENT = new Intl.NumberFormat(LANG, { style: "percent", maximumFractionDigits: 0 });
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
-
-function loadOnce(tag, attributes) {
-  return new Promise((resolve, reject) => {
-    const node = element(tag, attributes);
-    node.addEventListener("load", () => resolve(node), { once: true });
-    node.addEventListener("error", () => reject(new Error(`could not load ${attributes.src || attributes.href}`)), { once: true });
-    document.head.append(node);
-  });
-}
-
-async function loadLeaflet(data) {
-  if (window.L) return window.L;
-  await Promise.all([
-    loadOnce("link", { rel: "stylesheet", href: data.cssLeaflet }),
-    loadOnce("script", { src: data.jsLeaflet }),
-  ]);
-  return window.L;
-}
 
 /** The fill class of a value: the last class whose lower bound it reaches. */
 function fillColour(classes, value) {
@@ -264,7 +238,7 @@ async function startMap(container) {
     if (statusBox) statusBox.textContent = text;
   };
   const panel = document.getElementById("area-panel");
-  const L = await loadLeaflet(data);
+  const L = await loadLeaflet({ js: data.jsLeaflet, css: data.cssLeaflet });
   container.hidden = false;
   const map = L.map(container, { zoomSnap: 0.5 });
   map.attributionControl.setPrefix(false);

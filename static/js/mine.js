@@ -3,6 +3,8 @@
 // queue's IndexedDB and the drafts' localStorage). Residents have no accounts: the list, and
 // the result links in it, exist only in this browser.
 
+import { element } from "./dom.js";
+
 const RESULTS_CACHE = "safeyard-results"; // templates/pwa/sw.js keeps seen result pages there
 const BANDS = { low: "Low risk", moderate: "Moderate risk", high: "High risk", critical: "Critical risk" };
 
@@ -24,16 +26,6 @@ function strings() {
 }
 
 const t = strings();
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 function when(iso) {
   const date = new Date(iso);

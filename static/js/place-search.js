@@ -10,19 +10,11 @@
 // texts "nothing found" and "the map shows {name}", in the page's language), fallback (a page
 // to go to with ?lat=&lon=&place= when the target map is not shown).
 
+import { element } from "./dom.js";
+
 const DEBOUNCE_MS = 200;
 const MIN_CHARS = 2;
 let counter = 0;
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 export function enhance(form) {
   const input = form.querySelector("input[name=q]");

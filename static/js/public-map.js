@@ -4,40 +4,14 @@
 // Everything comes from data- attributes of #public-map (no inline script: CSP); without it
 // the page is the list of areas by district.
 
+import { element, loadLeaflet } from "./dom.js";
+
 const YARD_ZOOM = 15;
 const NEAR_ZOOM = 16;
 const CITY = [43.2389, 76.8897];
 const DOT_RING = "#1b1b1b";
 const LANG = document.documentElement.lang || "ru";
 const ONE_DECIMAL = new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 });
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
-
-function loadOnce(tag, attributes) {
-  return new Promise((resolve, reject) => {
-    const node = element(tag, attributes);
-    node.addEventListener("load", () => resolve(node), { once: true });
-    node.addEventListener("error", () => reject(new Error(`could not load ${attributes.src || attributes.href}`)), { once: true });
-    document.head.append(node);
-  });
-}
-
-async function loadLeaflet(data) {
-  if (window.L) return window.L;
-  await Promise.all([
-    loadOnce("link", { rel: "stylesheet", href: data.cssLeaflet }),
-    loadOnce("script", { src: data.jsLeaflet }),
-  ]);
-  return window.L;
-}
 
 /** The class colour of a risk: the last class whose lower bound it reaches. */
 function colour(config, value) {
@@ -159,7 +133,7 @@ async function startMap(container) {
   const say = (text) => {
     if (statusBox) statusBox.textContent = text;
   };
-  const L = await loadLeaflet(data);
+  const L = await loadLeaflet({ js: data.jsLeaflet, css: data.cssLeaflet });
   const map = L.map(container, { zoomSnap: 0.5 }).setView(CITY, 11);
   map.attributionControl.setPrefix(false);
   const base = await import(data.jsBase).catch(() => null);

@@ -2,10 +2,13 @@
 // Imported by the pages and by the service worker (a module worker), so it never touches the
 // DOM. The submission's UUID makes every retry safe: the server stores it exactly once.
 
-const DB_NAME = "safeyard";
-const DB_VERSION = 1;
-const QUEUE = "queue";
-const PREFS = "prefs";
+import { rememberSent, sentList } from "./sent.js";
+import { allEntries, deleteEntry, emit, getEntry, getPref, putEntry, setPref } from "./store.js";
+
+// What the pages ask of the queue module, wherever it lives.
+export { dismissScored, forgetSent, markSeen, sentList } from "./sent.js";
+export { getPref, onChange, setPref } from "./store.js";
+
 const SUBMISSIONS_URL = "/api/v1/submissions";
 const LOCK = "safeyard-queue";
 
@@ -23,100 +26,6 @@ const SEND_TIMEOUT_MS = 30_000;
 const PHOTO_TIMEOUT_MS = 120_000;
 // Photo refusals that a fresh token (the checklist sent again) may cure.
 const TOKEN_REFUSALS = ["upload_token_missing", "upload_token_invalid"];
-
-// ---------------------------------------------------------------- storage
-
-let dbPromise = null;
-
-function openDb() {
-  if (!dbPromise) {
-    dbPromise = new Promise((resolve, reject) => {
-      if (typeof indexedDB === "undefined") {
-        reject(new Error("IndexedDB is not available"));
-        return;
-      }
-      const request = indexedDB.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = () => {
-        const db = request.result;
-        if (!db.objectStoreNames.contains(QUEUE)) db.createObjectStore(QUEUE, { keyPath: "id" });
-        if (!db.objectStoreNames.contains(PREFS)) db.createObjectStore(PREFS, { keyPath: "key" });
-      };
-      request.onsuccess = () => {
-        const db = request.result;
-        // A newer version of the app wants to upgrade the database: let it.
-        db.onversionchange = () => {
-          db.close();
-          dbPromise = null;
-        };
-        resolve(db);
-      };
-      request.onerror = () => reject(request.error);
-    });
-    dbPromise.catch(() => {
-      dbPromise = null;
-    });
-  }
-  return dbPromise;
-}
-
-// Runs `work(store)`, which must issue its requests at once; resolves when the transaction has
-// committed (so a resolved write is on disk), with the result of the request `work` returned.
-async function withStore(name, mode, work) {
-  const db = await openDb();
-  return new Promise((resolve, reject) => {
-    const transaction = db.transaction(name, mode);
-    let value;
-    transaction.oncomplete = () => resolve(value);
-    transaction.onerror = () => reject(transaction.error);
-    transaction.onabort = () => reject(transaction.error || new Error("transaction aborted"));
-    const request = work(transaction.objectStore(name));
-    if (request) request.onsuccess = () => { value = request.result; };
-  });
-}
-
-const putEntry = (entry) => withStore(QUEUE, "readwrite", (store) => store.put(entry));
-const getEntry = (id) => withStore(QUEUE, "readonly", (store) => store.get(id));
-const allEntries = () => withStore(QUEUE, "readonly", (store) => store.getAll());
-const deleteEntry = (id) => withStore(QUEUE, "readwrite", (store) => store.delete(id));
-
-/** A small remembered setting (the page language, notices for the resident...). */
-export async function getPref(key) {
-  const row = await withStore(PREFS, "readonly", (store) => store.get(key));
-  return row ? row.value : undefined;
-}
-
-export async function setPref(key, value) {
-  await withStore(PREFS, "readwrite", (store) => store.put({ key, value }));
-}
-
-// ---------------------------------------------------------------- change notices
-
-// Pages show the queue's state; they hear about changes made in other tabs and in the service
-// worker through a BroadcastChannel, and about their own through local listeners.
-const listeners = new Set();
-const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("safeyard-queue") : null;
-if (channel) channel.onmessage = (event) => notify(event.data);
-
-function notify(message) {
-  for (const listener of listeners) {
-    try {
-      listener(message);
-    } catch (error) {
-      console.error(error);
-    }
-  }
-}
-
-function emit(message) {
-  notify(message);
-  if (channel) channel.postMessage(message);
-}
-
-/** Calls `listener({type: "changed"|"sending", ...})`; returns a function that stops it. */
-export function onChange(listener) {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
 
 // ---------------------------------------------------------------- the queue
 
@@ -399,99 +308,6 @@ async function addNotice(notice) {
   const notices = (await getPref("notices")) || [];
   notices.push({ ...notice, at: new Date().toISOString() });
   await setPref("notices", notices.slice(-20));
-}
-
-// ---------------------------------------------------------------- sent checklists
-
-// "My checklists": each checklist this phone sent, with its index, kept in the prefs store as
-// "sent:<id>" (no new object store, so no database upgrade that a tab still open with the
-// previous version of this script would be locked out by). The id is the key to the result:
-// it stays in this browser and is never sent anywhere but to its own result page.
-const SENT_PREFIX = "sent:";
-const SENT_KEEP = 100;
-
-function sentRange() {
-  return IDBKeyRange.bound(SENT_PREFIX, `${SENT_PREFIX}\uffff`);
-}
-
-// Read and write in one transaction, so the page and the service worker never undo each other.
-async function updateSent(id, change) {
-  const db = await openDb();
-  return new Promise((resolve, reject) => {
-    const transaction = db.transaction(PREFS, "readwrite");
-    const store = transaction.objectStore(PREFS);
-    let changed = false;
-    transaction.oncomplete = () => resolve(changed);
-    transaction.onerror = () => reject(transaction.error);
-    transaction.onabort = () => reject(transaction.error || new Error("transaction aborted"));
-    const request = store.get(SENT_PREFIX + id);
-    request.onsuccess = () => {
-      const value = change(request.result ? request.result.value : undefined);
-      if (value) {
-        store.put({ key: SENT_PREFIX + id, value });
-        changed = true;
-      }
-    };
-  });
-}
-
-async function rememberSent(entry, scored, { announce }) {
-  const record = {
-    id: entry.id,
-    yard_id: scored.yard_id ?? entry.body.yard_id ?? null,
-    address: entry.body.address || null,
-    risk_index: typeof scored.risk_index === "number" ? scored.risk_index : null,
-    band: scored.band || null,
-    created_at: entry.created_at,
-    sent_at: entry.sent_at,
-    lang: entry.lang,
-    announce,
-    seen: false,
-  };
-  // A replay (the answer of an earlier try was lost) keeps what the resident already saw.
-  await updateSent(entry.id, (old) => (old ? null : record));
-  await trimSent();
-}
-
-async function trimSent() {
-  const all = await sentList();
-  const old = all.slice(SENT_KEEP);
-  if (old.length) {
-    await withStore(PREFS, "readwrite", (store) => {
-      for (const record of old) store.delete(SENT_PREFIX + record.id);
-    });
-  }
-}
-
-/** The checklists sent from this phone, newest first: {id, yard_id, risk_index, band, ...}. */
-export async function sentList() {
-  const rows = await withStore(PREFS, "readonly", (store) => store.getAll(sentRange()));
-  return (rows || [])
-    .map((row) => row.value)
-    .sort((a, b) => String(b.sent_at).localeCompare(String(a.sent_at)));
-}
-
-/** The result was opened: no longer new, no longer announced. */
-export async function markSeen(id) {
-  const changed = await updateSent(id, (old) =>
-    old && (!old.seen || old.announce) ? { ...old, seen: true, announce: false } : null,
-  );
-  if (changed) emit({ type: "changed" });
-  return changed;
-}
-
-/** The resident closed the "scored" message: still new in the list until opened. */
-export async function dismissScored() {
-  for (const record of await sentList()) {
-    if (record.announce) await updateSent(record.id, (old) => (old ? { ...old, announce: false } : null));
-  }
-  emit({ type: "changed" });
-}
-
-/** Forget a sent checklist on this phone (the server keeps it; the link is what is lost). */
-export async function forgetSent(id) {
-  await withStore(PREFS, "readwrite", (store) => store.delete(SENT_PREFIX + id));
-  emit({ type: "changed" });
 }
 
 // ---------------------------------------------------------------- helpers

@@ -2,6 +2,8 @@
 // checklist sent from the queue that has its result (with the link, until dismissed), or what
 // went wrong and what the resident can do about it. Lives in base.html's #queue-status.
 
+import { element } from "./dom.js";
+
 const ALL_SENT_MS = 5000;
 const RESULT_PATH = /^\/result\/([0-9a-fA-F-]{36})$/;
 const BANDS = {
@@ -19,16 +21,6 @@ export function formatIndex(value, lang) {
   } catch {
     return String(Math.round(value * 10) / 10);
   }
-}
-
-function element(tag, attributes = {}, children = []) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
 }
 
 /** Keep `box` in step with the queue; `flushNow()` sends what waits, ignoring the back-off. */

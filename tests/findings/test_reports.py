@@ -267,7 +267,11 @@ class TestAcceptReject:
         assert accepted.confirmed and accepted.state == FindingState.open
         assert accepted.deadline_at is not None and accepted.confirmed_at is not None
         assert (accepted.deadline_at - accepted.confirmed_at).days == 12
-        assert any(f.item_id == finding.item_id for f in _public(session, registry, finding))
+        (shown,) = [f for f in _public(session, registry, finding) if f.item_id == finding.item_id]
+        # Named by its section on public pages, never by its internal id.
+        section_id = reports.section_of_item(finding.item_id)
+        (section,) = [s for s in registry.current.checklist.sections if s.id == section_id]
+        assert shown.label == f"Сообщение жителей: {section.title.get('ru')}"
         last = session.exec(
             select(FindingEvent)
             .where(FindingEvent.finding_id == finding.id)

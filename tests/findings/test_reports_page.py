@@ -3,6 +3,7 @@ work as plain POSTs; an inspector of another district gets 404."""
 
 from __future__ import annotations
 
+import html
 import uuid
 
 import pytest
@@ -78,6 +79,11 @@ def test_accept_and_reject_from_the_page(
     page = staff.get(f"/inspector/findings/{finding_id}")
     assert page.status_code == 200
     assert TEXT in page.text
+    # Its section by title in the page's language (the staff client's is English), not by id.
+    assert '<html lang="en">' in page.text
+    access = registry.current.checklist.sections
+    (title,) = [s.title.get("en") for s in access if s.id == "access"]
+    assert f"Section: {title} ·" in html.unescape(page.text)
     assert f"/inspector/findings/{finding_id}/accept-report" in page.text
     token = TOKEN.search(page.text)
     assert token

@@ -18,13 +18,14 @@ from app.areas.shapes import load_area_shapes
 from app.areas.yard_points import KeptYardPoints, YardPoints
 from app.channels.staff import map_views
 from app.channels.staff.map_clusters import YardLayer, yard_layer
-from app.channels.staff.map_views import BBox, yards_in_bbox
+from app.channels.staff.map_views import BBox
 from app.checklists.loader import ChecklistRegistry
 from app.districts.models import MicroDistrict
 from app.platform.config import Settings
-from app.platform.db import Database, utcnow
+from app.platform.db import Database, table_of, utcnow
 from app.scoring import band_for
 from app.yards.models import Yard
+from app.yards.risk_models import YardRisk
 from tests.factories import new_location, submission_body
 from tests.inspectors.support import new_yard, submit_at
 
@@ -34,6 +35,64 @@ ADMIN = Scope(role=UserRole.admin, city_wide=True)
 def points(session: Session) -> YardPoints:
     """The yards' points as a fresh process reads them (the test's session sees its rows)."""
     return KeptYardPoints().current(session)
+
+
+_YARD = table_of(Yard)
+_YARD_RISK = table_of(YardRisk)
+
+
+def yards_in_bbox(
+    session: Session, *, bbox: BBox, scope: Scope, limit: int = 1500
+) -> tuple[list[dict[str, Any]], bool]:
+    """The oracle the kept points are checked against: the yards in the box that the scope
+    may see, read with SQL from the yards' risk rows as the map did before it kept them, as
+    GeoJSON point features, and whether more than ``limit`` were there (then none)."""
+    query = (
+        select(
+            _YARD.c.id,
+            _YARD.c.lat,
+            _YARD.c.lon,
+            _YARD_RISK.c.micro_district_id,
+            _YARD_RISK.c.district_id,
+            _YARD_RISK.c.risk_index,
+            _YARD_RISK.c.band,
+            _YARD_RISK.c.basis,
+        )
+        .join(_YARD_RISK, _YARD_RISK.c.yard_id == _YARD.c.id)
+        .where(
+            _YARD.c.lat.between(bbox.south, bbox.north),
+            _YARD.c.lon.between(bbox.west, bbox.east),
+        )
+        .order_by(_YARD.c.id)
+        .limit(limit + 1)
+    )
+    query = scope.filter(
+        query,
+        district_column=_YARD_RISK.c.district_id,
+        micro_district_column=_YARD_RISK.c.micro_district_id,
+        yard_column=_YARD.c.id,
+    )
+    rows = session.execute(query).all()
+    if len(rows) > limit:
+        return [], True
+    features = [
+        {
+            "type": "Feature",
+            "id": r.id,
+            "geometry": {"type": "Point", "coordinates": [round(r.lon, 5), round(r.lat, 5)]},
+            "properties": {
+                "yard_id": r.id,
+                "url": f"/yards/{r.id}",
+                "micro_district_id": r.micro_district_id,
+                "district_id": r.district_id,
+                "risk_index": None if r.risk_index is None else round(r.risk_index, 1),
+                "band": r.band,
+                "basis": r.basis,
+            },
+        }
+        for r in rows
+    ]
+    return features, False
 
 
 def own_cell(session: Session, district_id: str) -> tuple[str, Any]:

@@ -55,14 +55,16 @@ CHECKS = [
 # Schema-valid yet refused by design, for reasons JSON Schema cannot state: which items and
 # options a checklist version has live in the checklist data (a schema-valid body may name an
 # unknown item: 422); a photo's bytes are "binary" to the schema, only decoding says "an
-# image" (415); a box's west < east and south < north compare two numbers; a month that has
-# not begun depends on today. Every other check still holds for these operations, and their
+# image" (415); a box's west < east and south < north compare two numbers; the public yards
+# take exactly one of bbox and near (two optional query parameters); a month that has not
+# begun depends on today. Every other check still holds for these operations, and their
 # patterns and enums are declared and enforced like everyone else's.
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 SEMANTIC = {
     "/api/v1/submissions": [*ACCEPTED, "422"],
     "/api/v1/submissions/{submission_id}/photos": [*ACCEPTED, "415", "422"],
     "/api/v1/map/yards": [*ACCEPTED, "422"],
+    "/api/v1/public/yards": [*ACCEPTED, "422"],
     "/api/v1/districts/{district_id}/monthly": [*ACCEPTED, "422"],
 }
 

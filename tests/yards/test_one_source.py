@@ -14,7 +14,8 @@ from app.accounts.models import UserRole
 from app.accounts.scope import Scope
 from app.channels.pages import views
 from app.channels.reports.yard import yard_report
-from app.channels.staff.map_views import BBox, yards_in_bbox
+from app.channels.staff import map_clusters
+from app.channels.staff.map_views import BBox
 from app.checklists.loader import ChecklistRegistry
 from app.platform.config import Settings
 from app.platform.db import Database, utcnow
@@ -33,10 +34,18 @@ from tests.factories import (
 )
 
 
-def _marker(session: Session, yard: Yard) -> dict[str, Any]:
+def _marker(context: Any, session: Session, yard: Yard) -> dict[str, Any]:
+    """The yard's marker as the map serves it: from the process's kept points."""
     box = BBox(yard.lon - 0.001, yard.lat - 0.001, yard.lon + 0.001, yard.lat + 0.001)
-    found, _ = yards_in_bbox(session, bbox=box, scope=Scope(role=UserRole.admin, city_wide=True))
-    return next(f["properties"] for f in found if f["properties"]["yard_id"] == yard.id)
+    layer = map_clusters.yard_layer(
+        context.area_keeper.yard_points.current(session),
+        bbox=box,
+        scope=Scope(role=UserRole.admin, city_wide=True),
+        shapes=context.area_keeper.shapes(session),
+        min_audited=context.settings.area_min_audited,
+    )
+    assert layer.mode == "yards"
+    return next(f["properties"] for f in layer.features if f["properties"]["yard_id"] == yard.id)
 
 
 class TestOneSource:
@@ -47,6 +56,12 @@ class TestOneSource:
         location = new_location("nauryzbay")  # committed: away from other tests' areas
         worst, best = answers_for(loaded), answers_for(loaded, pick="best")
         yard_id = post_submission(client, loaded, location=location, answers=worst)["yard_id"]
+        context = client.app.state.context  # type: ignore[attr-defined]
+        with db.session() as session:
+            # The map's kept points are read now, so the marker below must follow the writes.
+            first = session.get(Yard, yard_id)
+            assert first is not None
+            assert _marker(context, session, first)["band"] is not None
         for answers in (best, best):
             assert (
                 post_submission(client, loaded, location=location, answers=answers)["yard_id"]
@@ -54,7 +69,6 @@ class TestOneSource:
             )
         api = client.get(f"/api/v1/yards/{yard_id}", headers={"Accept-Language": "en"})
         api = api.json()["current"]
-        context = client.app.state.context  # type: ignore[attr-defined]
         with db.session() as session:
             yard = session.get(Yard, yard_id)
             row = session.get(YardRisk, yard_id)
@@ -63,7 +77,7 @@ class TestOneSource:
             report = yard_report(
                 session, yard=yard, registry=registry, settings=settings, lang="en"
             )
-            marker = _marker(session, yard)
+            marker = _marker(context, session, yard)
         median = combine_answers(loaded.scoring, [worst, best, best])
         expected = score_answers(loaded.scoring, median, role="resident")
         assert row.risk_index == expected.risk_index and row.band == expected.band

@@ -160,6 +160,7 @@ def yard_html(report: YardReport) -> str:
             "trend_svg": trend_svg,
             "months": months,
             "qr_svg": qr_svg(report.checklist_url),
+            "telegram_qr_svg": qr_svg(report.telegram_url) if report.telegram_url else None,
             "footer_css": css_string(
                 gettext(
                     "SafeYard · yard no. %(id)s · %(date)s",

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.areas.trend import ALMATY, MonthPoint, month_of, monthly_trend
 from app.channels.reports import compare, yard_items
 from app.channels.reports.lang import language
-from app.channels.reports.links import checklist_url, methodology_url
+from app.channels.reports.links import checklist_url, methodology_url, telegram_url
 from app.channels.reports.yard_models import (
     FailingItem,
     MonthValue,
@@ -156,4 +156,5 @@ def yard_report(
         total_checks=yard.submission_count,
         checklist_url=checklist_url(settings, yard_id=yard.id),
         methodology_url=methodology_url(settings),
+        telegram_url=telegram_url(settings, yard_id=yard.id),
     )

@@ -102,3 +102,5 @@ class YardReport:
     total_checks: int  # every check ever made of the yard
     checklist_url: str  # where the QR code points: the yard's checklist
     methodology_url: str  # the service's own page on the method (/methodology)
+    # The bot at this yard (t.me/<bot>?start=yard_<id>), when the service has a bot.
+    telegram_url: str | None = None

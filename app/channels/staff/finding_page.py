@@ -27,7 +27,7 @@ from app.channels.staff import finding_labels as labels
 from app.channels.staff.forms import CheckedForm, binding, field
 from app.channels.staff.queue import queue_url
 from app.channels.web.auth_deps import Forbidden, InspectorScope, RequireInspector, secret_of
-from app.channels.web.context import ContextDep
+from app.channels.web.context import ContextDep, context_of
 from app.channels.web.formatting import Formatter
 from app.findings import actions, finding_view, report_actions, reports
 from app.findings.permissions import Action, Actor, allowed
@@ -129,6 +129,15 @@ def finding_page(
         if report is None
         else labels.ItemText(gettext("A resident's report"), None),
         "report": report,
+        "report_section": None
+        if report is None
+        else reports.section_title(
+            context_of(request.scope).checklists,
+            version=finding.checklist_version,
+            section_id=report.section_id,
+            lang=lang,
+        )
+        or report.section_id,
         "state_label": labels.state_label,
         "action_label": labels.action_label,
         "actor_label": labels.actor_label,

@@ -3,8 +3,8 @@
 Answered from the yards' points this process keeps (``app.areas.yard_points``: the
 ``yard_risk`` rows' map columns, never submissions): the yards in the box that the scope
 may see, when they fit under the marker limit; otherwise each area in the box is one cluster
-with its yard count and mean risk. The scope restricts both exactly as the SQL filter of
-``yards_in_bbox`` does (districts, micro-districts, a cooperative's yards).
+with its yard count and mean risk. The scope restricts both exactly as ``Scope.filter`` does
+in SQL (districts, micro-districts, a cooperative's yards; tests/inspectors compares them).
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ def yard_layer(
     min_audited: int,
     limit: int = MAX_MARKERS,
 ) -> YardLayer:
-    """The yards in ``bbox`` that ``scope`` may see (``mode`` "yards", features as
-    ``yards_in_bbox`` makes them, by id), or, when there are more than ``limit``, one
+    """The yards in ``bbox`` that ``scope`` may see (``mode`` "yards", point features by
+    id), or, when there are more than ``limit``, one
     cluster per area (``mode`` "clusters", see ``cluster_feature``)."""
     chosen = np.flatnonzero(_in_box(points, bbox) & _in_scope(points, scope))
     if len(chosen) <= limit:

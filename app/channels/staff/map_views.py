@@ -10,10 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
-from app.accounts.scope import Scope
 from app.areas import service as areas_service
 from app.areas.figures import AreaFigures, FlagReason
 from app.areas.monthly import YardLine, worst_yards
@@ -118,60 +116,6 @@ class BBox:
                 "bbox must be west,south,east,north with west < east and south < north, in degrees"
             )
         return cls(west, south, east, north)
-
-
-def yards_in_bbox(
-    session: Session, *, bbox: BBox, scope: Scope, limit: int = MAX_MARKERS
-) -> tuple[list[dict[str, Any]], bool]:
-    """Known yards in the box that the scope may see, as GeoJSON point features (no
-    personal data; ``risk_index`` null when no checklist is in the window: the map draws it
-    grey), and whether more than ``limit`` were there (then none are returned)."""
-    query = (
-        select(
-            _YARD.c.id,
-            _YARD.c.lat,
-            _YARD.c.lon,
-            _YARD_RISK.c.micro_district_id,
-            _YARD_RISK.c.district_id,
-            _YARD_RISK.c.risk_index,
-            _YARD_RISK.c.band,
-            _YARD_RISK.c.basis,
-        )
-        .join(_YARD_RISK, _YARD_RISK.c.yard_id == _YARD.c.id)
-        .where(
-            _YARD.c.lat.between(bbox.south, bbox.north),
-            _YARD.c.lon.between(bbox.west, bbox.east),
-        )
-        .order_by(_YARD.c.id)
-        .limit(limit + 1)
-    )
-    query = scope.filter(
-        query,
-        district_column=_YARD_RISK.c.district_id,
-        micro_district_column=_YARD_RISK.c.micro_district_id,
-        yard_column=_YARD.c.id,
-    )
-    rows = session.execute(query).all()
-    if len(rows) > limit:
-        return [], True
-    features = [
-        {
-            "type": "Feature",
-            "id": r.id,
-            "geometry": {"type": "Point", "coordinates": [round(r.lon, 5), round(r.lat, 5)]},
-            "properties": {
-                "yard_id": r.id,
-                "url": f"/yards/{r.id}",
-                "micro_district_id": r.micro_district_id,
-                "district_id": r.district_id,
-                "risk_index": None if r.risk_index is None else round(r.risk_index, 1),
-                "band": r.band,
-                "basis": r.basis,
-            },
-        }
-        for r in rows
-    ]
-    return features, False
 
 
 def sorted_districts(

@@ -23,6 +23,12 @@ def press(turn: conv.Turn, query: CallbackQuery, message: Message, data: str) ->
         conv.choose_language(turn, query, message, value)
         return
     chat, conversation, forgotten = conv._chat_and_conversation(turn, message.chat.id)
+    if kind == "sf":
+        # Staff buttons: refused to any chat not linked to a staff account.
+        from app.channels.telegram import staff
+
+        staff.press(turn, query, message, chat, value)
+        return
     if chat is None or chat.lang is None:
         conv.answer(turn, query)
         return

@@ -131,6 +131,10 @@ def _message(turn: Turn, message: Message) -> None:
         from app.channels.telegram import staff
 
         staff.link(turn, chat, text.split(maxsplit=1)[1] if " " in text else "")
+    elif text.startswith("/digest"):
+        from app.channels.telegram import staff
+
+        staff.digest(turn, chat)
     elif text.startswith("/lang"):
         turn.out.say(chat_id, language_prompt(), reply_markup=language_keyboard())
     elif text.startswith("/cancel"):

@@ -15,6 +15,7 @@ import asyncio
 import io
 import json
 import logging
+import uuid
 import weakref
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -77,6 +78,13 @@ class TelegramChannel:
             self._bot = make_bot(self.token, self.app.settings.telegram_api_url)
             self._loop = loop
         return self._bot
+
+    async def close(self) -> None:
+        """Close the bot's aiohttp session (from the loop that made it; one made on another
+        loop is gone with that loop)."""
+        bot, self._bot = self._bot, None
+        if bot is not None and self._loop is asyncio.get_running_loop():
+            await bot.session.close()
 
     def parse(self, body: bytes | dict[str, Any]) -> Update | None:
         """The update, or None for anything that is not one (it is then ignored)."""
@@ -193,18 +201,9 @@ class TelegramChannel:
         path (re-encoded, EXIF stripped, pending moderation), one by one."""
         files: dict[str, intake_photos.PhotoFile] = {}
         for item_id, file_id in photos.files.items():
-            try:
-                found = await bot.get_file(file_id)
-                if found.file_path is None:
-                    continue
-                data = await bot.download_file(found.file_path)
-            except (TelegramAPIError, OSError) as exc:
-                log.warning("telegram photo not fetched: %s", exc)
-                continue
+            data = await self._download(bot, file_id)
             if data is not None:
-                files[item_id] = _PhotoFile("telegram.jpg", io.BytesIO(data.read()))
-        import uuid
-
+                files[item_id] = _PhotoFile("telegram.jpg", io.BytesIO(data))
         refused = await run_in_threadpool(
             intake_photos.receive_photos,
             self.app.db,
@@ -246,3 +245,10 @@ def channel_of(app: AppContext) -> TelegramChannel | None:
     if channel is None:
         channel = _CHANNELS[app] = TelegramChannel(app)
     return channel
+
+
+async def close_channel(app: AppContext) -> None:
+    """The process's bot is done with (the app's shutdown): its HTTP session closed."""
+    channel = _CHANNELS.pop(app, None)
+    if channel is not None:
+        await channel.close()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hmac
 import logging
+import sys
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.channels.web.context import context_of
+from app.context import AppContext
 from app.platform.errors import AppError
+from app.platform.translations import gettext
 
 log = logging.getLogger("safeyard")
 router = APIRouter(tags=["telegram"])
@@ -46,16 +49,16 @@ async def telegram_webhook(
     app = context_of(request.scope)
     expected = app.settings.telegram_webhook_secret
     if not app.settings.telegram_token or not expected:
-        raise NoBot("There is no Telegram bot on this service.")
+        raise NoBot(gettext("There is no Telegram bot on this service."))
     # Imported here: aiogram takes ~3 s to import, paid only by a service with a bot.
     from app.channels.telegram.runtime import channel_of
 
     channel = channel_of(app)
     if channel is None:
-        raise NoBot("There is no Telegram bot on this service.")
+        raise NoBot(gettext("There is no Telegram bot on this service."))
     # Constant time: the secret is the webhook's only credential.
     if not hmac.compare_digest((secret or "").encode(), expected.encode()):
-        raise WrongSecret("Wrong or missing X-Telegram-Bot-Api-Secret-Token.")
+        raise WrongSecret(gettext("Wrong or missing X-Telegram-Bot-Api-Secret-Token."))
     body = await request.body()
     if len(body) > MAX_UPDATE_BYTES:
         return Response(status_code=200)
@@ -69,3 +72,11 @@ async def telegram_webhook(
     if reply is None:
         return Response(status_code=200)
     return JSONResponse(reply)
+
+
+async def close(app: AppContext) -> None:
+    """At shutdown: close the bot's HTTP session, if this process made a bot (the runtime,
+    and aiogram with it, is imported only by the first update: nothing to import here)."""
+    runtime = sys.modules.get("app.channels.telegram.runtime")
+    if runtime is not None:
+        await runtime.close_channel(app)
