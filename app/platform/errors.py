@@ -69,9 +69,10 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 
 def wants_page(request: Request) -> bool:
-    """Pages get an HTML error in the reader's language; the API and probes get JSON."""
+    """Pages get an HTML error in the reader's language; the API, probes and Telegram's
+    webhook (a machine, not a reader) get JSON."""
     path = request.url.path
-    return not (path.startswith("/api/") or path in ("/healthz", "/metrics"))
+    return not (path.startswith("/api/") or path in ("/healthz", "/metrics", "/telegram/webhook"))
 
 
 def error_page(
