@@ -18,9 +18,10 @@ from sqlmodel import Session
 
 from app.findings.models import ACTIVE_STATES, Finding, FindingState
 from app.findings.public import VERIFIED_SHOWN_DAYS
+from app.geo.distance import haversine_m
 from app.platform.db import table_of, utcnow
 from app.yards.models import Yard
-from app.yards.naming import public_title
+from app.yards.naming import public_title, yard_place
 from app.yards.risk_models import YardRisk
 
 _YARD = table_of(Yard)
@@ -74,6 +75,8 @@ class PublicYard:
     basis: str | None
     findings: FindingCounts = field(default_factory=FindingCounts)
     distance_m: float | None = None
+    # Where a person finds it ("yard near ул. Толе би, ~40 m"), as the yard's page says.
+    place: str | None = None
 
     @property
     def url(self) -> str:
@@ -86,6 +89,7 @@ class PublicYard:
             "geometry": {"type": "Point", "coordinates": [self.lon, self.lat]},
             "properties": {
                 "title": self.title,
+                "place": self.place,
                 "url": self.url,
                 "micro_district_id": self.micro_district_id,
                 "district_id": self.district_id,
@@ -192,18 +196,11 @@ def public_yards(
             band=r.band if r.risk_index is not None else None,
             basis=r.basis if r.risk_index is not None else None,
             findings=counts.get(r.id, FindingCounts()),
-            distance_m=_distance_m(near, r.lat, r.lon) if near else None,
+            distance_m=haversine_m(*near, r.lat, r.lon) if near else None,
+            place=yard_place(lat=r.lat, lon=r.lon).near,
         )
         for r in rows
     ]
     if near is not None:
         yards.sort(key=lambda y: (y.distance_m or 0.0, y.id))
     return yards, False
-
-
-def _distance_m(near: tuple[float, float], lat: float, lon: float) -> float:
-    """Equirectangular distance: exact enough within a city."""
-    lat0, lon0 = near
-    x = math.radians(lon - lon0) * math.cos(math.radians((lat + lat0) / 2))
-    y = math.radians(lat - lat0)
-    return 6_371_000.0 * math.hypot(x, y)

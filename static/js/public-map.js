@@ -50,6 +50,7 @@ function yardItem(strings, feature) {
   return element("li", { class: "public-yard" }, [
     element("a", { href: p.url, text: p.title }),
     element("span", { class: "yard-index", text: `${strings.risk_index}: ${yardIndexText(strings, p)}` }),
+    ...(p.place ? [element("span", { class: "small yard-place", text: p.place })] : []),
     ...(lines.length ? [element("ul", { class: "small finding-counts" }, lines.map((text) => element("li", { text })))] : []),
   ]);
 }
@@ -70,6 +71,7 @@ function yardLayer(L, map, data, config, say) {
       const lines = findingLines(strings, p.findings);
       const popup = element("div", {}, [
         element("strong", { text: p.title }),
+        ...(p.place ? [element("br"), p.place] : []),
         element("br"),
         `${strings.risk_index}: ${yardIndexText(strings, p)}`,
         ...lines.flatMap((text) => [element("br"), text]),

@@ -4,6 +4,7 @@ and sharing a yard's public page, never a result's capability link."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -210,6 +211,10 @@ class TestPages:
         body = web.get(f"/api/v1/public/yards?near={near['lat']},{near['lon']}").json()
         assert body["features"][0]["id"] == three.yard_ids[0]
         assert body["features"][0]["properties"]["distance_m"] == 0
+        # Named by the place a person finds it at, as the yard's own page says it.
+        page = get(web, f"/yards/{three.yard_ids[0]}").text
+        place = body["features"][0]["properties"]["place"]
+        assert place and place in html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
 def _share_target(html: str) -> str:
