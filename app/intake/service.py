@@ -23,7 +23,7 @@ from app.intake import photos as intake_photos
 from app.intake import placement
 from app.platform.config import Settings
 from app.platform.db import Database, utcnow
-from app.platform.errors import AppError, Unavailable
+from app.platform.errors import Unavailable
 from app.scoring import ScoreResult, score_answers
 from app.submissions import service as submissions_service
 from app.submissions import yard_risk
@@ -80,28 +80,18 @@ def receive_checklist(
     body it is a Conflict. Nothing is stored when validation fails. ``received_at`` is for
     generated demo data only; real submissions are stamped with the server's clock.
     """
-    # A retry is found by the insert's conflict (no look-up by id on every submission), or,
-    # when the checks below refuse it, before the refusal: a stored submission is answered
-    # as stored even if the checklist, the areas or the sender's scope changed since.
+    existing = submissions_service.find_submission(session, data.id)
+    if existing is not None:
+        return _replayed(existing, data)
+    loaded = submissions_service.checklist_version(registry, data.checklist_version)
+    submissions_service.validate_answers(loaded, data.answers, role=role)
+    submissions_service.validate_item_comments(loaded, data.item_comments)
     savepoint = session.begin_nested()
     try:
-        loaded = submissions_service.checklist_version(registry, data.checklist_version)
-        submissions_service.validate_answers(loaded, data.answers, role=role)
-        submissions_service.validate_item_comments(loaded, data.item_comments)
         yard = placement.place(session, data, areas=areas, settings=settings, synthetic=synthetic)
         assert yard.id is not None
         if audit_scope is not None and not audit_scope.may_record_audit(yard):
             raise placement.OutsideAuditScope(session, yard=yard)
-    except AppError:
-        savepoint.rollback()
-        existing = submissions_service.find_submission(session, data.id)
-        if existing is not None:
-            return _replayed(existing, data)
-        raise
-    except BaseException:
-        savepoint.rollback()
-        raise
-    try:
         score = score_answers(loaded.scoring, data.answers, role=role)
         values = submissions_service.row_values(
             data,

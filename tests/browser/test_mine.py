@@ -133,7 +133,8 @@ def test_unopened_result_is_new_on_the_next_visit(  # type: ignore[no-untyped-de
     wait_for_list(page)
     item = page.locator(f".mine-item[data-id='{submission_id}']")
     assert item.locator(".mine-badge").is_visible()
-    assert page.locator(result_link(submission_id)).is_visible()
+    # The bar is drawn by its own script once the queue is read: wait for it, not the list.
+    page.locator(result_link(submission_id)).wait_for(state="visible")
     page.locator("#queue-status button").click()  # OK: the only button in the bar now
     page.locator("#queue-status").wait_for(state="hidden")
     page.reload()

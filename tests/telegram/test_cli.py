@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from click.testing import Result
 from typer.testing import CliRunner
 
 from app.channels.cli.main import cli
@@ -27,13 +29,20 @@ def bot_env(
     get_settings.cache_clear()
 
 
+def invoke(args: list[str]) -> Result:
+    """The command as a shell runs it: in a thread of its own, so its ``asyncio.run`` never
+    meets an event loop another test left running in this one (Playwright's sync API)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(CliRunner().invoke, cli, args).result()
+
+
 class TestCommands:
     def test_set_and_delete_webhook(self, bot_env: None, botapi: BotApiServer) -> None:
-        result = CliRunner().invoke(cli, ["telegram", "set-webhook"])
+        result = invoke(["telegram", "set-webhook"])
         assert result.exit_code == 0, result.output
         assert botapi.webhook["url"] == "https://safeyard.example.kz/telegram/webhook"
         assert botapi.webhook["secret_token"] == SECRET
-        result = CliRunner().invoke(cli, ["telegram", "delete-webhook"])
+        result = invoke(["telegram", "delete-webhook"])
         assert result.exit_code == 0, result.output
         assert botapi.webhook == {}
 
@@ -48,7 +57,7 @@ class TestCommands:
             }
         )
         try:
-            result = CliRunner().invoke(cli, ["telegram", "poll", "--once", "--timeout", "0"])
+            result = invoke(["telegram", "poll", "--once", "--timeout", "0"])
         finally:
             botapi.updates.clear()
         assert result.exit_code == 0, result.output
@@ -57,7 +66,7 @@ class TestCommands:
     def test_no_token_is_a_clear_refusal(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv("SAFEYARD_TELEGRAM_TOKEN", raising=False)
         get_settings.cache_clear()
-        result = CliRunner().invoke(cli, ["telegram", "poll"])
+        result = invoke(["telegram", "poll"])
         get_settings.cache_clear()
         assert result.exit_code == 2
         assert "SAFEYARD_TELEGRAM_TOKEN is not set" in result.output
