@@ -5,11 +5,13 @@ SQLite (WAL, foreign keys on) is the embedded default; PostgreSQL is production.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import threading
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,6 +195,28 @@ class WriteGate:
             threading.Lock() if turns == 1 else threading.BoundedSemaphore(turns)
         )
         self._places = threading.BoundedSemaphore(max(max_waiting, turns))
+        self._lines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @contextlib.asynccontextmanager
+    async def line(self) -> AsyncIterator[None]:
+        """An async writer's place in line, awaited on the event loop: it holds no thread
+        while it waits, so a burst (100 retries of one id at once) queues instead of being
+        refused once ``max_waiting`` threads are taken. Past ``timeout_s``, WriteGateTimeout."""
+        # One semaphore per loop: asyncio's are bound to the loop that first waits on them.
+        loop = asyncio.get_running_loop()
+        line = self._lines.get(loop)
+        if line is None:
+            line = self._lines.setdefault(loop, asyncio.Semaphore(self.max_waiting))
+        try:
+            await asyncio.wait_for(line.acquire(), timeout=self.timeout_s)
+        except TimeoutError:
+            raise WriteGateTimeout(f"no place in line within {self.timeout_s:g} s") from None
+        try:
+            yield
+        finally:
+            line.release()
 
     @contextlib.contextmanager
     def turn(self) -> Iterator[None]:
@@ -258,6 +282,11 @@ class Database:
     def session(self) -> Session:
         # expire_on_commit=False: no re-read of every row after commit (half the insert cost).
         return Session(self.engine, expire_on_commit=False)
+
+    def writer_line(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """For async endpoints: wait here (no thread held) before ``write_session`` in a
+        thread, so the writers that reach the gate never outnumber its places."""
+        return self._gate.line()
 
     @contextlib.contextmanager
     def write_session(self) -> Iterator[Session]:

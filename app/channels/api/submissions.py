@@ -3,16 +3,19 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import UUID4
 
+from app.accounts.models import User
 from app.accounts.scope import Scope
 from app.channels.web.auth_deps import CurrentUser, submitter_role
 from app.channels.web.context import context_of
 from app.intake import service as intake
 from app.photos.uploads import upload_token
 from app.platform.config import Settings
-from app.platform.db import DatabaseDep, SessionDep
+from app.platform.db import Database, DatabaseDep, SessionDep
 from app.platform.i18n import LangDep
+from app.platform.languages import Lang
 from app.platform.limits import UniqueKeysRoute
 from app.submissions import service
 from app.submissions.schemas import SubmissionCreate, SubmissionResult
@@ -87,10 +90,19 @@ RESULT_LINKS: dict[str, dict[str, Any]] = {
         **ERRORS,
     },
 )
-def create_submission(
+async def create_submission(
     data: SubmissionCreate, request: Request, db: DatabaseDep, lang: LangDep, user: CurrentUser
 ) -> Response:
     """Store a filled checklist and return its score. Safe to retry with the same ``id``."""
+    # A burst waits its turn on the loop, not in the thread pool's threads (reads and /healthz
+    # keep theirs); only a writer with its place in line takes a thread.
+    async with db.writer_line():
+        return await run_in_threadpool(_store, data, request, db, lang, user)
+
+
+def _store(
+    data: SubmissionCreate, request: Request, db: Database, lang: Lang, user: User | None
+) -> Response:
     state = context_of(request.scope)
     settings: Settings = state.settings
     # Committed before we answer: an acknowledged submission is durable.
