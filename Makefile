@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # The PostgreSQL the suite also runs against (a fresh database is created from it per run).
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run demo serve test test-fast test-deps test-sqlite test-postgres lint typecheck imports check bench bench-large bench-queues bench-reports bench-ingest-reports bench-photos clean
+.PHONY: install run demo serve test test-fast test-deps test-sqlite test-postgres lint typecheck imports check bench bench-large bench-queues bench-reports bench-ingest-reports bench-workers bench-photos clean
 
 $(BIN)/.installed: pyproject.toml
 	bash scripts/system-deps.sh
@@ -78,6 +78,11 @@ bench-reports: install
 ## with the PDFs rendered in the web process and in a separate niced process (docs/PERFORMANCE.md)
 bench-ingest-reports: install
 	$(BIN)/python -m bench.ingest_reports
+
+## make bench-workers: ingest with one and with two uvicorn workers, alternated, on SQLite
+## (DATABASE=postgresql for PostgreSQL; docs/PERFORMANCE.md, "Two workers")
+bench-workers: install
+	$(BIN)/python -m bench.workers --database $(or $(DATABASE),sqlite)
 
 ## make bench-photos: server RSS while 8 worst-case photos of each format are uploaded at once,
 ## against a bare upload endpoint (see docs/PERFORMANCE.md)

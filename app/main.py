@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.middleware.gzip import GZipMiddleware
 
 from app.channels.api import areas as areas_api
 from app.channels.api import basemap as basemap_api
@@ -126,8 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         is_staff=accounts_web.is_staff,
     )
     app.add_middleware(LanguageMiddleware)
-    app.add_middleware(GZipMiddleware, minimum_size=500)
-    # Outermost: the request id and timing cover every other middleware and error page.
+    # Outermost: the request id and timing cover every other middleware and error page; it
+    # also gzips what gains from it (no GZip layer of its own: docs/PERFORMANCE.md).
     app.add_middleware(RequestObservability)
     app.include_router(checklists_api.router)
     app.include_router(submissions_api.router)

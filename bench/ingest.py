@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -183,10 +184,17 @@ def write_bodies(path: Path, payloads: list[dict[str, Any]]) -> Path:
 
 
 def measure(
-    url: str, bodies_file: Path, seconds: float, concurrency: int, server_pid: int, nonce: int
+    url: str,
+    bodies_file: Path,
+    seconds: float,
+    concurrency: int,
+    server_pid: int,
+    nonce: int,
+    cpu_of: Callable[[int], float] = cpu_seconds,
 ) -> dict[str, float]:
-    """Drive ``url`` with wrk for ``seconds``; req/s, latency and the server's CPU per request."""
-    before = cpu_seconds(server_pid)
+    """Drive ``url`` with wrk for ``seconds``; req/s, latency and the server's CPU per request
+    (``cpu_of`` its pid: that process alone by default)."""
+    before = cpu_of(server_pid)
     out = subprocess.run(
         [
             ensure_wrk(),
@@ -205,7 +213,7 @@ def measure(
         check=True,
     ).stdout
     stats = json.loads(out.strip().splitlines()[-1])
-    cpu = cpu_seconds(server_pid) - before
+    cpu = cpu_of(server_pid) - before
     return {
         "requests": stats["requests"],
         "errors": stats["errors"],

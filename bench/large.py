@@ -83,7 +83,9 @@ GENERATOR_VERSION = 3  # 2: bodies and findings (bench.large_findings); 3: yard_
 CACHE_DIR = PROJECT_ROOT / "var" / "bench"
 PG_DATABASE = "safeyard_bench_large"
 PG_RUN_DATABASE = "safeyard_bench_large_run"
-LARGE_PORT, EMPTY_PORT, REFERENCE_MAP_PORT = 8767, 8768, 8769
+# Apart from the other benchmarks' ports (bench.ingest serves 8765-8767): they may run side
+# by side on this shared machine.
+LARGE_PORT, EMPTY_PORT, REFERENCE_MAP_PORT = 8781, 8782, 8783
 # The yard map's boxes (west,south,east,north): the whole city, one district's outline
 # (filled in from the database), the README's example and a few blocks.
 MAP_BOXES = {

@@ -1,6 +1,7 @@
 """Lighthouse on the residents' pages, in Russian and Kazakh, with one command.
 
     .venv/bin/python -m bench.lighthouse [--runs 1] [--database PATH] [--port 8099] [--json OUT]
+        [--only /map] [--reports DIR]
 
 What it does, as a user would: builds the demo database (``safeyard demo``) in a temporary
 folder (or reuses ``--database``, a file ``safeyard demo`` made), starts ``safeyard serve`` on
@@ -8,7 +9,9 @@ it, sends one checklist through the API to get a ``/result/{id}`` page, then run
 (mobile preset: simulated slow 4G and a 4x slower CPU) in Debian's Chromium on each page and
 prints performance, accessibility and best-practices scores with CLS, LCP and TBT, and
 Lighthouse's CPU benchmark index of the run ("cpu": lower means a busier or slower CPU). With
-``--runs N`` each page is measured N times and the run with the median performance is shown.
+``--runs N`` each page is measured N times and the run with the median performance is shown;
+``--reports DIR`` keeps Lighthouse's full JSON report of every run (``map-ru-0.json``...) to
+read what it penalises.
 
 Lighthouse comes from the npm registry into a cache folder outside the repository
 (``$SAFEYARD_LIGHTHOUSE_CACHE``, default ``~/.cache/safeyard/lighthouse``) the first time.
@@ -201,12 +204,17 @@ def main() -> None:
     parser.add_argument("--database", type=Path, help="an existing demo SQLite file to reuse")
     parser.add_argument("--only", help="measure only pages whose path starts with this")
     parser.add_argument("--json", type=Path, help="write every run's figures here")
+    parser.add_argument(
+        "--reports", type=Path, help="keep Lighthouse's full JSON reports in this folder"
+    )
     args = parser.parse_args()
 
     # A kill ends the run through the finally below, which stops the server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     binary = lighthouse_binary()
     workdir = Path(tempfile.mkdtemp(prefix="safeyard-lighthouse-"))
+    reports = args.reports or workdir
+    reports.mkdir(parents=True, exist_ok=True)
     database = args.database.resolve() if args.database else workdir / "demo.db"
     env = {
         **os.environ,
@@ -228,8 +236,9 @@ def main() -> None:
                 continue
             for lang in LANGS:
                 url = f"{base}{path}?lang={lang}"
+                slug = path.strip("/").replace("/", "-") or "home"
                 runs = [
-                    run_lighthouse(binary, url, workdir / f"report-{n}.json")
+                    run_lighthouse(binary, url, reports / f"{slug}-{lang}-{n}.json")
                     for n in range(args.runs)
                 ]
                 row = {

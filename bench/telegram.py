@@ -166,7 +166,7 @@ def main() -> None:
             ids = itertools.count(1)
             results = []
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-            with httpx.Client(base_url=base, headers=headers) as client:
+            with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
                 for n in range(args.conversations):
                     before = client.get("/bench/cpu").json()
                     conversation(

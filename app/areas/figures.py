@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from app.scoring import AreaEstimate, Flag
@@ -87,6 +88,60 @@ class AreaFigures:
     @property
     def p_problem(self) -> float | None:
         return self.estimate.p_exceed if self.estimate is not None else None
+
+    def shown(self, reason: FlagReason | None = None) -> tuple[Any, ...]:
+        """What ``as_dict(reason)`` shows, rounded as there: equal for two figures only when
+        their ``as_dict`` are, so a map rebuilt after a write reuses the text of every area
+        whose shown figures did not move (most: a write moves the city mean by a little)."""
+        estimate = self.estimate
+        # As flag_dicts writes them; repr tells 3 from 3.0 and -0.0 from 0.0, as JSON does.
+        flags = (
+            tuple(
+                (
+                    f.code,
+                    reason(f) if reason else f.reason,
+                    tuple((k, repr(rounded(v, 2))) for k, v in f.values),
+                )
+                for f in self.flags
+            )
+            if self.flags
+            else ()
+        )
+        counts = (
+            self.id,
+            self.yards_known,
+            self.yards_audited,
+            self.yards_inspected,
+            self.ops_centre_yards,
+            self.panic_button_yards,
+            self.disagreeing_yards,
+            self.last_submission_at,
+        )
+        if (
+            estimate is None
+            and self.mean_risk is None
+            and self.coverage_risk is None
+            and self.gi_z is None
+            and not self.section_fail_share
+            and not self.section_mean_risk
+        ):
+            # No figure (most areas): nothing to round.
+            return (*counts, flags)
+        return (
+            *counts,
+            rounded(self.mean_risk),
+            rounded(self.coverage_risk),
+            estimate and (round(estimate.low, 1), round(estimate.high, 1), round(estimate.sd, 2)),
+            estimate and round(estimate.p_exceed, 3),
+            tuple(self.section_fail_share),
+            tuple(map(round, self.section_fail_share.values(), repeat(3))),
+            tuple(self.section_mean_risk),
+            tuple(map(round, self.section_mean_risk.values(), repeat(1))),
+            # The text: -0.0 equals 0.0 but is written "-0.0" (the one figure with a sign;
+            # risks and shares are sums and clamps of values >= 0, never -0.0).
+            None if self.gi_z is None else repr(round(self.gi_z, 2)),
+            flags,
+        )
 
     def as_dict(self, reason: FlagReason | None = None) -> dict[str, Any]:
         """JSON figures; ``reason`` writes each flag's reason (default: English)."""

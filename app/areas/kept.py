@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.areas import monthly
+from app.areas.gzip_parts import GzipParts
 from app.areas.month_cache import MonthCache
 from app.areas.service import KeptSums
 from app.areas.shapes import AreaShapes, load_area_shapes
@@ -21,8 +22,8 @@ from app.platform.config import Settings
 # rebuilt after this many seconds.
 BODY_MAX_AGE_S = 60.0
 
-# (language, section, micro-district id) -> ((figures, name), geometry text, feature text) of
-# the map's features last built: most areas' figures survive a submission unchanged.
+# (language, section, micro-district id) -> ((figures as shown, name), geometry text, feature
+# text) of the map's features last built: most areas' shown figures survive a submission.
 FeatureTexts = dict[tuple[str, str | None, str], tuple[tuple[Any, str], str, str]]
 
 
@@ -35,6 +36,8 @@ class AreaKeeper:
         self.months = MonthCache()
         self.bodies = BodyCache(max_age_s=BODY_MAX_AGE_S)
         self.feature_texts: FeatureTexts = {}
+        # The map's features compressed ~64 at a time (see gzip_parts).
+        self.gzip_parts = GzipParts()
         # Every scored yard's point and risk, for the map's yards and clusters in a box.
         self.yard_points = KeptYardPoints()
         self._shapes: AreaShapes | None = None

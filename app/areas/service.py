@@ -16,10 +16,17 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.areas.figures import AreaFigures, AreaReport, FlagReason, rounded
-from app.areas.sums import SECTION_FAIL_RISK, AreaSums, KeptSums, sum_areas, table_state
+from app.areas.sums import (
+    SECTION_FAIL_RISK,
+    AreaSums,
+    KeptSums,
+    TableState,
+    sum_areas,
+    table_state,
+)
 
 # Read through this module by the channels (the sums live in app.areas.sums).
-__all__ = ["SECTION_FAIL_RISK", "KeptSums", "table_state"]
+__all__ = ["SECTION_FAIL_RISK", "KeptSums", "TableState", "table_state"]
 from app.districts.models import District
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
@@ -85,10 +92,11 @@ def _group(
     sections: Sequence[str],
     since: datetime | None,
     kept: KeptSums | None = None,
+    state: TableState | None = None,
 ) -> tuple[dict[str, AreaFigures], float | None]:
     if kept is not None and since is None:
         assert kept.area_column == area_column and kept.sections == tuple(sections)
-        return _figures(kept.current(session))
+        return _figures(kept.current(session, state))
     return _figures(sum_areas(session, area_column, sections=sections, since=since))
 
 
@@ -142,12 +150,19 @@ def micro_district_figures(
     months: int | None = None,
     now: datetime | None = None,
     kept: KeptSums | None = None,
+    state: TableState | None = None,
 ) -> AreaReport:
     """Figures and flags of every micro-district (clusters among touching ones); ``kept``:
-    sums kept between calls (see KeptSums), used when no ``months`` is given."""
+    sums kept between calls (see KeptSums), used when no ``months`` is given; ``state``: the
+    yard tables' state when the caller has just read it (``table_state``)."""
     now = now or utcnow()
     areas, city_mean = _group(
-        session, "micro_district_id", sections=sections, since=_since(months, now), kept=kept
+        session,
+        "micro_district_id",
+        sections=sections,
+        since=_since(months, now),
+        kept=kept,
+        state=state,
     )
     for area_id in neighbours:
         areas.setdefault(area_id, AreaFigures(area_id))

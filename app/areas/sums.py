@@ -123,7 +123,11 @@ _STATE = select(
 )
 
 
-def table_state(session: Session) -> tuple[int, int, datetime | None]:
+# Yards, yard_risk rows, the newest updated_at.
+TableState = tuple[int, int, datetime | None]
+
+
+def table_state(session: Session) -> TableState:
     yards, rows, updated = session.execute(_STATE).one()
     return int(yards), int(rows), updated
 
@@ -156,7 +160,7 @@ class KeptSums:
         self._lock = threading.Lock()
 
     def current(
-        self, session: Session, state: tuple[int, int, datetime | None] | None = None
+        self, session: Session, state: TableState | None = None
     ) -> dict[str | None, AreaSums]:
         state = state or table_state(session)
         with self._lock:

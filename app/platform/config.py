@@ -202,6 +202,17 @@ class Settings(BaseSettings, NotificationSettings, TelegramSettings):
         default="© OpenStreetMap contributors",
         description="The credit the tile server asks for, shown on the map.",
     )
+    public_map_tile_url: str | None = Field(
+        default=None,
+        description="A tile server for the residents' maps (/map, /yard/find), as a Leaflet "
+        "URL template. Unset: they draw SafeYard's own base layer (district borders and "
+        "streets) and ask no tile server: OpenStreetMap's tile policy is not for public "
+        "traffic.",
+    )
+    public_map_tile_attribution: str = Field(
+        default="© OpenStreetMap contributors",
+        description="The credit public_map_tile_url's server asks for, shown on the map.",
+    )
     log_level: str = Field(default="info", description="Log level of the service.")
     log_format: Literal["json", "text"] = Field(
         default="json",

@@ -68,11 +68,16 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p not in ("body", "query", "path"))
 
 
+MACHINE_PATHS = frozenset({"/healthz", "/metrics", "/telegram/webhook"})
+
+
 def wants_page(request: Request) -> bool:
     """Pages get an HTML error in the reader's language; the API, probes and Telegram's
     webhook (a machine, not a reader) get JSON."""
-    path = request.url.path
-    return not (path.startswith("/api/") or path in ("/healthz", "/metrics", "/telegram/webhook"))
+    # The scope's path, not request.url.path: the same for these tests, without building and
+    # parsing the whole URL on every refusal.
+    path: str = request.scope["path"]
+    return not (path.startswith("/api/") or path in MACHINE_PATHS)
 
 
 def error_page(

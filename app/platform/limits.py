@@ -62,8 +62,14 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        content_type = headers.get(b"content-type", b"")
+        content_type = b""
+        declared: bytes | None = None
+        for name, value in scope["headers"]:
+            # The last of each, as a dict of the headers kept them.
+            if name == b"content-type":
+                content_type = value
+            elif name == b"content-length":
+                declared = value
         multipart = content_type[:19].lower() == b"multipart/form-data"
         page = not scope["path"].startswith("/api/")
         if multipart and page and self._form:
@@ -72,7 +78,6 @@ class BodySizeLimit:
             limit, refusal = self._upload
         else:
             limit, refusal = self._body
-        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(send, refusal, scope)
             return

@@ -1,31 +1,15 @@
-// SafeYard checklist: one section per screen, the draft kept on the device as the resident goes,
-// and sending through the offline queue. Without this script the form is one long page that
+// SafeYard checklist: the draft kept on the device as the resident goes, and sending through the
+// offline queue; one section per screen (checklist-steps.js) and the hurried resident's helps
+// (checklist-review.js) are wired in here. Without this script the form is one long page that
 // posts normally; nothing here is needed for that.
 
 import { allFine, pageStrings, photoButtons, timeLeft } from "./checklist-review.js";
+import { stepThrough } from "./checklist-steps.js";
 import { element } from "./dom.js";
 
 const ITEM_COMMENT_MAX = 500;
 const COMMENT_MAX = 2000;
 const SAVE_DELAY_MS = 300;
-
-/** Elements that come before `first` inside `form` (the yard and the intro). */
-function precedingInForm(form, first) {
-  const head = [];
-  for (let node = first; node && node !== form; node = node.parentElement) {
-    for (let prev = node.previousElementSibling; prev; prev = prev.previousElementSibling) head.push(prev);
-  }
-  return head;
-}
-
-/** Elements that follow `last` inside `form` (the general comment and the submit button). */
-function followingInForm(form, last) {
-  const tail = [];
-  for (let node = last; node && node !== form; node = node.parentElement) {
-    for (let next = node.nextElementSibling; next; next = next.nextElementSibling) tail.push(next);
-  }
-  return tail;
-}
 
 /**
  * Enhance the checklist form. `queue` and `drafts` are the queue.js and draft.js modules,
@@ -170,96 +154,25 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
   });
 
   // ------------------------------------------------------------ one section per screen
-  const errors = element("div", { class: "form-errors", role: "alert", tabindex: "-1", hidden: "" });
-  const progressText = element("p", { class: "progress-text", id: "checklist-progress-text" });
-  const progressFill = element("span");
-  const progressBar = element("div", {
-    class: "progress-bar",
-    role: "progressbar",
-    "aria-labelledby": "checklist-progress-text",
-    "aria-valuemin": "1",
-    "aria-valuemax": String(sections.length),
-  }, [progressFill]);
-  const remaining = element("p", { class: "time-left", id: "checklist-time-left" });
-  const progress = element("div", { class: "progress" }, [progressText, remaining, progressBar]);
-  const updateTimeLeft = () => { remaining.textContent = timeLeft(form, ts); };
-  const back = element("button", { type: "button", class: "button", "data-action": "back", text: t("Back") });
-  const next = element("button", { type: "button", class: "button button-primary", "data-action": "next", text: t("Next") });
-  const nav = element("div", { class: "button-row checklist-nav" }, [back, next]);
-  // What comes before the sections (the yard, the intro) shows on the first screen only; what
-  // comes after (the general comment, Send) on the last.
-  const head = precedingInForm(form, sections[0]).filter((node) => !(node instanceof HTMLInputElement));
-  const tail = followingInForm(form, sections[sections.length - 1]);
-  sections[0].before(errors, progress);
-
-  let current = 0;
-  function show(index, { focus = true, push = true } = {}) {
-    current = Math.max(0, Math.min(index, sections.length - 1));
-    const last = current === sections.length - 1;
-    sections.forEach((section, i) => { section.hidden = i !== current; });
-    head.forEach((node) => { node.hidden = current !== 0; });
-    tail.forEach((node) => { node.hidden = !last; });
-    sections[current].append(nav);
-    back.hidden = current === 0;
-    next.hidden = last;
-    const step = current + 1;
-    progressText.textContent = t("Section {current} of {total}", { current: step, total: sections.length });
-    progressBar.setAttribute("aria-valuenow", String(step));
-    progressFill.style.width = `${(100 * step) / sections.length}%`;
-    draft.step = sections[current].dataset.section || null;
-    if (push && sections[current].id && location.hash !== `#${sections[current].id}`) {
-      history.pushState({ section: sections[current].id }, "", `#${sections[current].id}`);
-    }
-    updateTimeLeft();
-    if (focus) {
-      hideErrors();
-      // The top of the new section, the header scrolled away (on the first screen: the top).
-      if (current === 0) scrollTo(0, 0);
-      else progress.scrollIntoView({ block: "start" });
-      const heading = sections[current].querySelector("legend, h2, h3") || sections[current];
-      if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
-      heading.focus({ preventScroll: true });
-      saveNow();
-    }
-  }
+  let steps = null;
   allFine(form, sections, {
     ts,
     draft,
-    changed: () => { updateTimeLeft(); saveNow(); },
+    changed: () => { steps.updateTimeLeft(); saveNow(); },
   });
   photoButtons(form, ts);
-  form.addEventListener("change", updateTimeLeft);
-  const indexOf = (hash) => sections.findIndex((s) => s.id && `#${s.id}` === hash);
-  const stepIndex = sections.findIndex((s) => s.dataset.section === draft.step);
-  show(indexOf(location.hash) >= 0 ? indexOf(location.hash) : Math.max(stepIndex, 0), {
-    focus: false,
-    push: false,
+  steps = stepThrough(form, sections, {
+    t,
+    draft,
+    saveNow,
+    timeLeft: () => timeLeft(form, ts),
+    isDone: () => done,
   });
-  back.addEventListener("click", () => show(current - 1));
-  next.addEventListener("click", () => show(current + 1));
-  addEventListener("popstate", () => {
-    const index = indexOf(location.hash);
-    if (index >= 0 && index !== current && !done) show(index, { push: false });
-  });
-  // A link to a question (#q-ITEM) shows its section first.
-  addEventListener("hashchange", () => {
-    const target = location.hash && document.getElementById(location.hash.slice(1));
-    const index = target ? sections.findIndex((s) => s.contains(target)) : -1;
-    if (index >= 0 && index !== current) show(index, { focus: false, push: false });
-  });
+  const { show, tail } = steps;
+  const showErrors = steps.errors.show;
+  const hideErrors = steps.errors.hide;
 
   // ------------------------------------------------------------ sending
-  function hideErrors() {
-    errors.hidden = true;
-    errors.replaceChildren();
-  }
-  function showErrors(...children) {
-    errors.replaceChildren(...children);
-    errors.hidden = false;
-    scrollTo(0, 0);
-    errors.focus({ preventScroll: true });
-  }
-
   function buildBody() {
     readForm();
     const body = {
@@ -369,11 +282,10 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
   }
 
   form.addEventListener("submit", async (event) => {
-    const last = current === sections.length - 1;
     // Enter in a field mid-way means "next", not "send half a checklist".
-    if (!last && !(event.submitter && tail.some((node) => node.contains(event.submitter)))) {
+    if (!steps.isLast && !(event.submitter && tail.some((node) => node.contains(event.submitter)))) {
       event.preventDefault();
-      show(current + 1);
+      show(steps.current + 1);
       return;
     }
     event.preventDefault();
@@ -443,7 +355,7 @@ export function enhance(form, { queue, drafts, t, locate, locationProblem }) {
   });
 
   form.dataset.enhanced = "true";
-  return { show, get current() { return current; }, draft: () => draft };
+  return { show, get current() { return steps.current; }, draft: () => draft };
 }
 
 const PHOTO_REASONS = ["too_large", "not_an_image", "unsupported_type", "too_many_pixels"];

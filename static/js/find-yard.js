@@ -2,15 +2,17 @@
 // which the server answers with the nearby yards and the district; offline they lead straight to
 // the checklist, which keeps the chosen place and sends it with the answers. A place chosen in
 // the name search (place-search.js, a "safeyard:place" event on #map) centres the map on it.
+// The map's background is SafeYard's own base layer (map-base.js: district borders and streets,
+// no tile server), or the operator's tile server when #map names one (data-tile-url).
 
 import { element, loadLeaflet } from "./dom.js";
 
-const TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 const ATTRIBUTION_URL = "https://www.openstreetmap.org/copyright";
 const GOOD_ACCURACY_M = 50;
 const CITY_ZOOM = 12;
 const YARD_ZOOM = 17;
 const PLACE_ZOOM = 16;
+const MAX_ZOOM = 19;
 
 /** Where the checklist should go: the server's look-up online, the checklist itself offline. */
 function go(drafts, { lat, lon, accuracy_m = null }) {
@@ -100,9 +102,11 @@ async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
     attribution.hidden = false;
   }
   const L = await loadLeaflet(leaflet);
+  // Leaflet's evaluation is one task already: the map starts in the next.
+  await new Promise((resolve) => setTimeout(resolve, 0));
   const centre = [Number(mapElement.dataset.lat) || 43.2389, Number(mapElement.dataset.lon) || 76.8897];
   const zoom = Number(mapElement.dataset.zoom) || CITY_ZOOM;
-  const map = L.map(mapElement, { attributionControl: false }).setView(centre, zoom);
+  const map = L.map(mapElement, { attributionControl: false, maxZoom: MAX_ZOOM }).setView(centre, zoom);
   // Where the map stands, for tests and styles.
   const noteCentre = () => {
     const { lat, lng } = map.getCenter();
@@ -120,15 +124,10 @@ async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
   const choose = element("button", { type: "button", class: "button button-primary button-block", hidden: "", text: t("Check the yard here") });
   hint.after(choose);
 
-  // Offline the tiles cannot load: the map stays a plain background and a tap still works.
-  let tilesFailed = false;
-  L.tileLayer(TILES, { maxZoom: 19 })
-    .on("tileerror", () => {
-      if (tilesFailed) return;
-      tilesFailed = true;
-      hint.textContent = t("The map cannot be loaded without internet. You can still tap where the yard is.");
-    })
-    .addTo(map);
+  // Offline the background cannot load: the map stays plain and a tap still works.
+  drawBackground(L, map, mapElement, () => {
+    hint.textContent = t("The map cannot be loaded without internet. You can still tap where the yard is.");
+  });
 
   let marker = null;
   let circle = null;
@@ -170,4 +169,28 @@ async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
       hint.textContent = t("Tap the map where the yard is.");
     },
   };
+}
+
+/** The operator's tile server if #map names one, else SafeYard's own base layer; `failed()`
+ * once if it cannot load. */
+function drawBackground(L, map, mapElement, failed) {
+  const data = mapElement.dataset;
+  if (data.tileUrl) {
+    let told = false;
+    L.tileLayer(data.tileUrl, { maxZoom: MAX_ZOOM })
+      .on("tileerror", () => {
+        if (!told) failed();
+        told = true;
+      })
+      .addTo(map);
+    return;
+  }
+  if (!data.jsBase || !data.baseUrl) return;
+  import(data.jsBase)
+    .then((base) => base.baseLayer(L, map, data))
+    .then(() => { mapElement.dataset.baseReady = "true"; })
+    .catch((error) => {
+      console.warn("SafeYard: the base layer did not load", error);
+      failed();
+    });
 }

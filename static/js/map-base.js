@@ -1,12 +1,21 @@
-// SafeYard inspectors' map, its own base layer: district borders and names above the areas,
-// the named streets beneath them, street names at close zoom. Loaded by inspector-map.js
-// (dynamic import of its versioned URL); the data is GET /api/v1/map/base (OpenStreetMap).
+// SafeYard's own base layer for its maps: district borders and names above the areas, the named
+// streets beneath them, street names at close zoom. Loaded by inspector-map.js, public-map.js
+// and find-yard.js (dynamic import of its versioned URL); the data is GET /api/v1/map/base
+// (OpenStreetMap data): no tile server.
 
 // Minor streets are fetched and drawn from this zoom; street names from STREET_LABEL_ZOOM.
 const DETAIL_ZOOM = 14;
 const STREET_LABEL_ZOOM = 15;
 const MAX_STREET_LABELS = 60;
+// Streets are drawn a slice per task: no long task holds up a tap on a cheap phone.
+const STREETS_PER_TASK = 150;
 const LANG = document.documentElement.lang || "ru";
+
+/** The browser's turn between the layer's parts: no one long task holds up a tap. */
+function nextTask() {
+  if (globalThis.scheduler?.yield) return globalThis.scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /** A name as text, never as HTML (Leaflet puts a string content in as HTML). */
 export function text(value) {
@@ -19,6 +28,8 @@ const credits = new Map();
 /** Credit a source once: the areas' "© OpenStreetMap contributors" gives way to the base
  * layer's longer "© OpenStreetMap contributors, ODbL" whichever arrives first. */
 export function credit(map, text, html = text) {
+  // A map without the control (the find page) credits the data under it, in the page.
+  if (!map.attributionControl) return;
   for (const [known, shown] of credits) {
     if (known.startsWith(text)) return;
     if (text.startsWith(known)) {
@@ -95,19 +106,28 @@ export async function baseLayer(L, map, data) {
     weight: minor ? 1 : map.getZoom() >= DETAIL_ZOOM ? 3 : map.getZoom() >= 13 ? 1.8 : 0.8,
     opacity: minor || map.getZoom() >= 13 ? 0.8 : 0.45,
   });
-  const majorLayer = L.geoJSON(major, { renderer: streetsRenderer, interactive: false, style: streetStyle(false) }).addTo(map);
+  const majorLayer = L.geoJSON(null, { renderer: streetsRenderer, interactive: false, style: streetStyle(false) }).addTo(map);
+  for (let start = 0; start < major.length; start += STREETS_PER_TASK) {
+    majorLayer.addData(major.slice(start, start + STREETS_PER_TASK));
+    await nextTask();
+  }
   L.geoJSON(districts, {
     pane: "districtBorders",
     interactive: false,
     style: () => ({ color: "#2b2b2b", weight: 3, opacity: 0.9, fill: false, dashArray: "12 4" }),
   }).addTo(map);
-  const districtLabels = districts.map((d) => {
+  // A label measures itself when added (a layout of the whole page): one per task.
+  const districtLabels = [];
+  for (const d of districts) {
+    await nextTask();
     const [lon, lat] = d.properties.label_at;
-    return L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false, pane: "baseLabels" })
-      .setLatLng([lat, lon])
-      .setContent(text(d.properties.name))
-      .addTo(map);
-  });
+    districtLabels.push(
+      L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false, pane: "baseLabels" })
+        .setLatLng([lat, lon])
+        .setContent(text(d.properties.name))
+        .addTo(map),
+    );
+  }
   // At the city's scale some names would overlap: the later of two overlapping ones hides.
   const declutter = () => {
     const shown = [];

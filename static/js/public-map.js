@@ -7,6 +7,9 @@
 import { element, loadLeaflet } from "./dom.js";
 
 const YARD_ZOOM = 15;
+const MAX_ZOOM = 19;
+// About 10 ms of drawing each on a cheap phone: no task long enough to hold up a tap.
+const AREAS_PER_TASK = 30;
 const NEAR_ZOOM = 16;
 const CITY = [43.2389, 76.8897];
 const DOT_RING = "#1b1b1b";
@@ -127,30 +130,30 @@ function yardLayer(L, map, data, config, say) {
   return refresh;
 }
 
-async function startMap(container) {
-  const data = container.dataset;
-  const config = JSON.parse(data.config);
-  const strings = config.strings;
-  const statusBox = document.getElementById("public-map-status");
-  const say = (text) => {
-    if (statusBox) statusBox.textContent = text;
-  };
-  const L = await loadLeaflet({ js: data.jsLeaflet, css: data.cssLeaflet });
-  const map = L.map(container, { zoomSnap: 0.5 }).setView(CITY, 11);
-  map.attributionControl.setPrefix(false);
-  const base = await import(data.jsBase).catch(() => null);
-  const credit = base ? base.credit : (m, text) => m.attributionControl.addAttribution(text);
-  base?.baseLayer(L, map, data)
-    .then(() => { container.dataset.baseReady = "true"; })
-    .catch((error) => console.warn("SafeYard: the base layer did not load", error));
+/** The browser's turn between slices of drawing, so that no long task holds up a tap. */
+function yieldToMain() {
+  if (globalThis.scheduler?.yield) return globalThis.scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
-  say(strings.loading);
-  const response = await fetch(data.areasUrl, { headers: { Accept: "application/geo+json" } });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const collection = await response.json();
-  // Areas without a known yard are left out: the base layer shows through there.
-  const known = collection.features.filter((f) => f.properties.state !== "no_yards");
-  const areas = L.geoJSON(known, {
+/** The operator's tile server (data-tile-url), else SafeYard's own base layer (map-base.js). */
+async function drawBackground(L, map, container) {
+  const data = container.dataset;
+  if (data.tileUrl) {
+    const credit = element("span", { text: data.tileAttribution || "" }).innerHTML;
+    L.tileLayer(data.tileUrl, { maxZoom: MAX_ZOOM, attribution: credit }).addTo(map);
+    return null;
+  }
+  const base = await import(data.jsBase);
+  await base.baseLayer(L, map, data);
+  container.dataset.baseReady = "true";
+  return base;
+}
+
+/** The known areas, a slice per task, each an SVG path.area-shape named by data- attributes. */
+async function drawAreas(L, map, features, config) {
+  const strings = config.strings;
+  const areas = L.geoJSON(null, {
     style: (feature) => ({
       fillColor: colour(config, feature.properties.state === "shown" ? feature.properties.risk : null),
       fillOpacity: 0.6,
@@ -172,13 +175,43 @@ async function startMap(container) {
       layer.bindPopup(popup);
     },
   }).addTo(map);
+  for (let start = 0; start < features.length; start += AREAS_PER_TASK) {
+    if (start) await yieldToMain();
+    areas.addData(features.slice(start, start + AREAS_PER_TASK));
+  }
   areas.eachLayer((layer) => {
     const path = layer.getElement?.();
     path?.classList.add("area-shape");
     path?.setAttribute("data-area-id", layer.feature.id);
     path?.setAttribute("data-state", layer.feature.properties.state);
   });
-  credit(map, collection.attribution);
+  return areas;
+}
+
+async function startMap(container) {
+  const data = container.dataset;
+  const config = JSON.parse(data.config);
+  const strings = config.strings;
+  const statusBox = document.getElementById("public-map-status");
+  const say = (text) => {
+    if (statusBox) statusBox.textContent = text;
+  };
+  say(strings.loading);
+  // The areas come while Leaflet loads.
+  const areasResponse = fetch(data.areasUrl, { headers: { Accept: "application/geo+json" } });
+  const L = await loadLeaflet({ js: data.jsLeaflet, css: data.cssLeaflet });
+  // Leaflet's evaluation is one task already: the map starts in the next.
+  await yieldToMain();
+  const map = L.map(container, { zoomSnap: 0.5, maxZoom: MAX_ZOOM }).setView(CITY, 11);
+  map.attributionControl.setPrefix(false);
+
+  const response = await areasResponse;
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const collection = await response.json();
+  // Areas without a known yard are left out (the API leaves them out when asked
+  // ?known=true): the base layer shows through there.
+  const known = collection.features.filter((f) => f.properties.state !== "no_yards");
+  await drawAreas(L, map, known, config);
   say("");
   container.dataset.ready = "true";
 
@@ -202,6 +235,15 @@ async function startMap(container) {
       );
     });
   }
+
+  // The streets and district borders after the areas, in slices of their own.
+  await yieldToMain();
+  const base = await drawBackground(L, map, container).catch((error) => {
+    console.warn("SafeYard: the base layer did not load", error);
+    return null;
+  });
+  if (base) base.credit(map, collection.attribution);
+  else map.attributionControl.addAttribution(element("span", { text: collection.attribution }).innerHTML);
 }
 
 const container = document.getElementById("public-map");

@@ -7,6 +7,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from app.main import create_app
+from app.platform.config import Settings
 from tests.pages.conftest import ANSWERS, Checked
 from tests.pages.markup import main_text, parse
 from tests.pages.support import fill_from, get, pages_point, send
@@ -17,7 +19,7 @@ class TestFindPage:
         html = get(web, "/yard/find").text
         assert '<button type="button" id="locate-me" class="button' in html
         assert 'id="locate-me" class="button button-primary button-block needs-script">' in html
-        assert 'id="map" class="map" data-lat="43.2389" data-lon="76.8897">' in html
+        assert 'id="map" class="map" data-lat="43.2389" data-lon="76.8897"' in html
         # Shown by the stylesheet only when scripts run (.needs-script), its space kept.
         assert '<p class="map-attribution needs-script">' in html
         assert 'href="https://www.openstreetmap.org/copyright"' in html
@@ -27,6 +29,38 @@ class TestFindPage:
         assert '<form method="get" action="/checklist">' in html
         assert {"address", "lat", "lon"} <= {str(f.attrs.get("name")) for f in page.fields}
         assert "43.2389, 76.8897" in html
+
+
+class TestTiles:
+    """Issue 18, point 2: the residents' maps ask no tile server unless the operator names one."""
+
+    def test_default_is_the_own_base_layer(self, web: TestClient) -> None:
+        for path in ("/yard/find", "/map"):
+            html = get(web, path).text
+            assert 'data-base-url="/api/v1/map/base"' in html
+            assert "js/map-base.js?v=" in html
+            assert "data-tile-url" not in html
+            assert "tile.openstreetmap.org" not in html
+
+    def test_a_tile_server_the_operator_names(self, settings: Settings) -> None:
+        named = settings.model_copy(
+            update={
+                "public_map_tile_url": "https://{s}.tiles.example.kz/{z}/{x}/{y}.png",
+                "public_map_tile_attribution": "© Example <Tiles>",
+            }
+        )
+        with TestClient(create_app(named)) as browser:
+            for path in ("/yard/find", "/map"):
+                response = browser.get(path)
+                tiles = 'data-tile-url="https://{s}.tiles.example.kz/{z}/{x}/{y}.png"'
+                assert tiles in response.text
+                assert "© Example &lt;Tiles&gt;" in response.text
+                # The policy lets the map's images come from there, and nothing else.
+                csp = response.headers["content-security-policy"]
+                assert "img-src 'self' data: blob: https://*.tiles.example.kz" in csp.replace(
+                    " https://tile.openstreetmap.org", ""
+                )
+                assert "tiles.example.kz" not in csp.split("connect-src")[1].split(";")[0]
 
 
 class TestPlaceSearch:

@@ -205,6 +205,20 @@ class TestPages:
         api = get(web, "/api/v1/public/areas.geojson")
         assert api.headers["cache-control"].startswith("public")
 
+    def test_known_areas_only_and_etag(self, web: TestClient, two: Area, three: Area) -> None:
+        every = _areas(web)
+        known = get(web, "/api/v1/public/areas.geojson?known=true")
+        kept = {f["id"]: f["properties"] for f in known.json()["features"]}
+        assert kept == {k: p for k, p in every.items() if p["state"] != "no_yards"}
+        assert {two.id, three.id} <= set(kept) and len(kept) < len(every)
+        # Revalidated by its ETag: the same body answers 304, without a body.
+        again = web.get(
+            "/api/v1/public/areas.geojson?known=true",
+            headers={"If-None-Match": known.headers["etag"], "Accept-Language": "ru"},
+        )
+        assert again.status_code == 304 and again.content == b""
+        assert known.headers["etag"] != get(web, "/api/v1/public/areas.geojson").headers["etag"]
+
     def test_yards_api_needs_bbox_or_near(self, web: TestClient, three: Area) -> None:
         assert web.get("/api/v1/public/yards").status_code == 422
         near = three.points[0]

@@ -1,4 +1,4 @@
-"""The app's shutdown closes the bot's HTTP session (aiogram's aiohttp one), and a service
+"""The app's shutdown closes the bot's HTTP connections, and a service
 that never made a bot imports no aiogram to shut down."""
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ class TestShutdown:
         with make_client(bot_settings) as client:
             resident = Resident(client, botapi)
             resident.text("/start")
-            resident.tap("l:ru")  # two calls: the first is made with the bot's own session
+            resident.tap("l:ru")  # two calls: the first is posted on a kept connection
             context = client.app.state.context  # type: ignore[attr-defined]
             channel = runtime.channel_of(context)
-            assert channel is not None and channel._bot is not None
-            http = channel._bot.session._session  # type: ignore[attr-defined]
-            assert http is not None and not http.closed
-        assert http.closed
+            assert channel is not None and channel._poster is not None
+            kept = list(channel._poster._idle)
+            assert kept and not any(writer.is_closing() for _reader, writer in kept)
+        assert all(writer.is_closing() for _reader, writer in kept)
         assert context not in runtime._CHANNELS
 
     def test_an_app_without_a_bot_does_not_import_aiogram(self) -> None:

@@ -67,6 +67,14 @@ class TestGarbage:
             b'{"update_id": 7, "channel_post": {"message_id": 1, "date": 1, '
             b'"chat": {"id": -100, "type": "channel"}}}',
             b"[" * 5000,
+            b'{"update_id": true}',
+            b'{"update_id": 8, "message": {"message_id": 1, "date": 1, '
+            b'"chat": {"id": 1, "type": "private"}, "location": {"latitude": "43", '
+            b'"longitude": 76}}}',
+            b'{"update_id": 9, "message": {"message_id": 1, "date": 1, '
+            b'"chat": {"id": 1, "type": "private"}, "photo": {"file_id": "x"}}}',
+            b'{"update_id": 10, "callback_query": {"id": "1", "data": 5, '
+            b'"chat_instance": "1", "from": {"id": 1, "is_bot": false, "first_name": "A"}}}',
         ],
     )
     def test_unusable_updates_are_200_and_store_nothing(
@@ -105,6 +113,20 @@ class TestGarbage:
                 select(ChatConversation).where(ChatConversation.chat_id == chat.id)
             ).scalar_one()  # type: ignore[call-overload]
             assert conversation.position == 0 and conversation.answers == {}
+
+
+class TestReplies:
+    def test_a_press_is_answered_first_and_its_edit_rides_in_the_webhooks_response(
+        self, resident: Resident, botapi: BotApiServer, yard_id: int
+    ) -> None:
+        resident.text(f"/start yard_{yard_id}")
+        resident.tap_label("English")
+        before = len(botapi.calls)
+        response = resident.tap("a:0:0")
+        assert response.json()["method"] == "editMessageText"
+        made = [call.method for call in botapi.calls[before:]]
+        assert made == ["answerCallbackQuery", "editMessageText"]
+        assert botapi.calls[-1].params["text"].startswith("<b>2 / ")
 
 
 class TestRedelivery:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from app.areas import exports, service
+from app.areas import exports, gzip_parts, service
 from app.areas.kept import AreaKeeper
 from app.areas.shapes import ATTRIBUTION, LICENSE, area_name, district_names_ru
 from app.audit.service import AuditAction, export_target
@@ -24,7 +24,7 @@ from app.channels.staff import access
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import AreaAggregatesScope, InspectorScope
 from app.channels.web.context import AreaShapesDep, ContextDep, MonthsQuery
-from app.channels.web.formatting import Formatter
+from app.channels.web.formatting import Formatter, quantize
 from app.districts.models import District
 from app.platform import translations
 from app.platform.body_cache import CachedBody
@@ -37,10 +37,16 @@ from app.scoring import Flag
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 
 GEOJSON = "application/geo+json"
+# Features per separately compressed part of the map's gzip body (~64 KB).
+GZIP_PART_FEATURES = 64
 
 
 def _cached(
-    keeper: AreaKeeper, session: Session, key: tuple[Any, ...], build: Callable[[], bytes]
+    keeper: AreaKeeper,
+    session: Session,
+    key: tuple[Any, ...],
+    build: Callable[[], bytes],
+    tables: service.TableState | None = None,
 ) -> CachedBody:
     """The body for ``key``, rebuilt only when the yard tables changed (or the hour turned).
 
@@ -50,7 +56,7 @@ def _cached(
     """
     # The yard tables' state (a submission rewrites its yard's row), and the hour: flags
     # and ?months= move with time.
-    state = (*service.table_state(session), utcnow().strftime("%Y%m%d%H"))
+    state = (*(tables or service.table_state(session)), utcnow().strftime("%Y%m%d%H"))
     return keeper.bodies.get(state, key, build)
 
 
@@ -60,9 +66,31 @@ _REASON_TEXTS: dict[tuple[str, Flag], str] = {}
 _REASON_TEXTS_MAX = 20_000
 
 
+# (language, value as written, decimals) -> its text: Babel took ~20 µs a number, and after a
+# write the ~90 flags with probabilities are new flags whose numbers mostly read the same.
+_NUMBER_TEXTS: dict[tuple[str, str, int], str] = {}
+
+
+class _RememberingFormatter(Formatter):
+    """``Formatter`` whose ``number`` is remembered by the value as it is written: ``number``
+    formats ``quantize(value, decimals)`` alone, so equal quantized values read the same."""
+
+    def number(self, value: float | None, decimals: int = 1) -> str:
+        if value is None:
+            return super().number(value, decimals)
+        # str: Decimal('-0.0') equals Decimal('0.0') but is written with its sign.
+        key = (self.lang, str(quantize(value, decimals)), decimals)
+        text = _NUMBER_TEXTS.get(key)
+        if text is None:
+            if len(_NUMBER_TEXTS) >= _REASON_TEXTS_MAX:
+                _NUMBER_TEXTS.clear()
+            text = _NUMBER_TEXTS[key] = super().number(value, decimals)
+        return text
+
+
 def _reasons(lang: Lang) -> Callable[[Flag], str]:
     """``Formatter(lang).flag_reason``, remembered per flag (a flag is its code and values)."""
-    formatter = Formatter(lang)
+    formatter = _RememberingFormatter(lang)
 
     def reason(flag: Flag) -> str:
         key = (lang, flag)
@@ -123,13 +151,14 @@ def micro_districts_geojson(
             sections=sections,
             months=months,
             kept=keeper.sums("micro_district_id", sections),
+            state=tables,
         )
         geometry = keeper.geometry_json(shapes, _dump)
-        # Each feature's text from the last build, reused when its figures (and name) are
-        # the same: after a submission most areas' are (all but the audited ones, whose
-        # estimates move with the city mean), and comparing the figures skips making their
-        # properties, whose flag reasons were a third of a rebuild (docs/PERFORMANCE.md,
-        # "The map at city scale").
+        # Each feature's text from the last build, reused when its figures as shown (rounded)
+        # and name are the same: after a submission most areas' are (the audited ones'
+        # estimates move with the city mean, but mostly below the shown digits), and
+        # comparing them skips making their properties, whose flag reasons were a third of
+        # a rebuild (docs/PERFORMANCE.md, "The map at city scale").
         made = keeper.feature_texts
         district_names = district_names_ru(session)
         features = []
@@ -139,12 +168,9 @@ def micro_districts_geojson(
             figures = report.areas[shape.id]
             name = area_name(shape, district_names)
             key = (lang, section, shape.id)
+            shown = (figures.shown(reason), name)
             before = made.get(key)
-            if (
-                before is not None
-                and before[1] is geometry[shape.id]
-                and before[0] == (figures, name)
-            ):
+            if before is not None and before[1] is geometry[shape.id] and before[0] == shown:
                 features.append(before[2])
                 continue
             properties = figures.as_dict(reason)
@@ -159,7 +185,7 @@ def micro_districts_geojson(
                 f'{{"type":"Feature","id":{_dump(shape.id).decode()},'
                 f'"geometry":{geometry[shape.id]},"properties":{_dump(properties).decode()}}}'
             )
-            made[key] = ((figures, name), geometry[shape.id], text)
+            made[key] = (shown, geometry[shape.id], text)
             features.append(text)
         city_mean = report.city_mean
         head = _dump(
@@ -171,9 +197,30 @@ def micro_districts_geojson(
                 "value": f"section_fail_share.{section}" if section else "coverage_risk",
             }
         )
-        return head[:-1] + b',"features":[' + ",".join(features).encode() + b"]}"
+        # Compressed ~64 features at a time, and only the parts with a changed feature
+        # (gzip of the whole 1 MB was a tenth of a rebuild).
+        opening = head[:-1] + b',"features":['
+        parts = [(opening, gzip_parts.deflate_part(opening))]
+        for n in range(0, len(features), GZIP_PART_FEATURES):
+            parts.append(
+                keeper.gzip_parts.part(
+                    (*body_key, n),
+                    features[n : n + GZIP_PART_FEATURES],
+                    separator=",",
+                    lead="," if n else "",
+                )
+            )
+        parts.append((b"]}", gzip_parts.deflate_part(b"]}")))
+        built.append(gzip_parts.gzip_member(parts))
+        return built[-1][0]
 
-    body = _cached(keeper, session, ("micro", lang, district, section, months), build)
+    # Read once: the cached body's key and, on a rebuild, the kept sums' check.
+    tables = service.table_state(session)
+    body_key = ("micro", lang, district, section, months)
+    built: list[tuple[bytes, bytes]] = []  # the body this request built, and its gzip
+    body = _cached(keeper, session, body_key, build, tables)
+    if built and body.raw is built[0][0] and body.gzipped is None:
+        body.gzipped = built[0][1]
     return body.response(request, GEOJSON)
 
 

@@ -5,6 +5,8 @@ no figure for an area under the inspectors' "not enough data" line."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from typing import Annotated, Any
 
@@ -55,13 +57,32 @@ def current_public_areas(
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _etag(raw: bytes) -> str:
+    # Keyed by the cached body itself: bytes keep their hash, so a hit costs no hashing.
+    return f'W/"{hashlib.sha256(raw).hexdigest()[:32]}"'
+
+
 @router.get(
     "/areas.geojson",
     response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}, "description": "GeoJSON polygons."}},
+    responses={
+        200: {"content": {GEOJSON: {}}, "description": "GeoJSON polygons."},
+        304: {"description": "Not modified (If-None-Match)."},
+    },
 )
 def public_areas_geojson(
-    request: Request, context: ContextDep, session: SessionDep, shapes: AreaShapesDep
+    request: Request,
+    context: ContextDep,
+    session: SessionDep,
+    shapes: AreaShapesDep,
+    known: Annotated[
+        bool,
+        Query(
+            description="true: only the areas with a known yard (state other than "
+            "``no_yards``), all the residents' map draws: a quarter of the body."
+        ),
+    ] = False,
 ) -> Response:
     """Every micro-district with its public state (``no_yards``, ``not_checked``,
     ``too_few``: fewer audited yards than the inspectors' "not enough data" line, or
@@ -76,6 +97,7 @@ def public_areas_geojson(
             f'{{"type":"Feature","id":{_dump(a.id).decode()},"geometry":{geometry[a.id]},'
             f'"properties":{_dump(a.as_properties()).decode()}}}'
             for a in current_public_areas(context, session, shapes)
+            if not known or a.state != public_map.NO_YARDS
         ]
         head = _dump(
             {
@@ -88,9 +110,13 @@ def public_areas_geojson(
         return head[:-1] + b',"features":[' + ",".join(features).encode() + b"]}"
 
     state = (*service.table_state(session), utcnow().strftime("%Y%m%d%H"))
-    body = keeper.bodies.get(state, ("public-areas", lang), build)
+    body = keeper.bodies.get(state, ("public-areas", lang, known), build)
+    etag = _etag(body.raw)
+    headers = {"Cache-Control": AREAS_CACHE, "Vary": VARY, "ETag": etag}
+    if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
     response = body.response(request, GEOJSON)
-    response.headers.update({"Cache-Control": AREAS_CACHE, "Vary": VARY})
+    response.headers.update(headers)
     return response
 
 

@@ -24,6 +24,7 @@ from app.channels.web.context import AreaShapesDep, ContextDep
 from app.channels.web.formatting import Formatter
 from app.findings import public_yards
 from app.platform import translations
+from app.platform.config import Settings
 from app.platform.db import SessionDep
 from app.platform.errors import NotFound
 from app.platform.security.headers import SESSION_COOKIE
@@ -39,6 +40,22 @@ router.include_router(public_areas.router)
 # answer that sets the language cookie.
 PAGE_CACHE = "public, max-age=300"
 PAGE_VARY = "Accept-Language, Cookie"
+
+
+@dataclass(frozen=True)
+class PublicTiles:
+    """The tile server an operator named for the residents' maps, and its credit."""
+
+    url: str
+    attribution: str
+
+
+def public_tiles(settings: Settings) -> PublicTiles | None:
+    """The residents' maps' tile server; None (the default): they draw SafeYard's own base
+    layer and ask no tile server (OpenStreetMap's tile policy is not for public traffic)."""
+    if not settings.public_map_tile_url:
+        return None
+    return PublicTiles(settings.public_map_tile_url, settings.public_map_tile_attribution)
 
 
 @dataclass(frozen=True)
@@ -118,6 +135,7 @@ def area_map(
             "legend": classes(RISK_BOUNDS, share=False, fmt=fmt),
             "no_data_colour": NO_DATA,
             "map_config": json.dumps(map_config(fmt), ensure_ascii=False),
+            "tiles": public_tiles(context.settings),
         },
     )
 

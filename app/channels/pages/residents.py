@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from app.accounts.scope import Scope
 from app.audit import service as audit_service
-from app.channels.pages import checklist, find, views, yard_staff
+from app.channels.pages import checklist, find, public_map, views, yard_staff
 from app.channels.pages.forms import (
     FilledChecklist,
     WhereInput,
@@ -118,7 +118,12 @@ def find_yard(
         search = find.search_places(session, text=q, lang=_lang())
         if search.problem:
             status_code = 422
-    context = {"q": q or "", "near": near, "search": search}
+    context = {
+        "q": q or "",
+        "near": near,
+        "search": search,
+        "tiles": public_map.public_tiles(app_context.settings),
+    }
     return page(request, "pages/find.html", context, status_code=status_code)
 
 

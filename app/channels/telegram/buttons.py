@@ -6,12 +6,11 @@ one (an old message, a second tap) changes nothing and is only acknowledged.
 
 from __future__ import annotations
 
-from aiogram.types import CallbackQuery, Message
-
 from app.channels.telegram import conversation as conv
 from app.channels.telegram import finish, questions, store
+from app.channels.telegram.store import Conversation
 from app.channels.telegram.texts import _, lang_of
-from app.chats.models import ChatConversation
+from app.channels.telegram.updates import CallbackQuery, Message
 from app.platform.errors import AppError
 from app.platform.languages import Lang
 from app.platform.translations import current_lang
@@ -66,7 +65,7 @@ def press(turn: conv.Turn, query: CallbackQuery, message: Message, data: str) ->
 
 
 def _yard(
-    turn: conv.Turn, conversation: ChatConversation, message: Message, value: str, lang: Lang
+    turn: conv.Turn, conversation: Conversation, message: Message, value: str, lang: Lang
 ) -> None:
     if value != "new":
         # Only a yard the nearby search offered: a forged button names no other yard.
@@ -83,7 +82,7 @@ def _yard(
 def _question(
     turn: conv.Turn,
     query: CallbackQuery,
-    conversation: ChatConversation,
+    conversation: Conversation,
     message: Message,
     kind: str,
     value: str,
@@ -92,7 +91,7 @@ def _question(
     position_text, _sep, choice = value.partition(":")
     if not position_text.isdigit() or int(position_text) != conversation.position:
         return  # stale: an older message or a second tap
-    loaded = conv._loaded(turn, conversation)
+    loaded = conv.loaded_checklist(turn, conversation)
     items = questions.resident_items(loaded)
     position = conversation.position
     if kind == "w":
@@ -120,7 +119,7 @@ def _question(
 def _send(
     turn: conv.Turn,
     query: CallbackQuery,
-    conversation: ChatConversation,
+    conversation: Conversation,
     message: Message,
     lang: Lang,
 ) -> None:
@@ -128,7 +127,7 @@ def _send(
         # A second tap: the checklist is stored already, once.
         conv.answer(turn, query, _("Already sent."))
         return
-    loaded = conv._loaded(turn, conversation)
+    loaded = conv.loaded_checklist(turn, conversation)
     if conversation.step != conv.QUESTION or conversation.position < len(
         questions.resident_items(loaded)
     ):
@@ -152,9 +151,9 @@ def _fail(turn: conv.Turn, chat_id: int, lang: Lang, exc: AppError) -> None:
 
 
 def _finished(
-    turn: conv.Turn, chat_id: int, conversation: ChatConversation, sent: finish.Sent, lang: Lang
+    turn: conv.Turn, chat_id: int, conversation: Conversation, sent: finish.Sent, lang: Lang
 ) -> None:
-    loaded = conv._loaded(turn, conversation)
+    loaded = conv.loaded_checklist(turn, conversation)
     conversation.step = conv.DONE
     store.touch(conversation, settings=turn.app.settings, now=turn.now)
     turn.out.say(

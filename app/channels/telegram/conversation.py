@@ -13,14 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, Update
 from sqlmodel import Session
 
 from app.channels.telegram import places as bot_places
 from app.channels.telegram import questions, store
-from app.channels.telegram.texts import _, lang_of, language_keyboard, language_prompt
-from app.chats.models import Chat, ChatConversation
+from app.channels.telegram.store import AnyChat, ChatRow, Conversation
+from app.channels.telegram.texts import (
+    REMOVE_KEYBOARD,
+    Markup,
+    _,
+    lang_of,
+    language_keyboard,
+    language_prompt,
+)
+from app.channels.telegram.updates import CallbackQuery, Message, Update
 from app.checklists.loader import LoadedChecklist
 from app.context import AppContext
 from app.platform.languages import Lang
@@ -32,7 +38,8 @@ REPORT = "report"
 # Steps of a checklist conversation.
 LOCATION, YARD, QUESTION, DONE = "location", "yard", "question", "done"
 
-Call = TelegramMethod[Any]
+# One Bot API call as Telegram takes it in a webhook's response: {"method": ..., **params}.
+Call = dict[str, Any]
 LAST_SEEN_STEP = timedelta(hours=1)
 
 
@@ -55,7 +62,8 @@ class Outcome:
     report: Any = None  # report.ReportToSend: a problem report to send after this transaction
 
     def say(self, chat_id: int, text: str, **extra: Any) -> None:
-        self.calls.append(SendMessage(chat_id=chat_id, text=text, parse_mode="HTML", **extra))
+        call = {"method": "sendMessage", "chat_id": chat_id, "text": text, "parse_mode": "HTML"}
+        self.calls.append({**call, **extra})
 
 
 @dataclass
@@ -63,14 +71,20 @@ class Turn:
     """What one handler needs: the app, the transaction, the time and the outcome so far."""
 
     app: AppContext
-    session: Session
+    tx: store.Transaction
     now: datetime
     out: Outcome
 
+    @property
+    def session(self) -> Session:
+        """An ORM Session on the update's transaction, for the steps that need one (built
+        on first use: most updates need only the store's statements on ``tx``)."""
+        return self.tx.session
 
-def handle(session: Session, *, update: Update, app: AppContext, now: datetime) -> Outcome:
-    """The calls answering ``update`` (state written in ``session``, never committed here)."""
-    turn = Turn(app, session, now, Outcome())
+
+def handle(tx: store.Transaction, *, update: Update, app: AppContext, now: datetime) -> Outcome:
+    """The calls answering ``update`` (state written in ``tx``, never committed here)."""
+    turn = Turn(app, tx, now, Outcome())
     if update.message is not None:
         _message(turn, update.message)
     elif update.callback_query is not None:
@@ -78,7 +92,7 @@ def handle(session: Session, *, update: Update, app: AppContext, now: datetime) 
     return turn.out
 
 
-def _loaded(turn: Turn, conversation: ChatConversation) -> LoadedChecklist:
+def loaded_checklist(turn: Turn, conversation: Conversation) -> LoadedChecklist:
     version = conversation.checklist_version
     loaded = turn.app.checklists.get(version) if version else None
     return loaded or turn.app.checklists.current
@@ -86,9 +100,9 @@ def _loaded(turn: Turn, conversation: ChatConversation) -> LoadedChecklist:
 
 def _chat_and_conversation(
     turn: Turn, telegram_id: int
-) -> tuple[Chat | None, ChatConversation | None, bool]:
+) -> tuple[ChatRow | None, Conversation | None, bool]:
     """The chat, its live conversation, and whether an expired one was just forgotten."""
-    chat = store.find_chat(turn.session, telegram_id)
+    chat, conversation = store.chat_and_conversation(turn.tx, telegram_id)
     if chat is None:
         return None, None, False
     # Within the hour it is left alone: one UPDATE less on every button press.
@@ -96,11 +110,10 @@ def _chat_and_conversation(
     if last.tzinfo is None:
         last = last.replace(tzinfo=turn.now.tzinfo)
     if turn.now - last > LAST_SEEN_STEP:
-        chat.last_seen_at = turn.now
+        store.mark_seen(turn.tx, chat, now=turn.now)
     turn.out.changed = True
-    conversation = store.conversation_of(turn.session, chat)
     if conversation is not None and store.expired(conversation, turn.now):
-        turn.session.delete(conversation)
+        store.drop_conversation(turn.tx, conversation)
         return chat, None, True
     return chat, conversation, False
 
@@ -139,18 +152,20 @@ def _message(turn: Turn, message: Message) -> None:
         turn.out.say(chat_id, language_prompt(), reply_markup=language_keyboard())
     elif text.startswith("/cancel"):
         if conversation is not None:
-            turn.session.delete(conversation)
+            store.drop_conversation(turn.tx, conversation)
         turn.out.say(
             chat_id,
             _("Stopped. Send /start to begin again."),
-            reply_markup=ReplyKeyboardRemove(),
+            reply_markup=REMOVE_KEYBOARD,
         )
     elif conversation is not None and conversation.kind == REPORT:
         _report_message(turn, conversation, lang, message, text)
     elif message.location is not None:
         _location(turn, chat, conversation, lang, message)
     elif message.photo:
-        _photo(turn, conversation, lang, message)
+        from app.channels.telegram import question_photos
+
+        question_photos.on_photo(turn, conversation, lang, message)
     elif forgotten:
         turn.out.say(chat_id, _expired_text(turn, lang))
     else:
@@ -158,7 +173,7 @@ def _message(turn: Turn, message: Message) -> None:
 
 
 def _report_message(
-    turn: Turn, conversation: ChatConversation, lang: Lang, message: Message, text: str
+    turn: Turn, conversation: Conversation, lang: Lang, message: Message, text: str
 ) -> None:
     from app.channels.telegram import report
 
@@ -189,7 +204,7 @@ def _expired_text(turn: Turn, lang: Lang) -> str:
     )
 
 
-def _hint(turn: Turn, chat_id: int, conversation: ChatConversation | None, lang: Lang) -> None:
+def _hint(turn: Turn, chat_id: int, conversation: Conversation | None, lang: Lang) -> None:
     step = conversation.step if conversation is not None else None
     if step == LOCATION:
         text = _("Please send your location with the button below (or the paperclip → Location).")
@@ -201,7 +216,7 @@ def _hint(turn: Turn, chat_id: int, conversation: ChatConversation | None, lang:
 
 
 def _start(
-    turn: Turn, chat: Chat, conversation: ChatConversation | None, lang: Lang, *, payload: str
+    turn: Turn, chat: AnyChat, conversation: Conversation | None, lang: Lang, *, payload: str
 ) -> None:
     if payload:
         _start_at_yard(turn, chat, lang, int(payload[5:]))
@@ -217,9 +232,9 @@ def _start(
     _start_checklist(turn, chat, lang)
 
 
-def _start_checklist(turn: Turn, chat: Chat, lang: Lang) -> None:
+def _start_checklist(turn: Turn, chat: AnyChat, lang: Lang) -> None:
     store.start_conversation(
-        turn.session,
+        turn.tx,
         chat=chat,
         kind=CHECKLIST,
         step=LOCATION,
@@ -237,14 +252,14 @@ def _start_checklist(turn: Turn, chat: Chat, lang: Lang) -> None:
     )
 
 
-def _start_at_yard(turn: Turn, chat: Chat, lang: Lang, yard_id: int) -> None:
+def _start_at_yard(turn: Turn, chat: AnyChat, lang: Lang, yard_id: int) -> None:
     yard = turn.session.get(Yard, yard_id) if yard_id < 2**31 else None
     if yard is None:
         turn.out.say(chat.telegram_id, _("This yard is not known; send your location instead."))
         _start_checklist(turn, chat, lang)
         return
     conversation = store.start_conversation(
-        turn.session,
+        turn.tx,
         chat=chat,
         kind=CHECKLIST,
         step=QUESTION,
@@ -257,13 +272,13 @@ def _start_at_yard(turn: Turn, chat: Chat, lang: Lang, yard_id: int) -> None:
     _send_question(turn, chat.telegram_id, conversation, lang)
 
 
-def _send_question(turn: Turn, chat_id: int, conversation: ChatConversation, lang: Lang) -> None:
+def _send_question(turn: Turn, chat_id: int, conversation: Conversation, lang: Lang) -> None:
     text, markup = _view(turn, conversation, lang)
     turn.out.say(chat_id, text, reply_markup=markup)
 
 
-def _view(turn: Turn, conversation: ChatConversation, lang: Lang) -> tuple[str, object]:
-    loaded = _loaded(turn, conversation)
+def _view(turn: Turn, conversation: Conversation, lang: Lang) -> tuple[str, Markup]:
+    loaded = loaded_checklist(turn, conversation)
     photos = conversation.data.get("photos", {})
     if conversation.position >= len(questions.resident_items(loaded)):
         return questions.summary_view(
@@ -275,7 +290,7 @@ def _view(turn: Turn, conversation: ChatConversation, lang: Lang) -> tuple[str, 
 
 
 def _location(
-    turn: Turn, chat: Chat, conversation: ChatConversation | None, lang: Lang, message: Message
+    turn: Turn, chat: AnyChat, conversation: Conversation | None, lang: Lang, message: Message
 ) -> None:
     assert message.location is not None
     if (
@@ -284,7 +299,7 @@ def _location(
         or conversation.step not in (LOCATION, YARD)
     ):
         _start_checklist(turn, chat, lang)
-        conversation = store.conversation_of(turn.session, chat)
+        conversation = store.conversation_of(turn.tx, chat)
         turn.out.calls.clear()  # the location is here already: no need to ask for it
     assert conversation is not None
     found = bot_places.nearby(
@@ -305,41 +320,9 @@ def _location(
     conversation.step = YARD
     conversation.data = {**conversation.data, "near": [p.yard_id for p in found.yards]}
     store.touch(conversation, settings=turn.app.settings, now=turn.now)
-    turn.out.say(chat.telegram_id, _("Location received."), reply_markup=ReplyKeyboardRemove())
+    turn.out.say(chat.telegram_id, _("Location received."), reply_markup=REMOVE_KEYBOARD)
     text, markup = bot_places.yard_choice(found, lang)
     turn.out.say(chat.telegram_id, text, reply_markup=markup)
-
-
-def _photo(turn: Turn, conversation: ChatConversation | None, lang: Lang, message: Message) -> None:
-    chat_id = message.chat.id
-    if conversation is None or conversation.step != QUESTION:
-        turn.out.say(
-            chat_id, _("A photo goes with a question: send it while the question is shown.")
-        )
-        return
-    loaded = _loaded(turn, conversation)
-    items = questions.resident_items(loaded)
-    if conversation.position >= len(items):
-        turn.out.say(chat_id, _("A photo goes with a question: go back to it first."))
-        return
-    photos = dict(conversation.data.get("photos", {}))
-    item = items[conversation.position][1]
-    if item.id not in photos and len(photos) >= turn.app.settings.photo_max_per_submission:
-        turn.out.say(chat_id, _("No more photos can be added to this checklist."))
-        return
-    assert message.photo
-    # The largest size Telegram made; only its file id is kept until the checklist is sent.
-    photos[item.id] = message.photo[-1].file_id
-    conversation.data = {**conversation.data, "photos": photos}
-    store.touch(conversation, settings=turn.app.settings, now=turn.now)
-    turn.out.say(
-        chat_id,
-        _(
-            "📷 Photo kept for question %(number)s. It is saved with the checklist when you "
-            "send it.",
-            number=conversation.position + 1,
-        ),
-    )
 
 
 # --- buttons --------------------------------------------------------------------------------
@@ -351,27 +334,31 @@ def _callback(turn: Turn, query: CallbackQuery) -> None:
     message = query.message
     data = query.data or ""
     if message is None or not isinstance(message, Message) or message.chat.type != "private":
-        turn.out.calls.append(AnswerCallbackQuery(callback_query_id=query.id))
+        answer(turn, query)
         return
     buttons.press(turn, query, message, data)
 
 
 def answer(turn: Turn, query: CallbackQuery, text: str | None = None) -> None:
-    """Every button press is answered (the client shows a spinner until then); last, so the
-    webhook's response can carry it."""
-    turn.out.calls.append(AnswerCallbackQuery(callback_query_id=query.id, text=text))
+    """Every button press is answered (the client shows a spinner until then). The runtime
+    sends it first, so the edit it goes with can ride in the webhook's response."""
+    call: Call = {"method": "answerCallbackQuery", "callback_query_id": query.id}
+    if text is not None:
+        call["text"] = text
+    turn.out.calls.append(call)
 
 
-def edit(turn: Turn, message: Message, text: str, markup: object = None) -> None:
-    turn.out.calls.append(
-        EditMessageText(
-            chat_id=message.chat.id,
-            message_id=message.message_id,
-            text=text,
-            parse_mode="HTML",
-            reply_markup=markup,  # type: ignore[arg-type]
-        )
-    )
+def edit(turn: Turn, message: Message, text: str, markup: Markup | None = None) -> None:
+    call: Call = {
+        "method": "editMessageText",
+        "chat_id": message.chat.id,
+        "message_id": message.message_id,
+        "text": text,
+        "parse_mode": "HTML",
+    }
+    if markup is not None:
+        call["reply_markup"] = markup
+    turn.out.calls.append(call)
 
 
 def choose_language(turn: Turn, query: CallbackQuery, message: Message, value: str) -> None:
@@ -392,9 +379,9 @@ def choose_language(turn: Turn, query: CallbackQuery, message: Message, value: s
             name={"ru": "Русский", "kk": "Қазақша", "en": "English"}[lang],
         ),
     )
-    conversation = store.conversation_of(turn.session, chat)
+    conversation = store.conversation_of(turn.tx, chat)
     if conversation is not None and store.expired(conversation, turn.now):
-        turn.session.delete(conversation)
+        store.drop_conversation(turn.tx, conversation)
         conversation = None
     _start(turn, chat, conversation, lang, payload=_clean(payload))
     answer(turn, query)

@@ -12,8 +12,8 @@ from html import escape
 
 from sqlmodel import Session
 
+from app.channels.telegram.store import Conversation
 from app.channels.telegram.texts import _
-from app.chats.models import ChatConversation
 from app.checklists.loader import LoadedChecklist
 from app.context import AppContext
 from app.intake import service as intake
@@ -36,7 +36,7 @@ class Sent:
     created: bool
 
 
-def submission_of(conversation: ChatConversation, loaded: LoadedChecklist) -> SubmissionCreate:
+def submission_of(conversation: Conversation, loaded: LoadedChecklist) -> SubmissionCreate:
     location = None
     if conversation.latitude is not None and conversation.longitude is not None:
         location = LocationIn(lat=conversation.latitude, lon=conversation.longitude)
@@ -52,7 +52,7 @@ def submission_of(conversation: ChatConversation, loaded: LoadedChecklist) -> Su
 def send(
     session: Session,
     *,
-    conversation: ChatConversation,
+    conversation: Conversation,
     loaded: LoadedChecklist,
     app: AppContext,
     lang: Lang,

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aiogram.types import InlineKeyboardMarkup
 from sqlmodel import Session
 
 from app.channels.pages import find
 from app.channels.pages.forms import WhereInput
 from app.channels.pages.places import Place
-from app.channels.telegram.texts import _, button, inline, location_keyboard
+from app.channels.telegram.texts import Markup, _, button, inline, location_keyboard
 from app.context import AppContext
 from app.districts.models import District
 from app.platform.languages import Lang
@@ -62,7 +61,7 @@ def nearby(
     return Nearby(yards=found.yards[:MAX_YARDS], district=found.point.district)
 
 
-def yard_choice(found: Nearby, lang: Lang) -> tuple[str, InlineKeyboardMarkup]:
+def yard_choice(found: Nearby, lang: Lang) -> tuple[str, Markup]:
     rows = []
     for place in found.yards:
         assert place.yard_id is not None

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram.types import InlineKeyboardMarkup
-
-from app.channels.telegram.texts import _, button, inline
+from app.channels.telegram.texts import Markup, _, button, inline
 from app.checklists.loader import LoadedChecklist
 from app.checklists.schema import NOT_APPLICABLE, Item, Section
 from app.checklists.vocabulary import NOT_APPLICABLE_LABEL
@@ -50,7 +48,7 @@ def question_view(
     answers: dict[str, str],
     photos: dict[str, str],
     lang: Lang,
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Markup]:
     """The message for the question at ``position``: progress, section, question, the answer
     given so far, and the keyboard (options, "does not apply", why, back, skip)."""
     items = resident_items(loaded)
@@ -99,7 +97,7 @@ def chosen_value(item: Item, choice: str) -> str | None:
 
 def summary_view(
     loaded: LoadedChecklist, *, answers: dict[str, str], photos: dict[str, str], lang: Lang
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Markup]:
     """After the last question: how much was answered, and the button that sends it."""
     total = len(resident_items(loaded))
     text = _(

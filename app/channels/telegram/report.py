@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from sqlmodel import Session
 
 from app.channels.telegram import conversation as conv
 from app.channels.telegram import places as bot_places
 from app.channels.telegram import store
-from app.channels.telegram.texts import _, button, inline, location_keyboard
+from app.channels.telegram.store import AnyChat, Conversation
+from app.channels.telegram.texts import REMOVE_KEYBOARD, _, button, inline, location_keyboard
+from app.channels.telegram.updates import CallbackQuery, Message
 from app.chats import service as chats
-from app.chats.models import Chat, ChatConversation
 from app.context import AppContext
 from app.findings import reports as findings_reports
 from app.intake import reports as intake_reports
@@ -43,9 +43,9 @@ class ReportToSend:
     lang: Lang
 
 
-def start(turn: conv.Turn, chat: Chat, lang: Lang) -> None:
+def start(turn: conv.Turn, chat: AnyChat, lang: Lang) -> None:
     store.start_conversation(
-        turn.session,
+        turn.tx,
         chat=chat,
         kind=conv.REPORT,
         step=SECTION,
@@ -61,7 +61,7 @@ def start(turn: conv.Turn, chat: Chat, lang: Lang) -> None:
 
 
 def on_section(
-    turn: conv.Turn, conversation: ChatConversation, message: Message, value: str, lang: Lang
+    turn: conv.Turn, conversation: Conversation, message: Message, value: str, lang: Lang
 ) -> None:
     section = next(
         (s for s in turn.app.checklists.current.checklist.sections if s.id == value), None
@@ -84,7 +84,7 @@ def on_section(
 
 
 def on_text(
-    turn: conv.Turn, conversation: ChatConversation, chat_id: int, text: str, lang: Lang
+    turn: conv.Turn, conversation: Conversation, chat_id: int, text: str, lang: Lang
 ) -> None:
     if len(text) < findings_reports.TEXT_MIN or len(text) > findings_reports.TEXT_MAX:
         turn.out.say(
@@ -106,9 +106,7 @@ def on_text(
     )
 
 
-def on_location(
-    turn: conv.Turn, conversation: ChatConversation, message: Message, lang: Lang
-) -> None:
+def on_location(turn: conv.Turn, conversation: Conversation, message: Message, lang: Lang) -> None:
     assert message.location is not None
     chat_id = message.chat.id
     if conversation.step != LOCATION:
@@ -124,7 +122,7 @@ def on_location(
     conversation.latitude, conversation.longitude = lat, lon
     conversation.step = PHOTO
     store.touch(conversation, settings=turn.app.settings, now=turn.now)
-    turn.out.say(chat_id, _("Location received."), reply_markup=ReplyKeyboardRemove())
+    turn.out.say(chat_id, _("Location received."), reply_markup=REMOVE_KEYBOARD)
     turn.out.say(
         chat_id,
         _("Send a photo of the problem, or send the report without one."),
@@ -132,7 +130,7 @@ def on_location(
     )
 
 
-def on_photo(turn: conv.Turn, conversation: ChatConversation, message: Message, lang: Lang) -> None:
+def on_photo(turn: conv.Turn, conversation: Conversation, message: Message, lang: Lang) -> None:
     if conversation.step != PHOTO or not message.photo:
         turn.out.say(message.chat.id, _("Please answer with the buttons under the question."))
         return
@@ -142,7 +140,7 @@ def on_photo(turn: conv.Turn, conversation: ChatConversation, message: Message, 
 def on_no_photo(
     turn: conv.Turn,
     query: CallbackQuery,
-    conversation: ChatConversation,
+    conversation: Conversation,
     message: Message,
     lang: Lang,
 ) -> None:
@@ -155,7 +153,7 @@ def on_no_photo(
 
 
 def _ready(
-    turn: conv.Turn, conversation: ChatConversation, chat_id: int, file_id: str | None, lang: Lang
+    turn: conv.Turn, conversation: Conversation, chat_id: int, file_id: str | None, lang: Lang
 ) -> None:
     # Sent by the runtime after this transaction: a photo must be fetched from Telegram first.
     conversation.step = SENDING
@@ -193,7 +191,7 @@ def send(session: Session, *, app: AppContext, report: ReportToSend, photo: byte
         conversation.step = PHOTO
         return _("The report could not be sent: %(reason)s", reason=exc.message)
     chats.subscribe(session, chat_id=chat.id, finding_id=stored.finding_id)
-    session.delete(conversation)
+    store.drop_conversation(session, conversation)
     return _(
         "Thank you: report no. %(number)s is with the district inspector. It becomes public once "
         "the inspector accepts it; this chat is told when its state changes.",

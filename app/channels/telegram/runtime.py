@@ -5,8 +5,14 @@ for a local ``telegram-bot-api`` or the tests' server); the conversation's state
 in the database (``conversation``), rather than aiogram's FSM storage, because it must be
 written in the same transaction as the update's id and the submission.
 
-In webhook mode the last call of an update rides in the webhook's response body, as the Bot
-API allows: Telegram makes it, and the service saves one HTTP round trip per update.
+In webhook mode one call of an update rides in the webhook's response body, as the Bot API
+allows: Telegram makes it, and the service saves one HTTP round trip per update. A button
+press needs two (the answer that stops the client's spinner, and the edited question): the
+small answer is posted, first, and the edit rides in the response. Calls are plain dicts,
+posted as JSON over kept-alive connections (``botapi``): aiogram's own call path builds a
+pydantic method, posts it as multipart form data and parses the result into its types, and
+even a plain aiohttp post costs three times the whole exchange, for no use here
+(docs/PERFORMANCE.md, the Telegram section). aiogram's Bot stays for file downloads.
 """
 
 from __future__ import annotations
@@ -24,21 +30,22 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
-from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import Update
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from app.channels.telegram import conversation, store
+from app.channels.telegram import conversation, store, updates
+from app.channels.telegram.botapi import BotApiError, BotApiPoster
 from app.channels.telegram.ratelimit import ChatBuckets
 from app.channels.telegram.texts import _
+from app.channels.telegram.updates import Update
 from app.context import AppContext
 from app.intake import photos as intake_photos
 from app.platform.db import utcnow
 from app.platform.translations import DEFAULT_LANG, current_lang
 
 log = logging.getLogger("safeyard")
+# How long one Bot API call may take (aiogram's default for its own calls).
+CALL_TIMEOUT_S = 60.0
 
 
 @dataclass
@@ -71,6 +78,8 @@ class TelegramChannel:
         self.buckets = ChatBuckets(settings.telegram_rate_limit_per_minute)
         self._bot: Bot | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._poster: BotApiPoster | None = None
+        self._poster_loop: asyncio.AbstractEventLoop | None = None
 
     def bot(self) -> Bot:
         loop = asyncio.get_running_loop()
@@ -79,22 +88,33 @@ class TelegramChannel:
             self._loop = loop
         return self._bot
 
+    def poster(self) -> BotApiPoster:
+        """The calls' connections (one set per event loop, as the bot's session)."""
+        loop = asyncio.get_running_loop()
+        if self._poster is None or self._poster_loop is not loop:
+            api = TelegramAPIServer.from_base(self.app.settings.telegram_api_url)
+            url = api.api_url(token=self.token, method="{method}")
+            self._poster = BotApiPoster(url, timeout_s=CALL_TIMEOUT_S)
+            self._poster_loop = loop
+        return self._poster
+
     async def close(self) -> None:
-        """Close the bot's aiohttp session (from the loop that made it; one made on another
-        loop is gone with that loop)."""
+        """Close the bot's aiohttp session and the calls' connections (from the loop that
+        made them; those made on another loop are gone with that loop)."""
         bot, self._bot = self._bot, None
         if bot is not None and self._loop is asyncio.get_running_loop():
             await bot.session.close()
+        poster, self._poster = self._poster, None
+        if poster is not None and self._poster_loop is asyncio.get_running_loop():
+            await poster.close()
 
     def parse(self, body: bytes | dict[str, Any]) -> Update | None:
         """The update, or None for anything that is not one (it is then ignored)."""
         try:
             raw = json.loads(body) if isinstance(body, bytes) else body
-            if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int):
-                return None
-            return Update.model_validate(raw)
-        except (ValueError, ValidationError, RecursionError):
+        except (ValueError, RecursionError):
             return None
+        return updates.parse(raw)
 
     def handle(self, update: Update) -> conversation.Outcome | None:
         """Run the conversation for one update in one write transaction (blocking: call it
@@ -106,13 +126,15 @@ class TelegramChannel:
                 return self._slow_down(update, chat_id) if warn else conversation.Outcome()
         token = current_lang.set(DEFAULT_LANG)
         try:
-            with self.app.db.write_session() as session:
-                if store.seen(session, update.update_id):
-                    return None
+            with store.write(self.app.db) as tx:
                 now = utcnow()
-                outcome = conversation.handle(session, update=update, app=self.app, now=now)
+                if not store.claim_update(tx, update.update_id, now=now):
+                    return None
+                outcome = conversation.handle(tx, update=update, app=self.app, now=now)
                 if outcome.changed:
-                    store.mark_handled(session, update.update_id, now=now)
+                    store.save_conversations(tx)
+                else:
+                    store.unclaim_update(tx, update.update_id)
             return outcome
         except IntegrityError:
             # The same update, handled a moment ago by another request: nothing was written.
@@ -125,16 +147,20 @@ class TelegramChannel:
         text = _("Too many messages at once. Wait a minute and try again.")
         if update.callback_query is not None:
             out.calls.append(
-                AnswerCallbackQuery(callback_query_id=update.callback_query.id, text=text)
+                {
+                    "method": "answerCallbackQuery",
+                    "callback_query_id": update.callback_query.id,
+                    "text": text,
+                }
             )
         else:
-            out.calls.append(SendMessage(chat_id=chat_id, text=text))
+            out.calls.append({"method": "sendMessage", "chat_id": chat_id, "text": text})
         return out
 
     async def process(
         self, body: bytes | dict[str, Any], *, webhook: bool
-    ) -> dict[str, Any] | None:
-        """Handle one update and make its calls; in webhook mode return the last call as the
+    ) -> conversation.Call | None:
+        """Handle one update and make its calls; in webhook mode return one of them as the
         webhook's response body (None: answer an empty 200)."""
         update = self.parse(body)
         if update is None:
@@ -142,31 +168,35 @@ class TelegramChannel:
         outcome = await run_in_threadpool(self.handle, update)
         if outcome is None:
             return None
-        calls = list(outcome.calls)
+        # The answer to a button press first (it stops the spinner); the order of the rest
+        # is the order the resident reads them in, the last one after all the others.
+        calls = sorted(outcome.calls, key=lambda call: call["method"] != "answerCallbackQuery")
         later = outcome.photos is not None or outcome.report is not None
         reply = calls.pop() if webhook and calls and not later else None
-        bot = self.bot()
         for call in calls:
-            await self._call(bot, call)
+            await self._call(call)
         if outcome.photos is not None:
-            await self._store_photos(bot, outcome.photos)
+            await self._store_photos(self.bot(), outcome.photos)
         if outcome.report is not None:
-            await self._send_report(bot, outcome.report)
-        if reply is None:
-            return None
-        return {
-            "method": reply.__api_method__,
-            **reply.model_dump(mode="json", exclude_unset=True, exclude_none=True),
-        }
+            await self._send_report(self.bot(), outcome.report)
+        return reply
 
-    async def _call(self, bot: Bot, call: Any) -> Any:
+    async def _call(self, call: conversation.Call) -> Any:
+        """Make one call: its JSON posted; the call's result, or None when Telegram
+        refused it or gave no answer."""
+        params = dict(call)
+        method = params.pop("method")
         try:
-            return await bot(call)
-        except TelegramAPIError as exc:
+            answer = await self.poster().call(method, params)
+        except (TimeoutError, BotApiError, OSError, ValueError) as exc:
+            answer = {"ok": False, "description": repr(exc)}
+        if not isinstance(answer, dict) or not answer.get("ok"):
             # A reply that cannot be made (the chat blocked the bot, a message too old to
             # edit) loses that reply, never the update's stored state.
-            log.warning("telegram %s failed: %s", call.__api_method__, exc.message)
+            description = answer.get("description") if isinstance(answer, dict) else answer
+            log.warning("telegram %s failed: %s", method, description)
             return None
+        return answer.get("result")
 
     async def _download(self, bot: Bot, file_id: str) -> bytes | None:
         try:
@@ -189,12 +219,21 @@ class TelegramChannel:
             token = current_lang.set(report.lang)
             try:
                 with self.app.db.write_session() as session:
-                    return bot_report.send(session, app=self.app, report=report, photo=photo)
+                    text = bot_report.send(session, app=self.app, report=report, photo=photo)
+                    store.save_conversations(session)
+                    return text
             finally:
                 current_lang.reset(token)
 
         text = await run_in_threadpool(store_it)
-        await self._call(bot, SendMessage(chat_id=report.telegram_id, text=text, parse_mode="HTML"))
+        await self._call(
+            {
+                "method": "sendMessage",
+                "chat_id": report.telegram_id,
+                "text": text,
+                "parse_mode": "HTML",
+            },
+        )
 
     async def _store_photos(self, bot: Bot, photos: conversation.PhotosToStore) -> None:
         """A sent checklist's photos, fetched from Telegram and stored by the intake's photo
@@ -221,7 +260,7 @@ class TelegramChannel:
             text = self._photos_text(saved, lost)
         finally:
             current_lang.reset(token)
-        await self._call(bot, SendMessage(chat_id=photos.chat_id, text=text))
+        await self._call({"method": "sendMessage", "chat_id": photos.chat_id, "text": text})
 
     @staticmethod
     def _photos_text(saved: int, lost: int) -> str:

@@ -15,12 +15,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html import escape
 
-from aiogram.types import CallbackQuery, Message
-
 from app.accounts.models import User
 from app.accounts.scope import Scope
 from app.channels.telegram import conversation as conv
+from app.channels.telegram.store import AnyChat
 from app.channels.telegram.texts import _, button, inline, lang_of
+from app.channels.telegram.updates import CallbackQuery, Message
 from app.chats import service as chats
 from app.chats.models import Chat
 from app.findings import actions
@@ -36,9 +36,10 @@ _CODES = {"f": Action.report_fix, "r": Action.request_reaudit}
 _NO_PREVIEW = {"is_disabled": True}
 
 
-def link(turn: conv.Turn, chat: Chat, code: str) -> None:
+def link(turn: conv.Turn, row: AnyChat, code: str) -> None:
     """A staff member's one-time code from their web profile links this chat to the account
     (staff actions in the bot need that link; a resident's chat has none)."""
+    chat = _orm(turn, row)
     user = chats.redeem_link_code(turn.session, chat=chat, code=code.strip().upper())
     if user is None:
         text = _("This code is unknown, used or expired. Get a new one on your profile page.")
@@ -55,15 +56,24 @@ def _not_linked() -> str:
     )
 
 
-def _actor(turn: conv.Turn, chat: Chat | None) -> tuple[User, Actor] | None:
+def _orm(turn: conv.Turn, chat: AnyChat) -> Chat:
+    """The chat as the ORM object the chats service takes (an update reads a plain row)."""
+    if isinstance(chat, Chat):
+        return chat
+    found = turn.session.get(Chat, chat.id)
+    assert found is not None  # read in this transaction, locked
+    return found
+
+
+def _actor(turn: conv.Turn, chat: AnyChat | None) -> tuple[User, Actor] | None:
     """The linked account and its actor, or None (no chat, no link, an inactive account)."""
-    user = chats.linked_user(turn.session, chat=chat) if chat is not None else None
+    user = chats.linked_user(turn.session, chat=_orm(turn, chat)) if chat is not None else None
     if user is None:
         return None
     return user, Actor.of(turn.session, user=user, scope=Scope.of(turn.session, user))
 
 
-def digest(turn: conv.Turn, chat: Chat) -> None:
+def digest(turn: conv.Turn, chat: AnyChat) -> None:
     """/digest: the linked account's digest now, then its findings it may act on, each with
     its buttons."""
     linked = _actor(turn, chat)
@@ -74,7 +84,7 @@ def digest(turn: conv.Turn, chat: Chat) -> None:
     app = turn.app
     found = on_demand.digests_for(
         turn.session,
-        chat=chat,
+        chat=_orm(turn, chat),
         user=user,
         settings=app.settings,
         registry=app.checklists,
@@ -136,7 +146,7 @@ def _done_since(finding: Finding, action: Action, shown: datetime) -> bool:
 
 
 def press(
-    turn: conv.Turn, query: CallbackQuery, message: Message, chat: Chat | None, value: str
+    turn: conv.Turn, query: CallbackQuery, message: Message, chat: AnyChat | None, value: str
 ) -> None:
     """A staff button (``sf:<f|r>:<finding id>:<shown at>``), from any chat: refused unless
     the chat is linked and the account may take that action on that finding now."""

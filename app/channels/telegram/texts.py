@@ -1,16 +1,15 @@
 """Texts and keyboards in the chat's language (the same Babel catalogs as the pages:
-app/platform/translations/<lang>/LC_MESSAGES/telegram.po)."""
+app/platform/translations/<lang>/LC_MESSAGES/telegram.po).
+
+Keyboards are the Bot API's JSON as plain dicts, not aiogram's pydantic types: they go into
+the webhook's response or a JSON post as they are, with nothing to validate or dump per
+update (a third of the bot's own CPU per button press, measured: docs/PERFORMANCE.md).
+"""
 
 from __future__ import annotations
 
 from html import escape
-
-from aiogram.types import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-)
+from typing import Any
 
 from app.platform.languages import LANGS, Lang
 from app.platform.translations import DEFAULT_LANG, current_lang, translations
@@ -40,15 +39,21 @@ def _(message: str, **variables: object) -> str:
     return text
 
 
-def button(text: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data)
+# A reply markup or one of its buttons, as the Bot API's JSON.
+Markup = dict[str, Any]
+# Takes the location keyboard (a reply keyboard) away.
+REMOVE_KEYBOARD: Markup = {"remove_keyboard": True}
 
 
-def inline(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+def button(text: str, data: str) -> Markup:
+    return {"text": text, "callback_data": data}
 
 
-def language_keyboard(payload: str = "") -> InlineKeyboardMarkup:
+def inline(rows: list[list[Markup]]) -> Markup:
+    return {"inline_keyboard": rows}
+
+
+def language_keyboard(payload: str = "") -> Markup:
     """The three languages; ``payload`` (a deep link's ``yard_<id>``) rides along in the
     button, so nothing is stored for a chat that has not chosen yet."""
     suffix = f":{payload}" if payload else ""
@@ -60,9 +65,9 @@ def language_prompt() -> str:
     return "\n".join(translations(lang).gettext(LANGUAGE_PROMPT) for lang in LANGS)
 
 
-def location_keyboard(lang: Lang) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text=_("📍 Share my location"), request_location=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
+def location_keyboard(lang: Lang) -> Markup:
+    return {
+        "keyboard": [[{"text": _("📍 Share my location"), "request_location": True}]],
+        "resize_keyboard": True,
+        "one_time_keyboard": True,
+    }

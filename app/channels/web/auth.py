@@ -25,6 +25,15 @@ from app.platform.errors import app_error_handler, wants_page
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
+_SESSION_NAME = security.SESSION_COOKIE.encode("latin-1")
+
+
+def _may_carry_session(headers: list[tuple[bytes, bytes]]) -> bool:
+    """False when no Cookie header even mentions the session cookie: nothing to guard, and
+    no header dictionary or cookie parsing for a resident's or Telegram's post."""
+    return any(name.lower() == b"cookie" and _SESSION_NAME in value for name, value in headers)
+
+
 class CsrfGuard:
     """Requests that carry a session cookie and change state must prove they come from us.
 
@@ -39,7 +48,11 @@ class CsrfGuard:
         self.key = key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in SAFE_METHODS
+            or not _may_carry_session(scope["headers"])
+        ):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}

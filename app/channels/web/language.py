@@ -8,10 +8,40 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.platform import translations
 from app.platform.i18n import negotiate_lang
-from app.platform.languages import LANGS
+from app.platform.languages import LANGS, Lang
 
 COOKIE = "lang"
 ONE_YEAR = 365 * 24 * 3600
+# negotiate_lang's answers: a few browsers' Accept-Language values cover nearly every request.
+_negotiated: dict[tuple[str | None, str | None], Lang] = {}
+_MAX_NEGOTIATED = 1024
+
+
+def _language(requested: str | None, accept_language: str | None) -> Lang:
+    key = (requested, accept_language)
+    lang = _negotiated.get(key)
+    if lang is None:
+        lang = negotiate_lang(requested, accept_language)
+        if len(requested or "") + len(accept_language or "") <= 256:  # no client's novel
+            if len(_negotiated) >= _MAX_NEGOTIATED:
+                _negotiated.clear()
+            _negotiated[key] = lang
+    return lang
+
+
+def _asked(query: bytes) -> str | None:
+    """The ``lang`` of the query string (its first value), if any."""
+    if not query or (b"lang" not in query and b"%" not in query):
+        return None  # the common case, without parsing (a %-escaped key needs the parser)
+    return parse_qs(query.decode("latin-1")).get("lang", [None])[0]
+
+
+def _accept_language(scope: Scope) -> str | None:
+    found = b""
+    for key, value in scope["headers"]:
+        if key == b"accept-language":
+            found = value  # the last one, as a dict of the headers kept it
+    return found.decode("latin-1") or None
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
@@ -40,10 +70,9 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        asked = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0]
+        asked = _asked(scope.get("query_string", b""))
         chosen = asked if asked in LANGS else None
-        header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
-        lang = negotiate_lang(chosen or _cookie(scope, COOKIE), header or None)
+        lang = _language(chosen or _cookie(scope, COOKIE), _accept_language(scope))
         token = translations.current_lang.set(lang)
         scope.setdefault("state", {})["lang"] = lang
 

@@ -1,23 +1,27 @@
-"""The outermost middleware: a request id, one access-log line and the HTTP metrics per request.
+"""The outermost middleware: a request id, one access-log line, the HTTP metrics and gzip.
 
 A plain ASGI middleware (not BaseHTTPMiddleware): it adds no task or copy of the body to the
-hottest route, and it sees the status of every answer, errors included.
+hottest route, and it sees the status of every answer, errors included. Every request pays
+for it, so it is kept cheap (docs/PERFORMANCE.md, "The envelope"): one pass over the request
+headers, one ``send`` wrapper that also compresses (``app.platform.compression``, formerly a
+GZip middleware of its own), the metric series of a route looked up once, and the access
+line written without a LogRecord when nothing but our JSON handler reads it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.platform.compression import Compressor
 from app.platform.observability import metrics
-from app.platform.observability.logging import request_id_var
+from app.platform.observability.logging import log_info, request_id_var
 
 access_log = logging.getLogger("safeyard.access")
 
@@ -40,13 +44,25 @@ _PHOTO_ROUTE = ("POST", "/api/v1/submissions/{submission_id}/photos")
 
 def request_id_from(scope: Scope) -> str:
     """The client's X-Request-ID when it is sane, else a new random one."""
+    return _read_headers(scope)[0]
+
+
+def _new_id() -> str:
+    return os.urandom(16).hex()  # 32 hex digits, as uuid4().hex gave, at a tenth of its cost
+
+
+def _read_headers(scope: Scope) -> tuple[str, bool]:
+    """The request id (the client's when sane) and whether the client accepts gzip, in one
+    pass over the headers (the first of each name counts, as Starlette's Headers.get)."""
+    request_id: str | None = None
+    gzip: bool | None = None
     for name, value in scope.get("headers", ()):
-        if name == b"x-request-id":
+        if request_id is None and name == b"x-request-id":
             candidate = value.decode("latin-1")
-            if _SANE_ID.fullmatch(candidate):
-                return candidate
-            break
-    return uuid.uuid4().hex
+            request_id = candidate if _SANE_ID.fullmatch(candidate) else ""
+        elif gzip is None and name == b"accept-encoding":
+            gzip = b"gzip" in value
+    return request_id or _new_id(), bool(gzip)
 
 
 def without_capabilities(path: str) -> str:
@@ -62,12 +78,23 @@ def route_template(scope: Scope, requested: str) -> str:
     if isinstance(path, str) and path:
         return path
     # FastAPI's router does not name a mount in the scope: find the static mount by prefix.
-    app: Any = scope.get("app")
-    mounts = [r.path for r in getattr(app, "routes", ()) if isinstance(r, Mount)]
-    for prefix in sorted(mounts, key=len, reverse=True):
+    for prefix in _mount_prefixes(scope.get("app")):
         if requested.startswith(prefix + "/"):
             return prefix
     return UNMATCHED
+
+
+_mounts: dict[int, tuple[int, list[str]]] = {}  # id(app) -> (its number of routes, prefixes)
+
+
+def _mount_prefixes(app: Any) -> list[str]:
+    """The app's mount prefixes, longest first; read again only if its routes change."""
+    routes = getattr(app, "routes", ())
+    known = _mounts.get(id(app))
+    if known is None or known[0] != len(routes):
+        prefixes = sorted((r.path for r in routes if isinstance(r, Mount)), key=len, reverse=True)
+        known = _mounts[id(app)] = (len(routes), prefixes)
+    return known[1]
 
 
 def count_submission(method: str, route: str, status: int) -> None:
@@ -85,29 +112,58 @@ def count_submission(method: str, route: str, status: int) -> None:
         metrics.PHOTOS_STORED.inc()
 
 
-class RequestObservability:
-    """Request id (X-Request-ID in and out), access log and metrics for every HTTP request."""
+# The metric series of a (method, route, status): labels() costs a lock and a tuple each time.
+_Series = tuple[Any, Any]
+_series: dict[tuple[str, str, int], _Series] = {}
 
-    def __init__(self, app: ASGIApp) -> None:
+
+def _series_of(method: str, route: str, status: int) -> _Series:
+    key = (method, route, status)
+    found = _series.get(key)
+    if found is None:
+        found = _series[key] = (
+            metrics.REQUESTS.labels(method, route, str(status)),
+            metrics.REQUEST_SECONDS.labels(method, route),
+        )
+    return found
+
+
+class RequestObservability:
+    """Request id (X-Request-ID in and out), access log, metrics and gzip for every HTTP
+    request (``compress=False``: nothing is compressed)."""
+
+    def __init__(self, app: ASGIApp, *, compress: bool = True) -> None:
         self.app = app
+        self.compress = compress
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = request_id_from(scope)
+        request_id, accepts_gzip = _read_headers(scope)
         # Read now: routing into a mount rewrites the scope's path and root_path.
         path = scope.get("root_path", "") + scope["path"]
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500  # what the client gets if the app fails before it answers
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+        id_header = (b"x-request-id", request_id.encode("latin-1"))
+        compressor: Compressor | None = None
+        compress = self.compress
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, compressor
+            if compressor is not None:
+                await compressor(message)
+                return
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+                # A copy: a response object may send its own header list again.
+                message["headers"] = [*message.get("headers", ()), id_header]
+                if compress and Compressor.wanted(message):
+                    compressor = Compressor(send, gzip=accepts_gzip)
+                    await compressor(message)
+                    return
             await send(message)
 
         metrics.REQUESTS_IN_PROGRESS.inc()
@@ -121,12 +177,11 @@ class RequestObservability:
         finally:
             metrics.REQUESTS_IN_PROGRESS.dec()
             fields = self._fields(scope, path, status, started)
-            metrics.REQUESTS.labels(method, fields["route"], str(status)).inc()
-            metrics.REQUEST_SECONDS.labels(method, fields["route"]).observe(
-                fields["duration_ms"] / 1000
-            )
+            requests, seconds = _series_of(method, fields["route"], status)
+            requests.inc()
+            seconds.observe(fields["duration_ms"] / 1000)
             count_submission(method, fields["route"], status)
-            access_log.info("%s %s %s", scope["method"], fields["path"], status, extra=fields)
+            log_info(access_log, "%s %s %s", (scope["method"], fields["path"], status), fields)
             request_id_var.reset(token)
 
     @staticmethod

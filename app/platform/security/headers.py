@@ -22,8 +22,6 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-# The residents' find-yard map (static/js/find-yard.js) draws OpenStreetMap's tiles.
-RESIDENT_TILE_URL = DEFAULT_TILE_URL
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 DOCS_CDN = "https://cdn.jsdelivr.net"
 HSTS = "max-age=31536000; includeSubDomains"
@@ -141,7 +139,11 @@ class SecurityHeaders:
 def install(app: Any, settings: Any) -> None:
     """Wrap the whole middleware stack, Starlette's ServerErrorMiddleware included, so that
     even a bare 500 carries the headers (``add_middleware`` would sit inside it)."""
-    tile_urls = [getattr(settings, "map_tile_url", DEFAULT_TILE_URL), RESIDENT_TILE_URL]
+    # The inspectors' tiles; the residents' maps draw SafeYard's own base layer unless the
+    # operator names a tile server for them.
+    tile_urls = [getattr(settings, "map_tile_url", DEFAULT_TILE_URL)]
+    if public_tiles := getattr(settings, "public_map_tile_url", None):
+        tile_urls.append(public_tiles)
     build = app.build_middleware_stack
 
     def build_with_headers() -> ASGIApp:

@@ -13,37 +13,13 @@ another origin gets nothing that would let a browser send the request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from re import Pattern
-
-from fastapi import FastAPI, routing
+from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, get_route_path
-from starlette.staticfiles import StaticFiles
+from starlette.routing import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-# A static-files mount serves these (StaticFiles refuses anything else with a bare 405).
-STATIC_METHODS = frozenset({"GET", "HEAD"})
-
-
-def method_table(routes: Sequence[BaseRoute]) -> list[tuple[Pattern[str], frozenset[str]]]:
-    """(path regex, methods) of every route, included routers and static mounts too.
-
-    A mount of any other application is left out: it decides its own methods.
-    """
-    table = []
-    for context in routing.iter_route_contexts(routes):
-        route = context.original_route
-        if isinstance(route, Mount):
-            if isinstance(route.app, StaticFiles):
-                table.append((route.path_regex, STATIC_METHODS))
-            continue
-        regex = getattr(context, "path_regex", None)
-        methods = getattr(context, "methods", None)
-        if regex is not None and methods:
-            table.append((regex, frozenset(methods)))
-    return table
+from app.platform.route_index import IndexedRouter, RouteIndex
 
 
 def allow_header(methods: frozenset[str]) -> str:
@@ -54,27 +30,13 @@ def allow_header(methods: frozenset[str]) -> str:
 class AllowedMethods:
     """Wraps the router: ``OPTIONS`` and wrong methods are answered before any route runs."""
 
-    def __init__(self, app: ASGIApp, routes: Callable[[], Sequence[BaseRoute]]) -> None:
+    def __init__(self, app: ASGIApp, index: RouteIndex) -> None:
         self.app = app
-        self._routes = routes
-        self._table: list[tuple[Pattern[str], frozenset[str]]] | None = None
-        self._known: int = -1
-
-    def table(self) -> list[tuple[Pattern[str], frozenset[str]]]:
-        # Routes are all added in create_app(); rebuilt only if their number ever changes.
-        routes = self._routes()
-        if self._table is None or len(routes) != self._known:
-            self._table = method_table(routes)
-            self._known = len(routes)
-        return self._table
+        self.index = index
 
     def methods_of(self, path: str) -> frozenset[str]:
         """Every method some route serves at ``path``; empty if no route matches it (404)."""
-        found: frozenset[str] = frozenset()
-        for regex, methods in self.table():
-            if regex.match(path):
-                found |= methods
-        return found
+        return self.index.find(path).methods
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,6 +59,12 @@ class AllowedMethods:
 
 
 def install(app: FastAPI) -> None:
-    """Wrap the app's router; call after every router and mount is added."""
+    """Wrap the app's router; call after every router and mount is added. The router then
+    tries only the routes whose path matches (app.platform.route_index), unless it was given
+    middleware of its own."""
     router = app.router
-    router.middleware_stack = AllowedMethods(router.middleware_stack, lambda: router.routes)
+    index = RouteIndex(lambda: router.routes)
+    inner: ASGIApp = router.middleware_stack
+    if inner == router.app:
+        inner = IndexedRouter(router, index)
+    router.middleware_stack = AllowedMethods(inner, index)

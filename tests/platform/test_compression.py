@@ -1,0 +1,103 @@
+"""Gzip in the request middleware decides as Starlette's GZipMiddleware did.
+
+The same small app behind each: every response kind (small, large, streamed, an excluded
+type, already encoded, a partial answer), with and without ``Accept-Encoding: gzip``; the
+status, the body bytes and the headers that gzip touches must be the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from app.platform.compression import MINIMUM_SIZE
+from app.platform.observability.middleware import RequestObservability
+
+LARGE = b'{"text": "' + b"yard " * 400 + b'"}'
+
+
+async def small(_request: object) -> Response:
+    return Response(b'{"ok": true}', media_type="application/json")
+
+
+async def large(_request: object) -> Response:
+    return Response(LARGE, media_type="application/json")
+
+
+async def image(_request: object) -> Response:
+    return Response(b"\x89PNG" + b"\0" * 4000, media_type="image/png")
+
+
+async def encoded(_request: object) -> Response:
+    return Response(LARGE, media_type="application/json", headers={"Content-Encoding": "x-custom"})
+
+
+async def partial(_request: object) -> Response:
+    return Response(LARGE, status_code=206, media_type="application/json")
+
+
+async def varied(_request: object) -> Response:
+    return Response(LARGE, media_type="text/html", headers={"Vary": "Cookie"})
+
+
+async def streamed(_request: object) -> StreamingResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(5):
+            yield b"chunk " * 200
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+async def streamed_small(_request: object) -> StreamingResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"tiny"
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+ROUTES = [
+    Route(f"/{endpoint.__name__}", endpoint)
+    for endpoint in (small, large, image, encoded, partial, varied, streamed, streamed_small)
+]
+TOUCHED = ("content-encoding", "content-length", "vary", "content-type", "transfer-encoding")
+
+
+def starlettes() -> TestClient:
+    return TestClient(GZipMiddleware(Starlette(routes=ROUTES), minimum_size=MINIMUM_SIZE))
+
+
+def ours() -> TestClient:
+    return TestClient(RequestObservability(Starlette(routes=ROUTES)))
+
+
+@pytest.mark.parametrize("path", [route.path for route in ROUTES])
+@pytest.mark.parametrize("accept", ["gzip, deflate, br", "identity", ""])
+def test_the_same_answer_as_starlettes_gzip(path: str, accept: str) -> None:
+    headers = {"Accept-Encoding": accept}
+    expected = starlettes().get(path, headers=headers)
+    got = ours().get(path, headers=headers)
+    assert got.status_code == expected.status_code
+    assert got.content == expected.content  # decoded by the client: the same text
+    for name in TOUCHED:
+        assert got.headers.get(name) == expected.headers.get(name), name
+
+
+def test_compressed_bytes_on_the_wire() -> None:
+    client = ours()
+    with client.stream("GET", "/large", headers={"Accept-Encoding": "gzip"}) as response:
+        raw = b"".join(response.iter_raw())
+    assert response.headers["content-encoding"] == "gzip"
+    assert int(response.headers["content-length"]) == len(raw) < len(LARGE)
+
+
+def test_the_request_id_goes_on_every_answer() -> None:
+    client = ours()
+    for route in ROUTES:
+        response = client.get(route.path, headers={"Accept-Encoding": "gzip"})
+        assert len(response.headers["x-request-id"]) == 32
