@@ -88,10 +88,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   // Map tiles and anything else from elsewhere: straight to the network, never cached.
   if (url.origin !== self.location.origin) return;
-  // Staff data is never kept; a precached public answer under a staff prefix (the map's base
-  // layer, /api/v1/map/base) is, by its exact URL.
-  const precachedApi = API.includes(url.pathname + url.search);
-  if (!precachedApi && STAFF_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))) return;
+  if (STAFF_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))) return;
   const result = request.mode === "navigate" && RESULT_PATH.exec(url.pathname);
   if (result) event.respondWith(resultPage(event, request, url, result[1]));
   else if (request.mode === "navigate") event.respondWith(navigate(request, url));

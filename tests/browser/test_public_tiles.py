@@ -53,26 +53,3 @@ class TestNoTileServer:
         # The base layer draws its streets: the map is not a blank background.
         assert page.locator(f"#{map_id} canvas").count() >= 1
         context.close()
-
-
-class TestOffline:
-    def test_the_find_page_draws_its_base_layer_offline(
-        self, browser: Any, live_server: str
-    ) -> None:
-        # The service worker keeps the base layer (app.channels.pwa.precache): a resident with
-        # no signal still sees the districts and streets to tap their yard on.
-        context = browser.new_context(viewport=PHONE, locale="ru-RU")
-        page = context.new_page()
-        page.goto(f"{live_server}/yard/find?lang=ru")
-        page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-        page.reload()
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
-        # Only the service worker's copy may answer: the browser's HTTP cache is emptied.
-        context.new_cdp_session(page).send("Network.clearBrowserCache")
-        context.set_offline(True)
-        page.reload()
-        page.wait_for_selector("#map[data-base-ready='true']", timeout=30_000)
-        assert page.locator("#map canvas").count() >= 1
-        hint = page.locator(".map-hint").inner_text()
-        assert "без интернета" not in hint, hint
-        context.close()

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from app.platform.db import WriteGate, WriteGateTimeout
+from tests.loops import run_in_own_loop
 
 
 def test_a_burst_past_the_places_is_refused_at_once_from_threads() -> None:
@@ -65,7 +66,7 @@ def test_async_writers_past_the_places_wait_their_turn_and_all_write() -> None:
     async def burst() -> None:
         await asyncio.gather(*(writer(n) for n in range(60)))
 
-    asyncio.run(burst())
+    run_in_own_loop(burst())
     assert sorted(written) == list(range(60))
     assert most_at_the_gate <= 3
 
@@ -79,7 +80,7 @@ def test_an_async_writer_that_waits_past_the_timeout_is_refused() -> None:
                 async with gate.line():
                     pass
 
-    asyncio.run(two())
+    run_in_own_loop(two())
 
 
 def test_each_event_loop_has_its_own_line() -> None:
@@ -94,5 +95,5 @@ def test_each_event_loop_has_its_own_line() -> None:
 
         await asyncio.gather(hold(), hold())
 
-    asyncio.run(contended())
-    asyncio.run(contended())
+    run_in_own_loop(contended())
+    run_in_own_loop(contended())

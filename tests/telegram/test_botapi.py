@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from app.channels.telegram.botapi import BotApiError, BotApiPoster
+from tests.loops import run_in_own_loop
 
 
 async def _serve(answers: list[bytes], seen: list[bytes]) -> tuple[asyncio.Server, int]:
@@ -69,7 +70,7 @@ def _run(answers: list[bytes], calls: int) -> tuple[list[Any], list[bytes]]:
             await poster.close()
             server.close()
 
-    return asyncio.run(main()), seen
+    return run_in_own_loop(main()), seen
 
 
 class TestBotApiPoster:
@@ -95,7 +96,7 @@ class TestBotApiPoster:
             await poster.call("getMe", {})
 
         with pytest.raises(BotApiError):
-            asyncio.run(main())
+            run_in_own_loop(main())
 
     def test_an_answer_that_is_not_http_is_an_error(self) -> None:
         with pytest.raises(BotApiError, match="not an HTTP answer"):

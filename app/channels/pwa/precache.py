@@ -21,9 +21,6 @@ from app.platform.templating import (
 PAGES = ("/", "/yard/find", "/checklist", "/offline", "/mine")
 PAGE_STYLES = ("css/mine.css",)
 CHECKLIST_API = "/api/v1/checklist"
-# The find page's map background (district borders, major streets: under 60 KB gzipped), so a
-# resident with no signal still sees where the yard is; the finer streets load online only.
-BASE_LAYER_API = "/api/v1/map/base"
 TRANSLATIONS = PROJECT_ROOT / "app" / "platform" / "translations"
 
 
@@ -50,7 +47,7 @@ def page_urls() -> list[str]:
 
 
 def api_urls() -> list[str]:
-    return [f"{api}?lang={lang}" for api in (CHECKLIST_API, BASE_LAYER_API) for lang in LANGS]
+    return [f"{CHECKLIST_API}?lang={lang}" for lang in LANGS]
 
 
 @cache
