@@ -98,9 +98,11 @@ def reference_database(kind: str, workdir: Path) -> tuple[str, Any]:
     return dsn.render_as_string(hide_password=False), cleanup
 
 
-def start_uvicorn(factory: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """One quiet uvicorn worker serving the app ``factory`` ("module:function") on ``port``,
-    with ``env`` over this process's environment."""
+def start_uvicorn(
+    factory: str, port: int, env: dict[str, str], *, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """Quiet uvicorn (``workers`` processes) serving the app ``factory`` ("module:function")
+    on ``port``, with ``env`` over this process's environment."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -110,6 +112,8 @@ def start_uvicorn(factory: str, port: int, env: dict[str, str]) -> subprocess.Po
             "--factory",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
             "--log-level",
             "warning",
             "--no-access-log",

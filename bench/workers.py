@@ -18,12 +18,10 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from app.platform.config import PROJECT_ROOT
 from bench import ingest
 from bench.ingest import (
     RESULTS,
@@ -57,23 +55,8 @@ def tree_cpu_seconds(pid: int) -> float:
 
 
 def start_workers(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.floor_app:create_bench_app",
-            "--factory",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env={**os.environ, **server_env(url)},
-        cwd=PROJECT_ROOT,
+    return ingest.start_uvicorn(
+        "bench.floor_app:create_bench_app", port, server_env(url), workers=workers
     )
 
 
