@@ -27,6 +27,7 @@ from app.channels.pages import residents as pages
 from app.channels.pwa import app_shell as pwa
 from app.channels.reports import appeal_routes as appeal_pages
 from app.channels.reports import downloads as reports_pages
+from app.channels.reports import render as reports_render
 from app.channels.staff import audit_log as audit_pages
 from app.channels.staff import bodies as bodies_pages
 from app.channels.staff import body_page as body_pages
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "no district boundaries loaded: run 'safeyard import-districts' "
                 "or 'safeyard demo'; submissions by location answer 503 until then"
             )
+        if settings.report_warm_up:  # the render process loads fonts while idle
+            context.pdf.start(reports_render.warm_up)
         # The outbox sender in a thread (docs/NOTIFICATIONS.md); off by default.
         stop_sender = (
             start_sender(db, settings=settings, registry=context.checklists)

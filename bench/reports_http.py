@@ -1,6 +1,7 @@
 """Report downloads over HTTP: cold and cached, per kind, against a bare file endpoint.
 
     python -m bench.reports_http [--yards 200] [--submissions 1000] [--cached 40] [--cold 3]
+                                 [--baseline DIR]
 
 Builds the demo database of ``bench.reports``, serves it with one uvicorn worker (the report
 cache on, rendering in the niced process pool) and, in a process of its own, the bare
@@ -9,6 +10,11 @@ in as a city-wide inspector, for each kind (the median yard, its micro-district'
 busiest district's month): ``--cold`` downloads each after emptying the cache, then
 ``--cached`` downloads (p50/p95), alternated with as many of the reference. Results go to
 bench/results/reports-http.json with the load average.
+
+``--baseline DIR``: a second server run from another copy of the tree (say, the last commit:
+``git archive HEAD | tar -x -C DIR``) over the same database; its cold downloads alternate
+with this tree's, one by one, so before and after share the machine's moods. The first
+download after start (the render process's spawn and first render) is reported for both.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import math
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,7 +42,7 @@ from bench.ingest import RESULTS, server_env, start_uvicorn, wait_until_up
 from bench.queues import PASSWORD, logged_in
 from bench.reports import prepare
 
-PORT, REF_PORT = 8791, 8792
+PORT, REF_PORT, BASE_PORT = 8791, 8792, 8793
 EMAIL = "bench-city@example.org"
 
 
@@ -48,13 +56,59 @@ def _pct(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _get(client: httpx.Client, path: str) -> float:
+def _get(client: httpx.Client, path: str, timeout: float = 300) -> float:
     started = time.perf_counter()
-    response = client.get(path, follow_redirects=True)
+    response = client.get(path, follow_redirects=True, timeout=timeout)
     elapsed = time.perf_counter() - started
     if response.status_code != 200 or not response.content.startswith(b"%PDF"):
         raise SystemExit(f"GET {path}: {response.status_code}")
     return elapsed
+
+
+def _start_from(tree: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The app of another copy of the tree (``--baseline``), as ``start_uvicorn`` starts ours."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.floor_app:create_bench_app", "--factory"]
+        + ["--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env={**os.environ, **env},
+        cwd=tree,
+    )
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and every descendant, whichever thread started it (the
+    render process is spawned from a request's worker thread unless started with the app)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+        except FileNotFoundError:
+            continue
+    return total
+
+
+def _cold(
+    client: httpx.Client, path: str, reports: Path, pid: int, timeout: float = 300
+) -> tuple[float, float]:
+    """Wall and CPU seconds of a download after emptying the cache; the CPU is the server's
+    process tree (the web process and its render process), steadier than the wall time on a
+    loaded machine, where the niced render process waits for the CPU."""
+    shutil.rmtree(reports, ignore_errors=True)
+    cpu = tree_cpu_seconds(pid)
+    wall = _get(client, path, timeout)
+    return wall, tree_cpu_seconds(pid) - cpu
+
+
+def _summary(samples: list[tuple[float, float]]) -> dict[str, object]:
+    return {
+        "cold_ms": [round(wall * 1000) for wall, _cpu in samples],
+        "cold_median_ms": round(statistics.median(wall for wall, _cpu in samples) * 1000),
+        "cold_cpu_median_ms": round(statistics.median(cpu for _wall, cpu in samples) * 1000),
+    }
 
 
 def main() -> None:
@@ -63,6 +117,10 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=1000)
     parser.add_argument("--cached", type=int, default=40)
     parser.add_argument("--cold", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another tree to alternate cold runs with")
+    parser.add_argument(
+        "--settle", type=float, default=15.0, help="seconds up before the first download"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="safeyard-bench-reports-http-") as tmp:
         work = Path(tmp)
@@ -108,6 +166,7 @@ def main() -> None:
             REF_PORT,
             {"BENCH_REFERENCE_PDF": str(reference_pdf)},
         )
+        baseline = _start_from(args.baseline, BASE_PORT, env) if args.baseline else None
         base, ref_base = f"http://127.0.0.1:{PORT}", f"http://127.0.0.1:{REF_PORT}"
         out: dict[str, dict[str, object]] = {}
         try:
@@ -115,27 +174,52 @@ def main() -> None:
             wait_until_up(ref_base, reference)
             client = logged_in(base, EMAIL)
             ref = httpx.Client(base_url=ref_base, timeout=60)
-            client.get(kinds["yard"], timeout=120)  # the pool's first render pays the imports
+            other = None
+            if baseline is not None:
+                wait_until_up(f"http://127.0.0.1:{BASE_PORT}", baseline)
+                other = logged_in(f"http://127.0.0.1:{BASE_PORT}", EMAIL)
+            # The first render after start: the pool's spawn and imports, unless it was warmed
+            # while the server was up and idle (as a real server is before its first report).
+            time.sleep(args.settle)
+            if other is not None and baseline is not None:
+                wall, cpu = _cold(other, kinds["yard"], work / "reports", baseline.pid, 600)
+                out["baseline_first_download"] = {
+                    "ms": round(wall * 1000),
+                    "cpu_ms": round(cpu * 1000),
+                }
+            wall, cpu = _cold(client, kinds["yard"], work / "reports", server.pid, 600)
+            out["first_download"] = {"ms": round(wall * 1000), "cpu_ms": round(cpu * 1000)}
+            print("first download", out, flush=True)
             for kind, path in kinds.items():
-                cold = []
+                cold, cold_baseline = [], []
                 for _ in range(args.cold):
-                    shutil.rmtree(work / "reports", ignore_errors=True)
-                    cold.append(_get(client, path))
+                    if other is not None and baseline is not None:
+                        cold_baseline.append(_cold(other, path, work / "reports", baseline.pid))
+                    cold.append(_cold(client, path, work / "reports", server.pid))
+                shutil.rmtree(work / "reports", ignore_errors=True)
                 reference_pdf.write_bytes(client.get(path).content)  # same size as served
                 cached, floor = [], []
                 for _ in range(args.cached):
                     cached.append(_get(client, path))
                     floor.append(_get(ref, "/ref/report.pdf"))
                 out[kind] = {
-                    "cold_ms": [round(c * 1000) for c in cold],
-                    "cold_median_ms": round(statistics.median(cold) * 1000),
+                    **_summary(cold),
                     "cached": _pct(cached),
                     "floor": _pct(floor),
                     "bytes": reference_pdf.stat().st_size,
+                    "load_average": [round(x, 2) for x in os.getloadavg()],
                 }
+                if other is not None:
+                    shutil.rmtree(work / "reports", ignore_errors=True)
+                    out[kind]["baseline"] = {
+                        **_summary(cold_baseline),
+                        "bytes": len(other.get(path).content),
+                    }
                 print(kind, json.dumps(out[kind]), flush=True)
         finally:
-            for process in (server, reference):
+            for process in (server, reference, baseline):
+                if process is None:
+                    continue
                 process.terminate()
                 process.wait(timeout=60)
     result = {"results": out, "load_average": os.getloadavg(), "at": time.strftime("%F %T")}

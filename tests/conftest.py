@@ -117,6 +117,9 @@ def settings(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Settings
         rate_limit_reports=100_000,
         api_docs=True,
         report_processes=1,
+        # Each test app would start and warm a render process (seconds of CPU): the warm-up
+        # has tests of its own (tests/reports/test_render_process.py).
+        report_warm_up=False,
     )
 
 

@@ -310,6 +310,11 @@ class Settings(BaseSettings, NotificationSettings, TelegramSettings):
         "priority (SAFEYARD_REPORT_NICE), so a render never takes the CPU that answers "
         "checklists; 0 renders in the web process's threads.",
     )
+    report_warm_up: bool = Field(
+        default=True,
+        description="Start the render process with the service and load its fonts and "
+        "templates while idle, so the first report after a start is not a cold one.",
+    )
     report_nice: int = Field(
         default=10,
         ge=0,

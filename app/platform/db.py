@@ -22,6 +22,7 @@ from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, TypeDecora
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, SQLModel, create_engine
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
@@ -256,6 +257,7 @@ class Database:
         self, database_url: str, *, lock_timeout_s: float = 30.0, max_waiting_writers: int = 32
     ) -> None:
         self.url = database_url
+        self._full_wait_ms = int(lock_timeout_s * 1000)
         self.engine = make_engine(database_url, lock_timeout_s=lock_timeout_s)
         self._gate: WriteGate
         if is_sqlite(self.engine):
@@ -294,6 +296,41 @@ class Database:
         ``write_session``: for hot paths that need no ORM (committed on success)."""
         with self._gate.turn(), self.write_engine.begin() as connection:
             yield connection
+
+    @contextlib.contextmanager
+    def write_dbapi(self) -> Iterator[PoolProxiedConnection]:
+        """The driver's own connection (pooled) in one write transaction, in its turn at the
+        gate and begun as the write engine begins one (SQLite: BEGIN IMMEDIATE, the rest of
+        the writer's wait as busy_timeout; PostgreSQL: the rest of it as lock_timeout);
+        committed on success, rolled back on error. For a hot path's few statements as driver
+        SQL, without SQLAlchemy's execution layer (the caller converts types)."""
+        with self._gate.turn():
+            connection = self.write_engine.raw_connection()
+            try:
+                self._begin_dbapi(connection)
+                yield connection
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                connection.close()
+
+    def _begin_dbapi(self, connection: PoolProxiedConnection) -> None:
+        # What make_engine's "begin" listeners do for a Connection of the write engine.
+        left_ms = _wait_left_ms(self._full_wait_ms)
+        cursor = connection.cursor()
+        try:
+            if self.is_sqlite:
+                left_ms = max(1, left_ms - left_ms % 250)
+                if connection.info.get("busy_timeout_ms") != left_ms:
+                    cursor.execute(f"PRAGMA busy_timeout={left_ms}")
+                    connection.info["busy_timeout_ms"] = left_ms
+                cursor.execute("BEGIN IMMEDIATE")
+            elif left_ms < self._full_wait_ms - 100:
+                cursor.execute(f"SET LOCAL lock_timeout = {left_ms}")
+        finally:
+            cursor.close()
 
     @contextlib.contextmanager
     def write_session(self) -> Iterator[Session]:

@@ -32,3 +32,8 @@ export async function loadLeaflet({ js, css }) {
   ]);
   return window.L;
 }
+
+/** The locale a page's language writes numbers and dates with. Debian's Chromium has no Kazakh
+ * data for them ("kk" comes out as 1,234.6 and 2026-12-06); Kazakh is written like Russian
+ * (1 234,6; 06.12.2026), as the server's Babel writes it. */
+export const numberLocale = (lang) => (lang === "kk" ? "ru" : lang);

@@ -93,6 +93,11 @@ export function enhance({ locateButton, mapElement, attribution, drafts, t, leaf
   }
 }
 
+/** After the browser's next frame (its style and layout done), in a task of its own. */
+function afterNextFrame() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
   mapElement.hidden = false;
   if (attribution) {
@@ -102,8 +107,9 @@ async function startMap({ mapElement, attribution, drafts, t, leaflet }) {
     attribution.hidden = false;
   }
   const L = await loadLeaflet(leaflet);
-  // Leaflet's evaluation is one task already: the map starts in the next.
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  // Leaflet's evaluation is one task already; its stylesheet's layout is the next frame's:
+  // the map starts after both, so no one task holds them all.
+  await afterNextFrame();
   const centre = [Number(mapElement.dataset.lat) || 43.2389, Number(mapElement.dataset.lon) || 76.8897];
   const zoom = Number(mapElement.dataset.zoom) || CITY_ZOOM;
   const map = L.map(mapElement, { attributionControl: false, maxZoom: MAX_ZOOM }).setView(centre, zoom);

@@ -4,7 +4,7 @@
 // Everything it needs comes from data- attributes of #inspector-map (no inline script: CSP);
 // the page works without it (the table, the list of areas, the panel pages).
 
-import { element, loadLeaflet } from "./dom.js";
+import { element, loadLeaflet, numberLocale } from "./dom.js";
 
 // From this zoom on the yards layer is asked for: yards, or clusters per area when the view
 // holds more than the server's limit.
@@ -16,8 +16,8 @@ const VIEW_KEY = "safeyard-inspector-view";
 // The yard dots' ring: dark, so a dot stands out on an area of its own colour.
 const DOT_RING = "#1b1b1b";
 const LANG = document.documentElement.lang || "ru";
-const ONE_DECIMAL = new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 });
-const PERCENT = new Intl.NumberFormat(LANG, { style: "percent", maximumFractionDigits: 0 });
+const ONE_DECIMAL = new Intl.NumberFormat(numberLocale(LANG), { maximumFractionDigits: 1 });
+const PERCENT = new Intl.NumberFormat(numberLocale(LANG), { style: "percent", maximumFractionDigits: 0 });
 
 /** The fill class of a value: the last class whose lower bound it reaches. */
 function fillColour(classes, value) {

@@ -1,14 +1,12 @@
 // SafeYard's own base layer for its maps: district borders and names above the areas, the named
 // streets beneath them, street names at close zoom. Loaded by inspector-map.js, public-map.js
 // and find-yard.js (dynamic import of its versioned URL); the data is GET /api/v1/map/base
-// (OpenStreetMap data): no tile server.
+// (OpenStreetMap data): no tile server. The lines are fetched and painted as tiles by
+// map-base-worker.js, off the main thread; only the names are DOM here.
 
-// Minor streets are fetched and drawn from this zoom; street names from STREET_LABEL_ZOOM.
-const DETAIL_ZOOM = 14;
+// Street names from this zoom (the worker draws the minor streets from 14).
 const STREET_LABEL_ZOOM = 15;
 const MAX_STREET_LABELS = 60;
-// Streets are drawn a slice per task: no long task holds up a tap on a cheap phone.
-const STREETS_PER_TASK = 150;
 const LANG = document.documentElement.lang || "ru";
 
 /** The browser's turn between the layer's parts: no one long task holds up a tap. */
@@ -22,6 +20,17 @@ export function text(value) {
   const span = document.createElement("span");
   span.textContent = value;
   return span;
+}
+
+/** A name on the map (a district's, a street's): a marker of no size holding the text,
+ * centred by its own transform. Unlike a Leaflet tooltip it never measures itself, so adding dozens of
+ * names costs no layout each. */
+function nameLabel(L, latlng, name, className) {
+  const label = text(name);
+  label.className = `leaflet-tooltip ${className}`;
+  label.style.transform = "translate(-50%, -50%)";
+  const icon = L.divIcon({ html: label, className: "base-label", iconSize: null });
+  return L.marker(latlng, { icon, interactive: false, keyboard: false, pane: "baseLabels" });
 }
 
 const credits = new Map();
@@ -41,15 +50,62 @@ export function credit(map, text, html = text) {
   map.attributionControl.addAttribution(html);
 }
 
-/** Fetch a base-layer part: the browser's HTTP cache revalidates it by its ETag. */
-async function fetchBase(data, detail) {
-  const query = `?lang=${encodeURIComponent(LANG)}${detail ? "&detail=true" : ""}`;
-  const response = await fetch(`${data.baseUrl}${query}`, { headers: { Accept: "application/geo+json" } });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  return response.json();
+/** The worker that fetches and paints the base layer (map-base-worker.js); its versioned URL
+ * from the map's data-js-base-worker when the page gives one. */
+function startWorker(data) {
+  if (typeof OffscreenCanvas === "undefined") throw new Error("no OffscreenCanvas in this browser");
+  const url = data.jsBaseWorker || new URL("./map-base-worker.js", import.meta.url).href;
+  const worker = new Worker(url);
+  worker.postMessage({ type: "start", baseUrl: data.baseUrl, lang: LANG });
+  return worker;
 }
 
-/** Street names written along the streets in view, at close zoom: a few dozen tooltips at
+/** A Leaflet grid of canvases the worker paints: the main thread only hands over bitmaps. */
+// Tile requests are numbered across every grid of the page (they share one worker).
+let tileCounter = 0;
+
+function workerTiles(L, worker, kind, pane) {
+  const waiting = new Map();
+  worker.addEventListener("message", ({ data: message }) => {
+    if (message.type !== "tile" || !waiting.has(message.id)) return;
+    const { tile, done } = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (message.bitmap) {
+      tile.width = message.bitmap.width;
+      tile.height = message.bitmap.height;
+      tile.getContext("bitmaprenderer").transferFromImageBitmap(message.bitmap);
+    }
+    done(null, tile);
+  });
+  const ratio = Math.min(2, Math.ceil(globalThis.devicePixelRatio || 1));
+  const Grid = L.GridLayer.extend({
+    createTile(coords, done) {
+      const tile = document.createElement("canvas");
+      tile.dataset.tile = `${kind} ${coords.z}/${coords.x}/${coords.y}`;
+      const id = ++tileCounter;
+      waiting.set(id, { tile, done });
+      worker.postMessage({ type: "tile", id, kind, z: coords.z, x: coords.x, y: coords.y, ratio });
+      return tile;
+    },
+  });
+  return new Grid({ pane, maxZoom: 19, updateWhenZooming: false, keepBuffer: 1 });
+}
+
+/** The worker's first answer: the names and the credit, or why it could not load. */
+function firstAnswer(worker) {
+  return new Promise((resolve, reject) => {
+    const listen = ({ data: message }) => {
+      if (message.type === "ready") resolve(message);
+      else if (message.type === "error") reject(new Error(message.message));
+      else return;
+      worker.removeEventListener("message", listen);
+    };
+    worker.addEventListener("message", listen);
+    worker.addEventListener("error", (event) => reject(new Error(event.message || "the base layer's worker failed")));
+  });
+}
+
+/** Street names written along the streets in view, at close zoom: a few dozen names at
  * most, none closer than a label's width to another, each name once per view. */
 function streetLabels(L, map, streetSets) {
   const layer = L.layerGroup().addTo(map);
@@ -62,9 +118,9 @@ function streetLabels(L, map, streetSets) {
     const named = new Set();
     for (const features of streetSets) {
       for (const feature of features) {
-        const name = feature.properties.name;
+        const name = feature.name;
         if (named.has(name)) continue;
-        for (const [lon, lat] of feature.properties.label_at) {
+        for (const [lon, lat] of feature.label_at) {
           if (!bounds.contains([lat, lon])) continue;
           const point = map.latLngToContainerPoint([lat, lon]);
           const width = name.length * 7;
@@ -73,11 +129,7 @@ function streetLabels(L, map, streetSets) {
           if (placed.some((q) => Math.abs(q.x - point.x) < (q.width + width) / 2 + 8 && Math.abs(q.y - point.y) < 18)) continue;
           placed.push({ x: point.x, y: point.y, width });
           named.add(name);
-          layer.addLayer(
-            L.tooltip({ permanent: true, direction: "center", className: "street-label", interactive: false, pane: "baseLabels" })
-              .setLatLng([lat, lon])
-              .setContent(text(name)),
-          );
+          layer.addLayer(nameLabel(L, [lat, lon], name, "street-label"));
           break;
         }
         if (placed.length >= MAX_STREET_LABELS) return;
@@ -89,88 +141,51 @@ function streetLabels(L, map, streetSets) {
 }
 
 /** The map's own base layer (no tile server needed): the named streets beneath the areas,
- * the district borders and names above them (they take no clicks). */
+ * the district borders and names above them (they take no clicks). A worker fetches and
+ * paints them as tiles; only the names are DOM here. */
 export async function baseLayer(L, map, data) {
   map.createPane("streets").style.zIndex = 350;
   map.createPane("districtBorders").style.zIndex = 450;
   map.createPane("baseLabels").style.zIndex = 460;
   map.getPane("districtBorders").style.pointerEvents = "none";
   map.getPane("baseLabels").style.pointerEvents = "none";
-  const streetsRenderer = L.canvas({ pane: "streets" });
-  const body = await fetchBase(data, false);
-  const districts = body.features.filter((f) => f.properties.kind === "district");
-  const major = body.features.filter((f) => f.properties.kind === "street");
-  // Streets stay light at the city's scale, where the district borders are the landmarks.
-  const streetStyle = (minor) => () => ({
-    color: minor ? "#8d8778" : "#5f5a4f",
-    weight: minor ? 1 : map.getZoom() >= DETAIL_ZOOM ? 3 : map.getZoom() >= 13 ? 1.8 : 0.8,
-    opacity: minor || map.getZoom() >= 13 ? 0.8 : 0.45,
-  });
-  const majorLayer = L.geoJSON(null, { renderer: streetsRenderer, interactive: false, style: streetStyle(false) }).addTo(map);
-  for (let start = 0; start < major.length; start += STREETS_PER_TASK) {
-    majorLayer.addData(major.slice(start, start + STREETS_PER_TASK));
-    await nextTask();
-  }
-  L.geoJSON(districts, {
-    pane: "districtBorders",
-    interactive: false,
-    style: () => ({ color: "#2b2b2b", weight: 3, opacity: 0.9, fill: false, dashArray: "12 4" }),
-  }).addTo(map);
-  // A label measures itself when added (a layout of the whole page): one per task.
-  const districtLabels = [];
-  for (const d of districts) {
-    await nextTask();
-    const [lon, lat] = d.properties.label_at;
-    districtLabels.push(
-      L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false, pane: "baseLabels" })
-        .setLatLng([lat, lon])
-        .setContent(text(d.properties.name))
-        .addTo(map),
-    );
-  }
-  // At the city's scale some names would overlap: the later of two overlapping ones hides.
-  const declutter = () => {
-    const shown = [];
-    for (const label of districtLabels) {
-      const node = label.getElement();
-      if (!node) continue;
-      node.style.visibility = "";
-      const box = node.getBoundingClientRect();
-      const hit = shown.some((b) => box.left < b.right && b.left < box.right && box.top < b.bottom && b.top < box.bottom);
-      if (hit) node.style.visibility = "hidden";
-      else shown.push(box);
-    }
-  };
-  credit(map, body.attribution, `<a href="${body.license_url}">${body.attribution}</a>`);
-  const streetSets = [major];
+  const worker = startWorker(data);
+  const ready = firstAnswer(worker);
+  // Awaited below, after the grids: not an unhandled rejection if it fails before then.
+  ready.catch(() => {});
+  // Each grid sets up its tiles in a task of its own.
+  await nextTask();
+  workerTiles(L, worker, "streets", "streets").addTo(map);
+  await nextTask();
+  workerTiles(L, worker, "borders", "districtBorders").addTo(map);
+  const body = await ready;
+  credit(map, body.attribution, `<a href="${body.licenseUrl}">${body.attribution}</a>`);
+  const streetSets = [body.streets];
   const refreshLabels = streetLabels(L, map, streetSets);
-  let minorLayer = null;
-  let asked = false;
-  async function detail() {
-    majorLayer.setStyle(streetStyle(false)());
-    if (map.getZoom() >= DETAIL_ZOOM && !asked) {
-      asked = true;
-      try {
-        const more = await fetchBase(data, true);
-        minorLayer = L.geoJSON(more.features, { renderer: streetsRenderer, interactive: false, style: streetStyle(true) });
-        streetSets.push(more.features);
-      } catch (error) {
-        asked = false;
-        console.warn("SafeYard: the minor streets did not load", error);
-      }
-    }
-    if (minorLayer) {
-      if (map.getZoom() >= DETAIL_ZOOM) minorLayer.addTo(map);
-      else minorLayer.remove();
-    }
+  worker.addEventListener("message", ({ data: message }) => {
+    if (message.type !== "detail") return;
+    streetSets.push(message.streets);
     refreshLabels();
-  }
+  });
+  const districtLabels = body.districts.map((d) => nameLabel(L, [d.at[1], d.at[0]], d.name, "district-label").addTo(map));
+  // At the city's scale some names would overlap: the later of two overlapping ones hides.
+  // All shown first, then all measured (one layout), then the hiding.
+  const declutter = () => {
+    const nodes = districtLabels.map((label) => label.getElement()?.firstElementChild).filter(Boolean);
+    for (const node of nodes) node.style.visibility = "";
+    const boxes = nodes.map((node) => node.getBoundingClientRect());
+    const shown = [];
+    boxes.forEach((box, i) => {
+      const hit = shown.some((b) => box.left < b.right && b.left < box.right && box.top < b.bottom && b.top < box.bottom);
+      if (hit) nodes[i].style.visibility = "hidden";
+      else shown.push(box);
+    });
+  };
   // District names: small at the city's scale, where eight of them share the view.
   const labelScale = () => map.getContainer().classList.toggle("map-city-scale", map.getZoom() < 12.5);
-  map.on("zoomend", detail);
   map.on("zoomend", labelScale);
   map.on("zoomend", declutter);
   labelScale();
   declutter();
-  await detail();
+  refreshLabels();
 }

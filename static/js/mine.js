@@ -3,7 +3,7 @@
 // queue's IndexedDB and the drafts' localStorage). Residents have no accounts: the list, and
 // the result links in it, exist only in this browser.
 
-import { element } from "./dom.js";
+import { element, numberLocale } from "./dom.js";
 
 const RESULTS_CACHE = "safeyard-results"; // templates/pwa/sw.js keeps seen result pages there
 const BANDS = { low: "Low risk", moderate: "Moderate risk", high: "High risk", critical: "Critical risk" };
@@ -34,7 +34,7 @@ function when(iso) {
     // Numeric: Chromium's Kazakh month names are missing ("2026 M12 6"); 06.12.2026, 08:47 reads
     // the same in every language.
     const numeric = { day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" };
-    return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : lang, numeric).format(date);
+    return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : numberLocale(lang), numeric).format(date);
   } catch {
     return date.toISOString().slice(0, 16).replace("T", " ");
   }
@@ -43,7 +43,7 @@ function when(iso) {
 function index(value) {
   if (typeof value !== "number") return "—";
   try {
-    return new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(value);
+    return new Intl.NumberFormat(numberLocale(lang), { maximumFractionDigits: 1 }).format(value);
   } catch {
     return String(Math.round(value * 10) / 10);
   }

@@ -4,17 +4,25 @@
 // Everything comes from data- attributes of #public-map (no inline script: CSP); without it
 // the page is the list of areas by district.
 
-import { element, loadLeaflet } from "./dom.js";
+import { element, loadLeaflet, numberLocale } from "./dom.js";
 
 const YARD_ZOOM = 15;
 const MAX_ZOOM = 19;
-// About 10 ms of drawing each on a cheap phone: no task long enough to hold up a tap.
-const AREAS_PER_TASK = 30;
+// A few ms of drawing each on a cheap phone: no task long enough to hold up a tap.
+const AREAS_PER_TASK = 10;
 const NEAR_ZOOM = 16;
 const CITY = [43.2389, 76.8897];
 const DOT_RING = "#1b1b1b";
 const LANG = document.documentElement.lang || "ru";
-const ONE_DECIMAL = new Intl.NumberFormat(LANG, { maximumFractionDigits: 1 });
+// Made on first use: a first Intl formatter loads the locale's data (tens of ms on a phone),
+// and the page shows no figure until a tooltip, a popup or the yards in view ask for one.
+let oneDecimal = null;
+const ONE_DECIMAL = {
+  format(value) {
+    oneDecimal ??= new Intl.NumberFormat(numberLocale(LANG), { maximumFractionDigits: 1 });
+    return oneDecimal.format(value);
+  },
+};
 
 /** The class colour of a risk: the last class whose lower bound it reaches. */
 function colour(config, value) {
@@ -150,11 +158,14 @@ async function drawBackground(L, map, container) {
   return base;
 }
 
-/** The known areas, a slice per task, each an SVG path.area-shape named by data- attributes. */
+/** The known areas, a slice per task, each an SVG path.area-shape named by data- attributes.
+ * Tooltips and popups are made when first opened, not for every area up front. */
 async function drawAreas(L, map, features, config) {
   const strings = config.strings;
+  let fresh = [];
   const areas = L.geoJSON(null, {
     style: (feature) => ({
+      className: "area-shape",
       fillColor: colour(config, feature.properties.state === "shown" ? feature.properties.risk : null),
       fillOpacity: 0.6,
       color: "#ffffff",
@@ -163,28 +174,29 @@ async function drawAreas(L, map, features, config) {
     }),
     onEachFeature: (feature, layer) => {
       const p = feature.properties;
-      const tip = element("span", { text: `${p.name}: ${areaText(strings, p)}` });
-      layer.bindTooltip(tip, { sticky: true });
-      const popup = element("div", {}, [
-        element("strong", { text: p.name }),
-        element("br"),
-        areaText(strings, p),
-        element("br"),
-        element("a", { href: `/map/areas/${encodeURIComponent(feature.id)}`, text: strings.area_page }),
-      ]);
-      layer.bindPopup(popup);
+      layer.bindTooltip(() => element("span", { text: `${p.name}: ${areaText(strings, p)}` }), { sticky: true });
+      layer.bindPopup(() =>
+        element("div", {}, [
+          element("strong", { text: p.name }),
+          element("br"),
+          areaText(strings, p),
+          element("br"),
+          element("a", { href: `/map/areas/${encodeURIComponent(feature.id)}`, text: strings.area_page }),
+        ]),
+      );
+      fresh.push(layer);
     },
   }).addTo(map);
   for (let start = 0; start < features.length; start += AREAS_PER_TASK) {
     if (start) await yieldToMain();
+    fresh = [];
     areas.addData(features.slice(start, start + AREAS_PER_TASK));
+    for (const layer of fresh) {
+      const path = layer.getElement?.();
+      path?.setAttribute("data-area-id", layer.feature.id);
+      path?.setAttribute("data-state", layer.feature.properties.state);
+    }
   }
-  areas.eachLayer((layer) => {
-    const path = layer.getElement?.();
-    path?.classList.add("area-shape");
-    path?.setAttribute("data-area-id", layer.feature.id);
-    path?.setAttribute("data-state", layer.feature.properties.state);
-  });
   return areas;
 }
 
@@ -200,8 +212,9 @@ async function startMap(container) {
   // The areas come while Leaflet loads.
   const areasResponse = fetch(data.areasUrl, { headers: { Accept: "application/geo+json" } });
   const L = await loadLeaflet({ js: data.jsLeaflet, css: data.cssLeaflet });
-  // Leaflet's evaluation is one task already: the map starts in the next.
-  await yieldToMain();
+  // Leaflet's evaluation is one task already; its stylesheet's layout is the next frame's:
+  // the map starts after both, so no one task holds them all.
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
   const map = L.map(container, { zoomSnap: 0.5, maxZoom: MAX_ZOOM }).setView(CITY, 11);
   map.attributionControl.setPrefix(false);
 

@@ -2,7 +2,7 @@
 // checklist sent from the queue that has its result (with the link, until dismissed), or what
 // went wrong and what the resident can do about it. Lives in base.html's #queue-status.
 
-import { element } from "./dom.js";
+import { element, numberLocale } from "./dom.js";
 
 const ALL_SENT_MS = 5000;
 const RESULT_PATH = /^\/result\/([0-9a-fA-F-]{36})$/;
@@ -17,7 +17,7 @@ const BANDS = {
 export function formatIndex(value, lang) {
   if (typeof value !== "number") return "—";
   try {
-    return new Intl.NumberFormat(lang, { maximumFractionDigits: 1 }).format(value);
+    return new Intl.NumberFormat(numberLocale(lang), { maximumFractionDigits: 1 }).format(value);
   } catch {
     return String(Math.round(value * 10) / 10);
   }

@@ -21,6 +21,9 @@ const ASSETS = {{ assets|tojson }};
 const PAGES = {{ pages|tojson }};
 const PAGE_PATHS = new Set({{ page_paths|list|tojson }});
 const API = {{ api|tojson }};
+// The maps' base layer, one URL per language: kept for the languages this phone uses (not all
+// three: ~190 KB each). The only answers under a staff prefix that are kept, by exact URL.
+const BASE_LAYERS = {{ base_layers|tojson }};
 const LANGS = {{ langs|list|tojson }};
 const DEFAULT_LANG = {{ default_lang|tojson }};
 const SYNC_TAG = {{ sync_tag|tojson }};
@@ -51,6 +54,24 @@ async function storeAsset(cache, url) {
   else await store(cache, url, new Request(url));
 }
 
+/** The base layer in the languages this phone uses: the one the pages last wrote (app.js), or
+ * the default, and any the previous deploy kept. Best effort: offline, the maps say they have
+ * no background and still take a tap. Refreshed in the background when drawn (baseLayer). */
+async function storeBaseLayers(cache) {
+  const remembered = await queue.getPref("lang").catch(() => null);
+  const langs = new Set([LANGS.includes(remembered) ? remembered : DEFAULT_LANG]);
+  for (const url of BASE_LAYERS) {
+    if (await caches.match(url, { ignoreVary: true })) langs.add(langOf(url));
+  }
+  await Promise.allSettled(BASE_LAYERS.filter((url) => langs.has(langOf(url))).map(async (url) => {
+    if (!(await cache.match(url, { ignoreVary: true }))) await store(cache, url);
+  }));
+}
+
+function langOf(url) {
+  return new URL(url, self.location.href).searchParams.get("lang");
+}
+
 /** Pages not cached yet (a failed fetch at install): best effort, as often as asked. */
 async function storeMissingPages(cache) {
   await Promise.allSettled(PAGES.map(async (url) => {
@@ -66,6 +87,7 @@ self.addEventListener("install", (event) => {
     await Promise.all(API.map((url) => store(cache, url)));
     await Promise.all(PAGES.filter((url) => url.startsWith(`${OFFLINE_PATH}?`)).map((url) => store(cache, url)));
     await storeMissingPages(cache);
+    await storeBaseLayers(cache);
     await self.skipWaiting();
   })());
 });
@@ -88,7 +110,15 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   // Map tiles and anything else from elsewhere: straight to the network, never cached.
   if (url.origin !== self.location.origin) return;
-  if (STAFF_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))) return;
+  // Staff data is never kept: network only. The one exception under a staff prefix is the
+  // public base layer, kept by its exact URLs.
+  const exact = url.pathname + url.search;
+  const isBaseLayer = BASE_LAYERS.includes(exact);
+  if (!isBaseLayer && STAFF_PREFIXES.some((prefix) => url.pathname.startsWith(prefix))) return;
+  if (isBaseLayer) {
+    event.respondWith(baseLayer(event, request, exact));
+    return;
+  }
   const result = request.mode === "navigate" && RESULT_PATH.exec(url.pathname);
   if (result) event.respondWith(resultPage(event, request, url, result[1]));
   else if (request.mode === "navigate") event.respondWith(navigate(request, url));
@@ -222,6 +252,20 @@ async function api(request, url) {
   }
 }
 
+// Stale-while-revalidate: the kept copy draws at once, online or not, and the network's answer
+// replaces it for next time; the first time (or a language not kept yet), the network's.
+async function baseLayer(event, request, key) {
+  const cache = await caches.open(CACHE);
+  const kept = await cache.match(key, { ignoreVary: true });
+  const network = fetch(request).then(async (response) => {
+    if (response.ok) await cache.put(key, response.clone());
+    return response;
+  });
+  if (!kept) return network;
+  event.waitUntil(network.catch(() => {}));
+  return kept;
+}
+
 // Oldest first: the Cache API lists keys in the order they were put.
 async function trim(cache, keep) {
   const keys = await cache.keys();
@@ -244,6 +288,9 @@ self.addEventListener("sync", (event) => {
 
 self.addEventListener("message", (event) => {
   const type = event.data && event.data.type;
-  if (type === "precache") event.waitUntil(caches.open(CACHE).then(storeMissingPages));
-  else if (type === "flush") event.waitUntil(queue.flush({ force: true }));
+  if (type === "precache") {
+    event.waitUntil(caches.open(CACHE).then((cache) => Promise.all([storeMissingPages(cache), storeBaseLayers(cache)])));
+  } else if (type === "flush") {
+    event.waitUntil(queue.flush({ force: true }));
+  }
 });

@@ -15,7 +15,7 @@ from tests.browser.conftest import PHONE
 OSM_TILES = "tile.openstreetmap.org"
 
 
-def _requests(context: Any, live_server: str) -> tuple[list[str], list[str]]:
+def watch_requests(context: Any, live_server: str) -> tuple[list[str], list[str]]:
     """Every URL the pages ask for, and those that leave the site (aborted)."""
     seen: list[str] = []
     outside: list[str] = []
@@ -38,7 +38,7 @@ class TestNoTileServer:
         self, browser: Any, live_server: str, path: str, map_id: str
     ) -> None:
         context = browser.new_context(viewport=PHONE, locale="ru-RU", service_workers="block")
-        seen, outside = _requests(context, live_server)
+        seen, outside = watch_requests(context, live_server)
         page = context.new_page()
         page.goto(f"{live_server}{path}")
         page.wait_for_selector(f"#{map_id}[data-base-ready='true']", timeout=30_000)

@@ -20,6 +20,10 @@ class TestBar:
         assert rects[1].get("width") == "50" and rects[1].get("fill") == svg.BAND_COLOURS["high"]
         assert len(parse(svg.bar(None)).findall(f"{NS}rect")) == 1  # no value: the track only
 
+    def test_the_band_limits_are_one_path(self) -> None:
+        (grid,) = parse(svg.bar(50.0, width=100.0, height=4.0)).findall(f"{NS}path")
+        assert grid.get("d") == "M25 0V4M50 0V4M75 0V4"
+
 
 class TestTrend:
     def test_gaps_where_a_month_has_no_data(self) -> None:
@@ -32,6 +36,8 @@ class TestTrend:
         assert [c.get("cx") for c in circles] == ["5", "15", "35", "45"]
         assert circles[0].get("cy") == "27" and circles[3].get("cy") == "3"
         assert circles[3].get("fill") == svg.BAND_COLOURS["critical"]
+        (grid,) = root.findall(f"{NS}path")  # the band limits 0, 25, 50, 75, 100: one path
+        assert grid.get("d") == "M0 30H60M0 22.5H60M0 15H60M0 7.5H60M0 0H60"
 
 
 class TestAreaMap:

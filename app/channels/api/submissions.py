@@ -3,19 +3,18 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
 from pydantic import UUID4
+from sqlmodel import Session
 
-from app.accounts.models import User
 from app.accounts.scope import Scope
 from app.channels.web.auth_deps import CurrentUser, submitter_role
 from app.channels.web.context import context_of
+from app.intake import group_commit
 from app.intake import service as intake
 from app.photos.uploads import upload_token
 from app.platform.config import Settings
-from app.platform.db import Database, DatabaseDep, SessionDep
+from app.platform.db import DatabaseDep, SessionDep
 from app.platform.i18n import LangDep
-from app.platform.languages import Lang
 from app.platform.limits import UniqueKeysRoute
 from app.submissions import service
 from app.submissions.schemas import SubmissionCreate, SubmissionResult
@@ -94,20 +93,11 @@ async def create_submission(
     data: SubmissionCreate, request: Request, db: DatabaseDep, lang: LangDep, user: CurrentUser
 ) -> Response:
     """Store a filled checklist and return its score. Safe to retry with the same ``id``."""
-    # A burst waits its turn on the loop, not in the thread pool's threads (reads and /healthz
-    # keep theirs); only a writer with its place in line takes a thread.
-    async with db.writer_line():
-        return await run_in_threadpool(_store, data, request, db, lang, user)
-
-
-def _store(
-    data: SubmissionCreate, request: Request, db: Database, lang: Lang, user: User | None
-) -> Response:
     state = context_of(request.scope)
     settings: Settings = state.settings
-    # Committed before we answer: an acknowledged submission is durable.
-    with db.write_session() as session:
-        accepted = intake.receive_checklist(
+
+    def store(session: Session) -> intake.Received:
+        return intake.receive_checklist(
             session,
             data=data,
             registry=state.checklists,
@@ -116,6 +106,10 @@ def _store(
             role=submitter_role(user),
             audit_scope=Scope.of(session, user),
         )
+
+    # Stored with the other submissions waiting (one transaction, one thread hop) and
+    # committed before we answer: an acknowledged submission is durable.
+    accepted = await group_commit.writer_of(db).run(store)
     result = service.result_of(
         accepted.submission, registry=state.checklists, lang=lang, score=accepted.score
     )

@@ -108,6 +108,7 @@ def service_worker(context: ContextDep, request: Request) -> Response:
         pages=precache.page_urls(),
         page_paths=precache.PAGES,
         api=precache.api_urls(),
+        base_layers=precache.base_layer_urls(),
         langs=LANGS,
         default_lang=translations.DEFAULT_LANG,
         queue_module=static_url("js/queue.js"),

@@ -17,10 +17,16 @@ from app.platform.templating import (
 )
 
 # Pages a resident needs with no signal, each cached once per language (?lang=). "/mine" is
-# the same for everyone (the list is drawn from the phone's own storage), so it may be cached.
-PAGES = ("/", "/yard/find", "/checklist", "/offline", "/mine")
+# the same for everyone (the list is drawn from the phone's own storage), so it may be cached;
+# so is "/map", the public map of areas (aggregates only; its areas come from the API answer
+# last seen online, kept by the service worker).
+PAGES = ("/", "/yard/find", "/checklist", "/offline", "/mine", "/map")
 PAGE_STYLES = ("css/mine.css",)
 CHECKLIST_API = "/api/v1/checklist"
+# The maps' background (district borders, major streets: ~190 KB, ~46 KB gzipped, per
+# language), so a resident with no signal still sees where the yard is; the finer streets
+# (&detail=true) load online only. Kept for the phone's language only, not all three.
+BASE_LAYER_API = "/api/v1/map/base"
 TRANSLATIONS = PROJECT_ROOT / "app" / "platform" / "translations"
 
 
@@ -47,7 +53,14 @@ def page_urls() -> list[str]:
 
 
 def api_urls() -> list[str]:
+    """API answers precached in every language: without them the checklist fails offline."""
     return [f"{CHECKLIST_API}?lang={lang}" for lang in LANGS]
+
+
+def base_layer_urls() -> list[str]:
+    """The base layer's URL per language: the only answers under a staff prefix
+    (/api/v1/map/) that the service worker may keep, by these exact URLs."""
+    return [f"{BASE_LAYER_API}?lang={lang}" for lang in LANGS]
 
 
 @cache

@@ -1,7 +1,8 @@
 """Report data -> HTML (the project's Jinja environment) -> PDF bytes (WeasyPrint).
 
 WeasyPrint is imported on first use (about a second of start-up every other process would
-pay) and its stylesheet is parsed once per process. Fonts come from fontconfig by family
+pay), its stylesheet is parsed once per process, and its fonts and user-agent stylesheet are
+set up once per thread (``app.platform.pdf.weasy``). Fonts come from fontconfig by family
 name: DejaVu Sans (Debian's fonts-dejavu-core, installed by scripts/system-deps.sh) covers
 Kazakh Cyrillic (ә ғ қ ң ө ұ ү һ і); WeasyPrint embeds the subset it uses.
 """
@@ -12,7 +13,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from app.channels.reports.yard import YardReport
 from app.channels.web import colours
 from app.channels.web.formatting import Formatter
 from app.platform.languages import Lang
+from app.platform.pdf import weasy
 from app.platform.templating import TEMPLATES, environment
 from app.platform.translations import CATALOGS, gettext
 
@@ -45,7 +47,7 @@ def template_version() -> str:
     digest = hashlib.sha256(weasyprint.__version__.encode())
     files = sorted(REPORT_TEMPLATES.rglob("*")) + [TEMPLATES / "_score.html"]
     files += sorted(CATALOGS.rglob("*.po"))
-    files += sorted(Path(svg.__file__).parent.glob("*.py"))
+    files += sorted(Path(svg.__file__).parent.glob("*.py")) + [Path(weasy.__file__)]
     for path in files:
         if path.is_file():
             digest.update(path.name.encode())
@@ -78,8 +80,10 @@ def thumb_uri(path: str) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
+@lru_cache(maxsize=1024)
 def qr_svg(url: str) -> Markup:
-    """The QR code of ``url`` as inline SVG (segno), about 28 mm wide when printed."""
+    """The QR code of ``url`` as inline SVG (segno), about 28 mm wide when printed. Kept per
+    URL: choosing the code's mask is a third of a yard report's Jinja time."""
     code = segno.make(url, error="m", micro=False)
     return Markup(code.svg_inline(scale=1, border=2, omitsize=True))
 
@@ -213,14 +217,26 @@ def _stylesheet() -> Any:
     return CSS(filename=str(STYLESHEET))
 
 
+# Both faces, Kazakh letters, a table, an SVG and the page footer: what a report makes Pango,
+# HarfBuzz and WeasyPrint load on their first use.
+WARM_UP_HTML = """<!doctype html><html lang="kk"><head><meta charset="utf-8"><style>
+@page { @bottom-left { content: "SafeYard"; } @bottom-right { content: counter(page); } }
+</style></head><body><h1>Қауіпсіз аула</h1><p>Безопасный двор · <strong>әғқңөұүһі</strong></p>
+<table class="data"><tr><td>1</td><td class="num">2,5</td></tr></table>
+<svg xmlns="http://www.w3.org/2000/svg" width="10mm" height="4mm" viewBox="0 0 10 4">
+<rect width="10" height="4" fill="#eeeeee"/><path d="M5 0V4" stroke="#fff"/></svg>
+</body></html>"""
+
+
+def warm_up() -> None:
+    """Load WeasyPrint, the stylesheet and the fonts: the render process runs it when it
+    starts (``app.platform.pdf.pool``), so the first report does not pay for it."""
+    html_to_pdf(WARM_UP_HTML)
+
+
 def html_to_pdf(html: str) -> bytes:
     """The PDF of ``html`` (A4, the report stylesheet)."""
-    from weasyprint import HTML
-
-    pdf: bytes = HTML(string=html, base_url=str(REPORT_TEMPLATES)).write_pdf(
-        stylesheets=[_stylesheet()]
-    )
-    return pdf
+    return weasy.write_pdf(html, base_url=str(REPORT_TEMPLATES), stylesheets=[_stylesheet()])
 
 
 def data_of(report: YardReport | AreaReport) -> dict[str, Any]:

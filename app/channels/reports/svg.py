@@ -66,12 +66,9 @@ def bar(value: float | None, *, width: float = 90.0, height: float = 4.2) -> Mar
             f'<rect x="0" y="0" width="{_n(length)}" height="{_n(height)}" '
             f'fill="{risk_colour(value)}"/>'
         )
-    for limit in (25, 50, 75):
-        x = _n(limit * scale)
-        parts.append(
-            f'<line x1="{x}" y1="0" x2="{x}" y2="{_n(height)}" stroke="#ffffff" '
-            'stroke-width="0.3"/>'
-        )
+    # One path for the three gridlines: WeasyPrint draws each SVG node on its own.
+    grid = "".join(f"M{_n(limit * scale)} 0V{_n(height)}" for limit in (25, 50, 75))
+    parts.append(f'<path d="{grid}" stroke="#ffffff" stroke-width="0.3"/>')
     return _svg(width, height, parts, "")
 
 
@@ -98,11 +95,8 @@ def trend_chart(
             f'<rect x="0" y="{_n(y_of(upper))}" width="{_n(width)}" height="{_n(height / 4)}" '
             f'fill="{BAND_COLOURS[band]}" fill-opacity="0.12"/>'
         )
-    for limit in (0, 25, 50, 75, 100):
-        y = _n(y_of(limit))
-        parts.append(
-            f'<line x1="0" y1="{y}" x2="{_n(width)}" y2="{y}" stroke="{GRID}" stroke-width="0.2"/>'
-        )
+    grid = "".join(f"M0 {_n(y_of(limit))}H{_n(width)}" for limit in (0, 25, 50, 75, 100))
+    parts.append(f'<path d="{grid}" stroke="{GRID}" stroke-width="0.2"/>')
     segments: list[list[str]] = [[]]
     for i, point in enumerate(points):
         if point.value is None:

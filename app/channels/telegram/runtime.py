@@ -76,6 +76,9 @@ class TelegramChannel:
         self.app = app
         self.token = settings.telegram_token
         self.buckets = ChatBuckets(settings.telegram_rate_limit_per_minute)
+        self._driver_integrity_error: type[Exception] = (
+            app.db.write_engine.dialect.loaded_dbapi.IntegrityError
+        )
         self._bot: Bot | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._poster: BotApiPoster | None = None
@@ -136,8 +139,9 @@ class TelegramChannel:
                 else:
                     store.unclaim_update(tx, update.update_id)
             return outcome
-        except IntegrityError:
+        except (IntegrityError, self._driver_integrity_error):
             # The same update, handled a moment ago by another request: nothing was written.
+            # (The usual statements run as driver SQL: their errors are the driver's own.)
             return None
         finally:
             current_lang.reset(token)

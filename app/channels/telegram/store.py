@@ -1,8 +1,10 @@
 """The bot's rows: the chat, its one conversation, the updates already handled.
 
-Every update runs one transaction of a few Core statements built once (the ORM's identity
-map and unit of work cost more than the queries themselves): the update id claimed, the chat
-and its conversation read in one query, the conversation written back if it changed. The
+Every update runs one transaction on the driver's own connection, and its usual statements
+(the update id claimed, the chat and its conversation read in one query, the conversation
+written back if it changed) as the driver's SQL (``driver_sql``): SQLAlchemy's execution
+layer cost several times the database's own work. The rarer statements are Core statements
+built once, on a Connection made on that same transaction when first needed. The
 conversation is a plain ``Conversation`` row, not an ORM object; its handlers replace its
 ``answers`` and ``data`` dicts rather than change them in place, and ``save_conversations``
 writes what changed before the transaction commits.
@@ -15,13 +17,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, col
 
+from app.channels.telegram import driver_sql
 from app.chats.models import Chat, ChatConversation, ChatUpdate
 from app.platform.config import Settings
 from app.platform.db import Database, table_of
@@ -29,47 +31,52 @@ from app.platform.db import Database, table_of
 _UPDATE = table_of(ChatUpdate)
 _CHAT = table_of(Chat)
 _CONVERSATION = table_of(ChatConversation)
-_CHAT_COLUMNS = tuple(
-    _CHAT.c[name] for name in ("id", "telegram_id", "lang", "user_id", "last_seen_at")
-)
-# The chat and its conversation in one query. FOR UPDATE OF the chat (PostgreSQL): two taps
-# of one chat are handled one after the other.
-_CHAT_AND_CONVERSATION = (
-    select(*_CHAT_COLUMNS, *_CONVERSATION.c)
-    .outerjoin(_CONVERSATION, _CONVERSATION.c.chat_id == _CHAT.c.id)
-    .where(_CHAT.c.telegram_id == bindparam("telegram_id"))
-    .with_for_update(of=_CHAT)
-)
-_SEEN_NOW = update(_CHAT).where(_CHAT.c.id == bindparam("row_id"))
 _CONVERSATION_OF = select(*_CONVERSATION.c).where(_CONVERSATION.c.chat_id == bindparam("chat"))
 _INSERT_CONVERSATION = insert(_CONVERSATION).returning(_CONVERSATION.c.id)
 _DELETE_CONVERSATION = delete(_CONVERSATION).where(_CONVERSATION.c.chat_id == bindparam("chat"))
 # The SET clause follows the keys of the parameters: only what changed is written.
 _UPDATE_CONVERSATION = update(_CONVERSATION).where(_CONVERSATION.c.id == bindparam("row_id"))
-_FORGET_UPDATE = delete(_UPDATE).where(_UPDATE.c.update_id == bindparam("update_id"))
 # The conversations a transaction read or started, by chat id (``session.info``).
 _LOADED = "safeyard.telegram.conversations"
 
 
 class Transaction:
-    """One update's write transaction on a plain Connection: the ORM Session (its
-    construction, events and unit of work cost more than an update's few statements) is
-    built only for the steps that need one (a language choice, the intake, the chats
-    service), on the same connection and transaction."""
+    """One update's write transaction on the driver's connection (``dbapi``, run by
+    ``driver_sql``). A SQLAlchemy Connection on it, and an ORM Session on that, are made only
+    for the steps that need them (a new conversation, a language choice, the intake, the
+    chats service), in the same transaction."""
 
-    def __init__(self, connection: Connection) -> None:
-        self._connection = connection
+    def __init__(self, db: Database, dbapi: PoolProxiedConnection) -> None:
+        self._db = db
+        self.dbapi = dbapi
+        self.sql = driver_sql.for_dialect(db.write_engine.dialect.name)
         self.info: dict[str, Any] = {_LOADED: {}}
+        self._connection: Connection | None = None
         self._session: Session | None = None
 
+    def execute(self, sql: str, params: dict[str, Any]) -> Any:
+        """One driver statement; its first row, or None."""
+        cursor = self.dbapi.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchone() if cursor.description is not None else None
+        finally:
+            cursor.close()
+
     def connection(self) -> Connection:
+        if self._connection is None:
+            # Not the engine's events: its "begin" listener would begin the transaction
+            # that write_dbapi has begun already; begin() sends nothing (the driver is in it).
+            connection = Connection(self._db.write_engine, connection=self.dbapi, _has_events=False)
+            connection.begin()
+            self._connection = connection
         return self._connection
 
     @property
     def session(self) -> Session:
         if self._session is None:
             # Joins the connection's transaction: it never commits it (``write`` does).
-            session = Session(bind=self._connection, expire_on_commit=False)
+            session = Session(bind=self.connection(), expire_on_commit=False)
             # The same conversations whichever of the two a step is handed.
             session.info[_LOADED] = self.info.setdefault(_LOADED, {})
             self._session = session
@@ -89,8 +96,8 @@ class Transaction:
 def write(db: Database) -> Iterator[Transaction]:
     """One update's write transaction, in its turn at the write gate (as
     ``Database.write_session``): committed on success, rolled back on error."""
-    with db.write_connection() as connection:
-        tx = Transaction(connection)
+    with db.write_dbapi() as dbapi:
+        tx = Transaction(db, dbapi)
         try:
             yield tx
             tx.flush()
@@ -147,6 +154,8 @@ class Conversation:
 
 _COLUMNS = tuple(f.name for f in fields(Conversation) if f.name not in ("stored", "dropped"))
 assert tuple(_CONVERSATION.c.keys()) == _COLUMNS, "Conversation and chat_conversation differ"
+assert driver_sql.CONVERSATION_COLUMNS == _COLUMNS, "driver_sql and chat_conversation differ"
+assert tuple(f.name for f in fields(ChatRow)) == driver_sql.CHAT_COLUMNS
 
 
 def _kept(session: Tx, values: dict[str, Any]) -> Conversation:
@@ -156,64 +165,59 @@ def _kept(session: Tx, values: dict[str, Any]) -> Conversation:
     return conversation
 
 
-@cache
-def _claim_statement(dialect: str) -> Any:
-    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert_(_UPDATE)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(_UPDATE.c.update_id)
-    )
-
-
-def claim_update(session: Tx, update_id: int, *, now: datetime) -> bool:
+def claim_update(tx: Transaction, update_id: int, *, now: datetime) -> bool:
     """Record the update in the caller's transaction; False if it was handled before
     (Telegram redelivers what got no 200). A concurrent redelivery waits for this
     transaction (PostgreSQL) or its turn (SQLite) and then finds the row."""
-    connection = session.connection()
-    statement = _claim_statement(connection.dialect.name)
-    claimed = connection.execute(statement, {"update_id": update_id, "received_at": now})
-    return claimed.first() is not None
+    params = {"update_id": update_id, "received_at": tx.sql.time_in(now)}
+    return tx.execute(tx.sql.claim, params) is not None
 
 
-def unclaim_update(session: Tx, update_id: int) -> None:
+def unclaim_update(tx: Transaction, update_id: int) -> None:
     """An update that changed nothing leaves no row (a stranger's garbage costs no row)."""
-    session.connection().execute(_FORGET_UPDATE, {"update_id": update_id})
+    tx.execute(tx.sql.unclaim, {"update_id": update_id})
+
+
+_CHAT_WIDTH = len(driver_sql.CHAT_COLUMNS)
 
 
 def chat_and_conversation(
-    session: Tx, telegram_id: int
+    tx: Transaction, telegram_id: int
 ) -> tuple[ChatRow | None, Conversation | None]:
     """The chat (locked for this transaction) and its conversation, if any."""
-    connection = session.connection()
-    row = connection.execute(_CHAT_AND_CONVERSATION, {"telegram_id": telegram_id}).first()
+    row = tx.execute(tx.sql.chat_and_conversation, {"telegram_id": telegram_id})
     if row is None:
         return None, None
-    chat = ChatRow(*row[: len(_CHAT_COLUMNS)])
-    rest = row[len(_CHAT_COLUMNS) :]
+    chat = ChatRow(**tx.sql.row_out(driver_sql.CHAT_COLUMNS, row[:_CHAT_WIDTH]))
+    rest = row[_CHAT_WIDTH:]
     if rest[0] is None:
         return chat, None
-    return chat, _kept(session, dict(zip(_COLUMNS, rest, strict=True)))
+    return chat, _kept(tx, tx.sql.row_out(_COLUMNS, rest))
 
 
-def mark_seen(session: Tx, chat: ChatRow, *, now: datetime) -> None:
+def mark_seen(tx: Transaction, chat: ChatRow, *, now: datetime) -> None:
     """The chat's ``last_seen_at`` moved to now."""
-    session.connection().execute(_SEEN_NOW, {"row_id": chat.id, "last_seen_at": now})
+    tx.execute(tx.sql.seen_now, {"row_id": chat.id, "last_seen_at": tx.sql.time_in(now)})
     chat.last_seen_at = now
 
 
 def save_conversations(session: Tx) -> None:
     """Write what the transaction's handlers changed in its conversations (call it before
     the commit)."""
-    connection = session.connection()
     for conversation in session.info.pop(_LOADED, {}).values():
         if conversation.dropped:
             continue
         values = conversation.values()
         changed = {k: v for k, v in values.items() if conversation.stored.get(k) != v}
-        if changed:
-            connection.execute(_UPDATE_CONVERSATION, {"row_id": conversation.id, **changed})
-            conversation.stored = values
+        if not changed:
+            continue
+        if isinstance(session, Transaction):
+            sql = session.sql.update_conversation(changed)
+            session.execute(sql, {"row_id": conversation.id, **session.sql.values_in(changed)})
+        else:
+            statement = _UPDATE_CONVERSATION
+            session.connection().execute(statement, {"row_id": conversation.id, **changed})
+        conversation.stored = values
 
 
 def find_chat(session: Session, telegram_id: int) -> Chat | None:

@@ -67,6 +67,10 @@ class PdfRenderer:
         finally:
             metrics.REPORTS_IN_PROGRESS.dec()
 
+    def start(self, warm_up: Callable[[], None]) -> None:
+        """Start the render process with ``warm_up`` (the service's start-up; no wait)."""
+        self.pool.start(warm_up)
+
     def close(self) -> None:
         """Stop the render processes (the application's shutdown)."""
         self.pool.close()
