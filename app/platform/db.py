@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, TypeDecorator, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, TypeDecorator, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import OperationalError
@@ -90,6 +90,32 @@ def _wait_left_ms(full_wait_ms: int) -> int:
     return max(1, min(full_wait_ms, int((deadline - time.monotonic()) * 1000)))
 
 
+def _begin_statements(
+    info: dict[Any, Any], *, sqlite: bool, immediate: bool, full_wait_ms: int
+) -> list[str]:
+    """The statements that begin a transaction on a pooled connection (``info``: its pool
+    record's, shared by its SQLAlchemy Connection and its raw DBAPI use).
+
+    SQLite: BEGIN (IMMEDIATE for the writer), after a busy_timeout of the rest of the writer's
+    wait, rounded down to a quarter second and set only when it changed: a writer that got its
+    turn at once (the usual case) costs no extra statement. PostgreSQL: the rest of the wait
+    as lock_timeout, only after a wait for the turn (a round trip): the usual write pays
+    nothing, and psycopg begins the transaction itself."""
+    left = _wait_left_ms(full_wait_ms)
+    if not sqlite:
+        return (
+            [f"SET LOCAL lock_timeout = {left}"] if immediate and left < full_wait_ms - 100 else []
+        )
+    statements = []
+    if immediate:
+        left = max(1, left - left % 250)
+        if info.get("busy_timeout_ms") != left:
+            statements.append(f"PRAGMA busy_timeout={left}")
+            info["busy_timeout_ms"] = left
+    statements.append("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    return statements
+
+
 def make_engine(
     database_url: str,
     *,
@@ -131,10 +157,10 @@ def make_engine(
 
             @event.listens_for(engine, "begin")
             def _postgres_begin(connection: Any) -> None:
-                # Only after a wait for the turn (a round trip): the usual write pays nothing.
-                left_ms = _wait_left_ms(full_wait_ms)
-                if left_ms < full_wait_ms - 100:
-                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {left_ms}")
+                for statement in _begin_statements(
+                    connection.info, sqlite=False, immediate=True, full_wait_ms=full_wait_ms
+                ):
+                    connection.exec_driver_sql(statement)
 
         return engine
     if url.database and url.database != ":memory:":
@@ -158,15 +184,10 @@ def make_engine(
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
-        if immediate:
-            # Rounded down to a quarter second and set only when it changed: a writer that
-            # got its turn at once (the usual case) costs no extra statement.
-            left = _wait_left_ms(full_wait_ms)
-            left = max(1, left - left % 250)
-            if connection.info.get("busy_timeout_ms") != left:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={left}")
-                connection.info["busy_timeout_ms"] = left
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        for statement in _begin_statements(
+            connection.info, sqlite=True, immediate=immediate, full_wait_ms=full_wait_ms
+        ):
+            connection.exec_driver_sql(statement)
 
     return engine
 
@@ -291,13 +312,6 @@ class Database:
         return self._gate.line()
 
     @contextlib.contextmanager
-    def write_connection(self) -> Iterator[Connection]:
-        """A Core connection in one write transaction, in its turn at the gate as
-        ``write_session``: for hot paths that need no ORM (committed on success)."""
-        with self._gate.turn(), self.write_engine.begin() as connection:
-            yield connection
-
-    @contextlib.contextmanager
     def write_dbapi(self) -> Iterator[PoolProxiedConnection]:
         """The driver's own connection (pooled) in one write transaction, in its turn at the
         gate and begun as the write engine begins one (SQLite: BEGIN IMMEDIATE, the rest of
@@ -317,18 +331,14 @@ class Database:
                 connection.close()
 
     def _begin_dbapi(self, connection: PoolProxiedConnection) -> None:
-        # What make_engine's "begin" listeners do for a Connection of the write engine.
-        left_ms = _wait_left_ms(self._full_wait_ms)
+        # What the write engine's "begin" listener runs for one of its Connections.
+        statements = _begin_statements(
+            connection.info, sqlite=self.is_sqlite, immediate=True, full_wait_ms=self._full_wait_ms
+        )
         cursor = connection.cursor()
         try:
-            if self.is_sqlite:
-                left_ms = max(1, left_ms - left_ms % 250)
-                if connection.info.get("busy_timeout_ms") != left_ms:
-                    cursor.execute(f"PRAGMA busy_timeout={left_ms}")
-                    connection.info["busy_timeout_ms"] = left_ms
-                cursor.execute("BEGIN IMMEDIATE")
-            elif left_ms < self._full_wait_ms - 100:
-                cursor.execute(f"SET LOCAL lock_timeout = {left_ms}")
+            for statement in statements:
+                cursor.execute(statement)
         finally:
             cursor.close()
 
