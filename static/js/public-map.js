@@ -218,15 +218,25 @@ async function startMap(container) {
   const map = L.map(container, { zoomSnap: 0.5, maxZoom: MAX_ZOOM }).setView(CITY, 11);
   map.attributionControl.setPrefix(false);
 
-  const response = await areasResponse;
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const collection = await response.json();
-  // Areas without a known yard are left out (the API leaves them out when asked
-  // ?known=true): the base layer shows through there.
-  const known = collection.features.filter((f) => f.properties.state !== "no_yards");
-  await drawAreas(L, map, known, config);
-  say("");
-  container.dataset.ready = "true";
+  // Offline before the areas were ever seen (only the base layer is kept ahead), or a failed
+  // answer: the streets are still drawn, with the failure said in the status line.
+  const collection = await areasResponse
+    .then((response) => {
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return response.json();
+    })
+    .catch((error) => {
+      console.warn("SafeYard: the areas did not load", error);
+      return null;
+    });
+  if (collection) {
+    // Areas without a known yard are left out (the API leaves them out when asked
+    // ?known=true): the base layer shows through there.
+    const known = collection.features.filter((f) => f.properties.state !== "no_yards");
+    await drawAreas(L, map, known, config);
+    say("");
+    container.dataset.ready = "true";
+  }
 
   const refreshYards = yardLayer(L, map, data, config, say);
   map.on("moveend", () => refreshYards());
@@ -255,6 +265,11 @@ async function startMap(container) {
     console.warn("SafeYard: the base layer did not load", error);
     return null;
   });
+  if (!collection) {
+    container.dataset.areasFailed = "true";
+    say(strings.load_failed);
+    return;
+  }
   if (base) base.credit(map, collection.attribution);
   else map.attributionControl.addAttribution(element("span", { text: collection.attribution }).innerHTML);
 }

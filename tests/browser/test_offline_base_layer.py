@@ -102,6 +102,28 @@ class TestOffline:
         assert outside == []
         context.close()
 
+    def test_the_public_map_draws_its_streets_offline_before_its_areas_were_ever_seen(
+        self, browser: Any, live_server: str
+    ) -> None:
+        # Installed from the find page: /map and the base layer are kept ahead, its areas not.
+        context = browser.new_context(viewport=PHONE, locale="ru-RU", service_workers="allow")
+        outside = outside_requests(context, live_server)
+        page = context.new_page()
+        page.goto(f"{live_server}/yard/find?lang=ru")
+        controlled(page)
+        wait_until_kept(page, "/api/v1/map/base?lang=ru")
+        wait_until_kept(page, "/map?lang=ru")
+        go_offline(context, page)
+        page.goto(f"{live_server}/map?lang=ru")
+        page.wait_for_selector("#public-map[data-base-ready='true']", timeout=30_000)
+        page.wait_for_selector("#public-map[data-areas-failed='true']", timeout=30_000)
+        assert page.locator("#public-map canvas").count() >= 1
+        assert page.locator("#public-map path.area-shape").count() == 0
+        status = page.locator("#public-map-status").inner_text()
+        assert "Не удалось загрузить" in status, status
+        assert outside == []
+        context.close()
+
 
 class TestStaffNeverKept:
     def test_staff_pages_and_api_stay_out_of_every_cache(

@@ -21,7 +21,7 @@ from app.platform.templating import (
 # so is "/map", the public map of areas (aggregates only; its areas come from the API answer
 # last seen online, kept by the service worker).
 PAGES = ("/", "/yard/find", "/checklist", "/offline", "/mine", "/map")
-PAGE_STYLES = ("css/mine.css",)
+PAGE_STYLES = ("css/mine.css", "css/public-map.css")
 CHECKLIST_API = "/api/v1/checklist"
 # The maps' background (district borders, major streets: ~190 KB, ~46 KB gzipped, per
 # language), so a resident with no signal still sees where the yard is; the finer streets
