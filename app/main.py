@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -92,6 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if settings.notifications_worker
             else None
         )
+        if settings.gc_freeze:
+            # What is alive now lives as long as the process (a cycle made later still goes).
+            gc.collect()
+            gc.freeze()
         yield
         if stop_sender is not None:
             stop_sender()

@@ -120,6 +120,8 @@ def settings(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Settings
         # Each test app would start and warm a render process (seconds of CPU): the warm-up
         # has tests of its own (tests/reports/test_render_process.py).
         report_warm_up=False,
+        # Each test app would freeze what the tests before it left alive.
+        gc_freeze=False,
     )
 
 

@@ -16,18 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
-from app.findings import notices, rules, summary
-from app.findings.models import OPEN_STATES, Finding, FindingEvent, FindingState
+from app.findings import notices, rules, summary, writes
+from app.findings.models import OPEN_STATES, Finding, FindingState
 from app.findings.routing import Router
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
 from app.yards.consensus import Consensus
 
 _FINDING = table_of(Finding)
-_EVENT = table_of(FindingEvent)
 CHECKLIST = "checklist"
 # Statements built once: building one per call cost as much as running it.
 # Only the columns the sync and the yard's summary read (a full row cost as much as the rest
@@ -53,11 +52,6 @@ _READ = (
 _YARD_FINDINGS = select(
     *(_FINDING.c[name] for name in dict.fromkeys(_READ + summary.COLUMNS_READ))
 ).where(_FINDING.c.yard_id == bindparam("yard_id"))
-# RETURNING the item, not in the parameters' order: asking for that order made SQLAlchemy send
-# SQLite one INSERT per row (its RETURNING order is not guaranteed); (yard, item) is unique.
-_INSERT_FINDINGS = insert(_FINDING).returning(_FINDING.c.id, _FINDING.c.item_id)
-_INSERT_EVENTS = insert(_EVENT)
-_UPDATES: dict[tuple[str, ...], Any] = {}
 
 # Who opened or changed a finding, in words, by the consensus it was read from.
 _ACTOR_OF_BASIS = {
@@ -257,8 +251,8 @@ def sync_yard(
             change(row, risk=risk, basis=consensus.basis, checklist_version=version)
 
     if new_rows:
-        # One statement for a new yard's findings.
-        ids = {item: id_ for id_, item in connection.execute(_INSERT_FINDINGS, new_rows)}
+        # One statement for a new yard's findings, their ids returned by item.
+        ids = writes.insert_findings(connection, new_rows)
         for values in new_rows:
             values["id"] = ids[values["item_id"]]
             sync.event(values, FindingState.open, "opened", actor, from_state=None)
@@ -278,7 +272,7 @@ def sync_yard(
 
     _write_changes(connection, existing, changes, now)
     if sync.events:
-        connection.execute(_INSERT_EVENTS, sync.events)
+        writes.insert_events(connection, sync.events)
         # Only a finding this sync leaves confirmed, open and with a body can be due to go
         # to it (what ``notices.after_events`` asks the database): the others' events (most
         # of a busy yard's, the unconfirmed findings' open/withdrawn flips) need no query.
@@ -313,22 +307,15 @@ def _write_changes(
 ) -> None:
     """UPDATE the changed findings, one executemany per set of columns written (a new check
     usually moves the risk of every failing item: a statement per row was most of the
-    intake's cost)."""
+    intake's cost), as driver SQL (``writes``)."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for item_id, values in changes.items():
         values["updated_at"] = now
         groups.setdefault(tuple(sorted(values)), []).append(
-            {"_id": existing[item_id]["id"], **{f"_{k}": v for k, v in values.items()}}
+            {**values, "id": existing[item_id]["id"]}
         )
     for columns, rows in groups.items():
-        statement = _UPDATES.get(columns)
-        if statement is None:
-            statement = _UPDATES[columns] = (
-                update(_FINDING)
-                .where(_FINDING.c.id == bindparam("_id"))
-                .values({column: bindparam(f"_{column}") for column in columns})
-            )
-        connection.execute(statement, rows)
+        writes.update_findings(connection, columns, rows)
 
 
 def _verify(

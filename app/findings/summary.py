@@ -5,11 +5,10 @@ so the queues never aggregate the whole finding table.
 Two ways to the same row: ``refresh`` aggregates in the database (a person's action, the
 delivery of a message); ``row_of`` + ``write`` count the rows the intake's sync already holds
 in memory (every finding of the yard, as it leaves them), one statement instead of a DELETE
-and an INSERT ... SELECT. tests/findings/test_summary_incremental.py keeps them equal."""
+and an INSERT ... SELECT. tests/findings/test_sync_equivalence.py keeps them equal."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,8 +23,8 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.findings import writes
 from app.findings.models import ACTIVE_STATES, OPEN_STATES, Finding, FindingState, YardFindings
 from app.platform.db import table_of
 
@@ -148,19 +147,9 @@ def _min(a: Any, b: Any) -> Any:
     return b if a is None or (b is not None and b < a) else a
 
 
-@functools.cache
-def _upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT (yard_id) DO UPDATE, built once per dialect."""
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_S)
-    return statement.on_conflict_do_update(
-        index_elements=[_S.c.yard_id],
-        set_={name: statement.excluded[name] for name in _COLUMNS if name != "yard_id"},
-    )
-
-
 def write(connection: Connection, *, yard_id: int, row: Mapping[str, Any] | None) -> None:
     """Store ``row`` (from ``row_of``) as the yard's summary, or remove it when None."""
     if row is None:
         connection.execute(_DELETE_ONE, {"yard_id": yard_id})
     else:
-        connection.execute(_upsert(connection.dialect.name), dict(row))
+        writes.upsert_summary(connection, row)

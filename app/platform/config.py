@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.platform.notification_settings import NotificationSettings
+from app.platform.process_settings import ProcessSettings
 from app.platform.telegram_settings import TelegramSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # The notification settings (SMTP, the sender, digests) and the Telegram bot's live in their
 # own modules.
-class Settings(BaseSettings, NotificationSettings, TelegramSettings):
+class Settings(BaseSettings, NotificationSettings, TelegramSettings, ProcessSettings):
     model_config = SettingsConfigDict(env_prefix="SAFEYARD_", env_file=".env", extra="ignore")
 
     database_url: str = Field(
@@ -295,31 +296,6 @@ class Settings(BaseSettings, NotificationSettings, TelegramSettings):
         description="Open connections one worker of safeyard serve keeps; a new one past it "
         "closes the least recently active idle connection (or itself, when all are busy). "
         "Lowered to the open-file limit less 64 when that is smaller.",
-    )
-    report_renders: int = Field(
-        default=1,
-        ge=1,
-        description="PDF reports one worker renders at once (rendering holds the GIL: more "
-        "would not finish sooner; run one worker per core); staff requests waiting for a "
-        "turn go before anonymous ones.",
-    )
-    report_processes: int = Field(
-        default=1,
-        ge=0,
-        description="Separate processes one worker renders PDF reports in, at a lower "
-        "priority (SAFEYARD_REPORT_NICE), so a render never takes the CPU that answers "
-        "checklists; 0 renders in the web process's threads.",
-    )
-    report_warm_up: bool = Field(
-        default=True,
-        description="Start the render process with the service and load its fonts and "
-        "templates while idle, so the first report after a start is not a cold one.",
-    )
-    report_nice: int = Field(
-        default=10,
-        ge=0,
-        le=19,
-        description="How much lower the render processes' priority is (Unix nice, 0-19).",
     )
     report_wait_s: float = Field(
         default=10.0,

@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from app.scoring.engine import ScoreResult, publish, score_answers
+from app.scoring.engine import ScoreResult, publish, score_answers, score_at_risks
 from app.scoring.model import NOT_APPLICABLE, ScoringChecklist, ScoringItem, ScoringOption
-
-# The option value that stands for "the consensus risk" of an item scored between options.
-# Never stored as an answer: it exists only inside score_combined.
-_BETWEEN = "~consensus"
 
 
 @dataclass(frozen=True)
@@ -115,11 +111,6 @@ def combine_answers(
     return combine(checklist, answer_sets).answers
 
 
-def _between_item(item: ScoringItem, risk: float) -> ScoringItem:
-    # replace() keeps any field a later checklist model adds to items.
-    return replace(item, options=(*item.options, ScoringOption(_BETWEEN, risk)))
-
-
 def score_combined(
     checklist: ScoringChecklist,
     answers: Mapping[str, str],
@@ -136,13 +127,9 @@ def score_combined(
     for item_id, risk in risks.items():
         if not (math.isfinite(risk) and 0.0 <= risk <= 1.0):
             raise ValueError(f"item {item_id!r}: consensus risk must be within 0..1")
-    items = tuple(
-        _between_item(i, risks[i.id]) if i.id in risks and i.id in answers else i
-        for i in checklist.items
-    )
-    between = replace(checklist, items=items)
-    scored = {k: (_BETWEEN if k in risks else v) for k, v in answers.items()}
-    return score_answers(between, scored, role=role)
+    # As if each such item had one more option at that risk, without building one: the
+    # checklist copied per consensus was half the cost of scoring a yard.
+    return score_at_risks(checklist, answers, risks, role=role)
 
 
 # Two-sided 80% Student t quantiles (the 0.90 quantile) by degrees of freedom; beyond the

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import chain
 from types import MappingProxyType
@@ -198,26 +198,40 @@ class ScoreResult:
         return plan.steps(n) if plan is not None else ()
 
 
-@dataclass
-class _Tally:
-    """One section's weights and risk terms, gathered while the answers are read."""
+@dataclass(frozen=True)
+class _Layout:
+    """What scoring needs of a checklist for one role, worked out once per (checklist, role):
+    per item its section's position and whether it counts towards completeness, and per
+    section the weights the role may answer (their sum is the completeness denominator)."""
 
-    weight: list[float] = field(default_factory=list)  # items the role may answer
-    answered_weight: list[float] = field(default_factory=list)  # of those, answered
-    applicable_weight: list[float] = field(default_factory=list)  # answered, not "na"
-    terms: list[float] = field(default_factory=list)  # weight * risk of those
+    items: tuple[tuple[ScoringItem, int, bool], ...]
+    section_weight: tuple[float, ...]  # fsum of each section's counted weights
+    section_items: tuple[int, ...]  # how many items of each section count
+    weight: float  # fsum of every counted weight
 
-    def score(self, section: str) -> SectionScore:
-        index = None
-        if self.applicable_weight:
-            index = publish(_percent(math.fsum(self.terms), math.fsum(self.applicable_weight)))
-        return SectionScore(
-            section=section,
-            risk_index=index,
-            completeness=_ratio(math.fsum(self.answered_weight), math.fsum(self.weight)),
-            answered=len(self.answered_weight),
-            items=len(self.weight),
+
+def _layout(checklist: ScoringChecklist, role: str | None) -> _Layout:
+    # Kept on the (frozen) checklist outside its fields, like ScoreResult's plan: a checklist
+    # version's layout never changes, and this runs for every score.
+    cache: dict[str | None, _Layout] = checklist.__dict__.setdefault("_layouts", {})
+    layout = cache.get(role)
+    if layout is None:
+        position = {section: n for n, section in enumerate(checklist.sections)}
+        counted_weights: list[list[float]] = [[] for _ in checklist.sections]
+        items = []
+        for item in checklist.items:
+            counted = role is None or role in item.roles
+            if counted:
+                counted_weights[position[item.section]].append(item.weight)
+            items.append((item, position[item.section], counted))
+        layout = _Layout(
+            items=tuple(items),
+            section_weight=tuple(math.fsum(w) for w in counted_weights),
+            section_items=tuple(len(w) for w in counted_weights),
+            weight=_fsum_all(counted_weights),
         )
+        cache[role] = layout
+    return layout
 
 
 def _fsum_all(lists: Iterable[list[float]]) -> float:
@@ -241,34 +255,65 @@ def score_answers(
     an option of its item. Returns the index, band, completeness, section scores, factors and
     fix plan; the result does not depend on the order of ``answers``.
     """
-    tallies = {section: _Tally() for section in checklist.sections}
-    applicable: list[tuple[ScoringItem, float, float]] = []  # item, risk, weight * risk
+    return score_at_risks(checklist, answers, {}, role=role)
+
+
+def score_at_risks(
+    checklist: ScoringChecklist,
+    answers: Mapping[str, str],
+    risks: Mapping[str, float],
+    *,
+    role: str | None = None,
+) -> ScoreResult:
+    """``score_answers``, except that an answered item in ``risks`` counts at that risk
+    whatever its answer (its safest option's risk, if lower, is what fixing it reaches).
+    The caller checks that each risk is within 0..1 (``app.scoring.combine.score_combined``)."""
+    layout = _layout(checklist, role)
+    sections = checklist.sections
+    answered_weight: list[list[float]] = [[] for _ in sections]  # counted items answered
+    applicable_weight: list[list[float]] = [[] for _ in sections]  # answered, not "na"
+    terms: list[list[float]] = [[] for _ in sections]  # weight * risk of those
+    # item, risk, weight * risk, the risk fixing it reaches
+    applicable: list[tuple[ScoringItem, float, float, float]] = []
     # Walk the checklist in its own order, never the mapping's: same answers, same floats.
-    for item in checklist.items:
-        tally, weight = tallies[item.section], item.weight
-        counted = role is None or role in item.roles
-        if counted:
-            tally.weight.append(weight)
+    for item, section, counted in layout.items:
         value = answers.get(item.id, _MISSING)
         if value is _MISSING:
             continue
+        weight = item.weight
         if counted:
-            tally.answered_weight.append(weight)
-        if value == NOT_APPLICABLE:
+            answered_weight[section].append(weight)
+        between = risks.get(item.id) if risks else None
+        risk: float | None
+        if between is not None:
+            risk, best = between, min(item.best_risk, between)
+        elif value == NOT_APPLICABLE:
             continue
-        risk = item.risk_of(value) if isinstance(value, str) else None
-        if risk is None:
-            raise ValueError(f"item {item.id!r} has no option {value!r}")
+        else:
+            risk = item.risk_of(value) if isinstance(value, str) else None
+            if risk is None:
+                raise ValueError(f"item {item.id!r} has no option {value!r}")
+            best = item.best_risk
         term = weight * risk
-        tally.applicable_weight.append(weight)
-        tally.terms.append(term)
-        applicable.append((item, risk, term))
+        applicable_weight[section].append(weight)
+        terms[section].append(term)
+        applicable.append((item, risk, term, best))
 
-    parts = tallies.values()
-    completeness = _ratio(
-        _fsum_all(t.answered_weight for t in parts), _fsum_all(t.weight for t in parts)
+    completeness = _ratio(_fsum_all(answered_weight), layout.weight)
+    section_scores = tuple(
+        SectionScore(
+            section=name,
+            risk_index=(
+                publish(_percent(math.fsum(terms[n]), math.fsum(applicable_weight[n])))
+                if applicable_weight[n]
+                else None
+            ),
+            completeness=_ratio(math.fsum(answered_weight[n]), layout.section_weight[n]),
+            answered=len(answered_weight[n]),
+            items=layout.section_items[n],
+        )
+        for n, name in enumerate(sections)
     )
-    sections = tuple(tallies[s].score(s) for s in checklist.sections)
     if not applicable:
         return ScoreResult(
             checklist_version=checklist.version,
@@ -276,21 +321,21 @@ def score_answers(
             risk_index=None,
             band=None,
             completeness=completeness,
-            sections=sections,
+            sections=section_scores,
             factors=(),
             critical_failed=(),
         )
 
-    weight = _fsum_all(t.applicable_weight for t in parts)
-    partials = _exact_partials(term for _, _, term in applicable)
+    weight = _fsum_all(applicable_weight)
+    partials = _exact_partials(term for _, _, term, _ in applicable)
     risk_index = publish(_percent(math.fsum(partials), weight))
-    critical_failed = tuple(i.id for i, risk, _ in applicable if i.critical and risk >= 1.0)
+    critical_failed = tuple(i.id for i, risk, _, _ in applicable if i.critical and risk >= 1.0)
 
     ranked: list[tuple[Factor, _Move]] = []
-    for item, risk, term in applicable:
+    for item, risk, term, best in applicable:
         if risk <= 0.0:
             continue
-        fixed_term = item.weight * item.best_risk
+        fixed_term = item.weight * best
         # The item stays applicable when fixed, so the denominator does not change.
         fixed = math.fsum((*partials, -term, fixed_term))
         factor = Factor(
@@ -302,7 +347,7 @@ def score_answers(
             points=publish(_percent(term, weight)),
             index_if_fixed=publish(_percent(fixed, weight)),
         )
-        clears = item.id in critical_failed and item.best_risk < 1.0
+        clears = item.id in critical_failed and best < 1.0
         ranked.append((factor, (item.id, term, fixed_term, clears)))
     # Sorted on the published points so the order can be checked against what people see.
     ranked.sort(key=lambda fm: (-fm[0].points, fm[0].item_id))
@@ -314,7 +359,7 @@ def score_answers(
         # The band follows the published index, so a yard shown at 25.0 is never called "low".
         band=band_for(risk_index, critical_failed=bool(critical_failed)),
         completeness=completeness,
-        sections=sections,
+        sections=section_scores,
         factors=tuple(f for f, _ in ranked),
         critical_failed=critical_failed,
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, case, insert, select, text, update
 from sqlmodel import Session
 
 from app.geo.distance import EARTH_RADIUS_M, bounding_box, haversine_m
-from app.platform.db import table_of
+from app.platform.db import table_of, utcnow
 from app.yards.models import Yard
 
 
@@ -40,14 +41,22 @@ _COUNT_SUBMISSION = (
     )
     .returning(_YARD.c.submission_count)
 )
+_INSERT_YARD = insert(_YARD).returning(_YARD.c.id)
 
 
 def find_near(session: Session, *, lat: float, lon: float, radius_m: float) -> list[NearbyYard]:
     """Yards within ``radius_m`` of the point, nearest first."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_m)
-    rows = session.execute(
-        _IN_BOX, {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon}
-    ).mappings()
+    # Core on the session's connection: the ORM's execution path (events, its own result
+    # wrapping) is not needed for one prebuilt query.
+    rows = (
+        session.connection()
+        .execute(
+            _IN_BOX,
+            {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon},
+        )
+        .mappings()
+    )
     found = [
         NearbyYard(Yard.model_construct(**row), haversine_m(lat, lon, row["lat"], row["lon"]))
         for row in rows
@@ -115,17 +124,22 @@ def create_yard(
     synthetic: bool = False,
 ) -> Yard:
     """Store a new yard and return it with its id."""
-    yard = Yard(
+    # Every column but the id, as the model's defaults give them: a Core statement built
+    # once, no model validated and dumped per yard (a new yard per few submissions).
+    values: dict[str, Any] = dict(
         lat=lat,
         lon=lon,
-        district_id=district_id,
-        micro_district_id=micro_district_id,
         address=address,
+        public_name=None,
+        micro_district_id=micro_district_id,
+        district_id=district_id,
+        created_at=utcnow(),
+        submission_count=0,
+        last_submission_at=None,
         synthetic=synthetic,
     )
-    values = yard.model_dump(exclude={"id"})
-    yard.id = session.execute(insert(_YARD).returning(_YARD.c.id), values).scalar_one()
-    return yard
+    yard_id = session.connection().execute(_INSERT_YARD, values).scalar_one()
+    return Yard.model_construct(id=yard_id, **values)
 
 
 def set_public_name(session: Session, *, yard_id: int, name: str | None) -> None:
@@ -137,7 +151,9 @@ def set_public_name(session: Session, *, yard_id: int, name: str | None) -> None
 def record_submission(session: Session, *, yard_id: int, at: datetime) -> int:
     """Count a new submission on its yard, atomically (concurrent submissions both count);
     returns the yard's count with it (read under the row's lock: 1 means its first)."""
-    count: int = session.execute(_COUNT_SUBMISSION, {"yard_id": yard_id, "at": at}).scalar_one()
+    count: int = (
+        session.connection().execute(_COUNT_SUBMISSION, {"yard_id": yard_id, "at": at}).scalar_one()
+    )
     return count
 
 

@@ -15,7 +15,7 @@ from app.scoring import (
     publish,
     score_answers,
 )
-from app.scoring.combine import combine, middle_risk
+from app.scoring.combine import combine, middle_risk, score_combined
 
 ROLES = ("resident", "inspector", "cooperative")
 # Options are drawn by position, not by value, so the strategies stay independent of names.
@@ -263,3 +263,40 @@ class TestCombineAnswersProperties:
         sets = data.draw(st.lists(answer_sets(checklist), max_size=6))
         shuffled = data.draw(st.permutations(sets))
         assert combine_answers(checklist, shuffled) == combine_answers(checklist, sets)
+
+
+class TestScoreCombinedProperties:
+    @given(checklists(), st.sampled_from([None, *ROLES]), st.data())
+    def test_a_risk_between_options_scores_as_one_more_option(
+        self, checklist: ScoringChecklist, role: str | None, data: st.DataObject
+    ) -> None:
+        # score_combined no longer copies the checklist with an option at each consensus
+        # risk; it must give what that copy gives, fix plan included.
+        answers = data.draw(answer_sets(checklist))
+        risks = {
+            k: data.draw(st.sampled_from([0.0, 0.25, 0.5, 1.0]) | st.floats(0.0, 1.0))
+            for k in answers
+            if data.draw(st.booleans())
+        }
+        between = ScoringChecklist(
+            version=checklist.version,
+            sections=checklist.sections,
+            items=tuple(
+                ScoringItem(
+                    id=i.id,
+                    section=i.section,
+                    weight=i.weight,
+                    critical=i.critical,
+                    options=(*i.options, ScoringOption("~between", risks[i.id])),
+                    roles=i.roles,
+                )
+                if i.id in risks
+                else i
+                for i in checklist.items
+            ),
+        )
+        scored = {k: ("~between" if k in risks else v) for k, v in answers.items()}
+        expected = score_answers(between, scored, role=role)
+        found = score_combined(checklist, answers, risks, role=role)
+        assert found == expected
+        assert found.fix_plan(5) == expected.fix_plan(5)

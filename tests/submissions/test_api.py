@@ -66,6 +66,22 @@ class TestCreateSubmission:
             ch in kk["top_factors"][0]["remedy"] + kk["sections"][0]["title"] for ch in "әғқңөұүһі"
         )
 
+    def test_accept_language_and_a_bad_lang(
+        self, client: TestClient, registry: ChecklistRegistry
+    ) -> None:
+        # The route reads its language without a dependency: the same rules as LangDep.
+        body = submission_body(registry.current)
+        en = client.post("/api/v1/submissions?lang=en", json=body).json()
+        by_header = client.post(
+            "/api/v1/submissions", json=body, headers={"Accept-Language": "en-GB,en;q=0.9"}
+        )
+        assert by_header.status_code == 200  # the same id again: a replay
+        assert by_header.json()["top_factors"][0]["remedy"] == en["top_factors"][0]["remedy"]
+        other = submission_body(registry.current)
+        refused = client.post("/api/v1/submissions?lang=de", json=other)
+        assert refused.status_code == 422
+        assert refused.json()["details"][0]["field"].endswith("lang")
+
     def test_feeling_is_echoed_not_scored(
         self, client: TestClient, registry: ChecklistRegistry
     ) -> None:

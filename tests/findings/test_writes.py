@@ -1,0 +1,172 @@
+"""The sync's driver-SQL writes (``app.findings.writes``) store what SQLAlchemy's statements
+stored before them: the same yard story is run twice, once as served and once with the writes
+swapped for the SQLAlchemy statements they replaced, and every column of the findings, their
+history and the yard's summary must come back the same, through the ORM and as stored."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Table, bindparam, insert, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from app.checklists.loader import ChecklistRegistry
+from app.findings import writes
+from app.findings.models import Finding, FindingEvent, YardFindings
+from app.platform.config import Settings
+from tests.factories import answers_for, area_index, new_location, store_submission
+from tests.findings.support import START, own_bodies_only
+from tests.findings_factories import new_body
+
+
+def _old_insert_findings(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> Any:
+    statement = insert(writes.FINDING).returning(writes.FINDING.c.id, writes.FINDING.c.item_id)
+    return {item: id_ for id_, item in connection.execute(statement, list(rows))}
+
+
+def _old_insert_events(connection: Connection, events: Sequence[Mapping[str, Any]]) -> None:
+    connection.execute(insert(writes.EVENT), list(events))
+
+
+def _old_update_findings(
+    connection: Connection, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    statement = (
+        update(writes.FINDING)
+        .where(writes.FINDING.c.id == bindparam("_id"))
+        .values({c: bindparam(f"_{c}") for c in columns})
+    )
+    connection.execute(
+        statement, [{"_id": r["id"], **{f"_{c}": r[c] for c in columns}} for r in rows]
+    )
+
+
+def _old_upsert_summary(connection: Connection, row: Mapping[str, Any]) -> None:
+    dialect = connection.dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(writes.SUMMARY)
+    statement = statement.on_conflict_do_update(
+        index_elements=[writes.SUMMARY.c.yard_id],
+        set_={c.name: statement.excluded[c.name] for c in writes.SUMMARY.columns},
+    )
+    connection.execute(statement, dict(row))
+
+
+def _as_stored(session: Session, table: Table, where: str, yard_id: int) -> list[dict[str, Any]]:
+    """Every column as the database holds it: SQLite's quote() keeps the storage class
+    (1 and 1.0 and '1' differ), PostgreSQL's text form keeps the value."""
+    connection = session.connection()
+    sqlite_db = connection.dialect.name == "sqlite"
+    names = [c.name for c in table.columns if c.name not in ("id", "yard_id", "finding_id")]
+    shown = ", ".join(f"quote({n})" if sqlite_db else f"CAST({n} AS TEXT)" for n in names)
+    every = ", ".join(str(n) for n in range(1, len(names) + 1))  # a multiset, in one order
+    rows = connection.execute(
+        text(f"SELECT {shown} FROM {table.name} WHERE {where} ORDER BY {every}"),
+        {"yard_id": yard_id},
+    ).all()
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _stored(session: Session, yard_id: int) -> dict[str, Any]:
+    session.expire_all()
+    findings = session.exec(
+        select(Finding).where(Finding.yard_id == yard_id).order_by(col(Finding.item_id))
+    ).all()
+    events = session.exec(
+        select(FindingEvent, Finding.item_id)
+        .join(Finding, col(Finding.id) == FindingEvent.finding_id)
+        .where(Finding.yard_id == yard_id)
+        .order_by(col(Finding.item_id), col(FindingEvent.id))
+    ).all()
+    summary = session.get(YardFindings, yard_id)
+    in_events = "finding_id IN (SELECT id FROM finding WHERE yard_id = :yard_id)"
+    return {
+        "findings": [f.model_dump(exclude={"id", "yard_id"}) for f in findings],
+        "events": [(item, e.model_dump(exclude={"id", "finding_id"})) for e, item in events],
+        "summary": summary and summary.model_dump(exclude={"yard_id"}),
+        "findings as stored": _as_stored(session, writes.FINDING, "yard_id = :yard_id", yard_id),
+        "events as stored": _as_stored(session, writes.EVENT, in_events, yard_id),
+        "summary as stored": _as_stored(session, writes.SUMMARY, "yard_id = :yard_id", yard_id),
+    }
+
+
+def _random_answers(registry: ChecklistRegistry, role: str, seed: int) -> dict[str, str]:
+    rng = random.Random(seed)
+    loaded = registry.current
+    return {
+        i.id: rng.choice(i.options).value
+        for i in loaded.checklist.items()
+        if i.scored and role in i.roles
+    }
+
+
+# Each story is one yard's submissions, in order: a new yard's findings (confirmed by an
+# audit, or not by one resident), then later checks that confirm, verify and reopen them.
+STORIES = {
+    "audit opens": [("inspector", "worst")],
+    "resident opens": [("resident", "worst")],
+    "residents then audits": [
+        ("resident", 1),
+        ("resident", 2),
+        ("inspector", 3),
+        ("inspector", "best"),
+        ("resident", 4),
+    ],
+}
+
+
+class TestDriverWritesStoreWhatSQLAlchemyStored:
+    @pytest.mark.parametrize("story", list(STORIES))
+    def test_a_yard_story(
+        self,
+        session: Session,
+        registry: ChecklistRegistry,
+        settings: Settings,
+        monkeypatch: pytest.MonkeyPatch,
+        story: str,
+    ) -> None:
+        own_bodies_only(session)
+        items = [i.id for i in registry.current.checklist.items() if i.scored]
+        # Half of the items go to a body with deadlines of its own: body and deadline set.
+        new_body(session, items=items[::2], deadline_days=30, item_deadlines={items[0]: 7})
+        first = new_location("almaly")
+        area = area_index().locate(first["lat"], first["lon"]).micro_district_id
+        second = new_location("almaly", micro_district=area)
+
+        def run(location: dict[str, float]) -> dict[str, Any]:
+            yard_id = None
+            for n, (role, pick) in enumerate(STORIES[story]):
+                answers = (
+                    answers_for(registry.current, pick=pick, role=role)
+                    if isinstance(pick, str)
+                    else _random_answers(registry, role, pick)
+                )
+                received = store_submission(
+                    session,
+                    registry=registry,
+                    settings=settings,
+                    role=role,
+                    location=location,
+                    answers=answers,
+                    received_at=START + timedelta(hours=n),
+                )
+                yard_id = received.submission.yard_id
+            assert yard_id is not None
+            return _stored(session, yard_id)
+
+        served = run(first)
+        with monkeypatch.context() as patched:
+            patched.setattr(writes, "insert_findings", _old_insert_findings)
+            patched.setattr(writes, "insert_events", _old_insert_events)
+            patched.setattr(writes, "update_findings", _old_update_findings)
+            patched.setattr(writes, "upsert_summary", _old_upsert_summary)
+            oracle = run(second)
+
+        assert len(served["findings"]) >= 5
+        assert served["events"]
+        for key in served:
+            assert served[key] == oracle[key], key
