@@ -26,12 +26,13 @@ def negotiate_lang(requested: str | None, accept_language: str | None) -> Lang:
     return DEFAULT_LANG
 
 
-async def get_lang(
-    request: Request,
-    lang: Annotated[
-        Lang | None, Query(description="Language of the texts: ru (default), kk or en.")
-    ] = None,
-) -> Lang:
+# The ``?lang=`` parameter, for a route that negotiates the language itself.
+LangQuery = Annotated[
+    Lang | None, Query(description="Language of the texts: ru (default), kk or en.")
+]
+
+
+async def get_lang(request: Request, lang: LangQuery = None) -> Lang:
     # async: pure, so no worker thread (a sync dependency costs a thread-pool hop).
     return negotiate_lang(lang, request.headers.get("accept-language"))
 

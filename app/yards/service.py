@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, case, insert, select, text, update
 from sqlmodel import Session
 
 from app.geo.distance import EARTH_RADIUS_M, bounding_box, haversine_m
-from app.platform.db import table_of, utcnow
+from app.platform.db import table_of
 from app.yards.models import Yard
 
 
@@ -42,6 +42,7 @@ _COUNT_SUBMISSION = (
     .returning(_YARD.c.submission_count)
 )
 _INSERT_YARD = insert(_YARD).returning(_YARD.c.id)
+_DEFAULTS = tuple((name, f) for name, f in Yard.model_fields.items() if name != "id")
 
 
 def find_near(session: Session, *, lat: float, lon: float, radius_m: float) -> list[NearbyYard]:
@@ -124,18 +125,17 @@ def create_yard(
     synthetic: bool = False,
 ) -> Yard:
     """Store a new yard and return it with its id."""
-    # Every column but the id, as the model's defaults give them: a Core statement built
-    # once, no model validated and dumped per yard (a new yard per few submissions).
-    values: dict[str, Any] = dict(
+    # Every column but the id, the model's defaults read from the model itself: a Core
+    # statement built once, no model validated and dumped per yard.
+    values: dict[str, Any] = {
+        name: field.get_default(call_default_factory=True) for name, field in _DEFAULTS
+    }
+    values.update(
         lat=lat,
         lon=lon,
         address=address,
-        public_name=None,
         micro_district_id=micro_district_id,
         district_id=district_id,
-        created_at=utcnow(),
-        submission_count=0,
-        last_submission_at=None,
         synthetic=synthetic,
     )
     yard_id = session.connection().execute(_INSERT_YARD, values).scalar_one()

@@ -61,16 +61,23 @@ def go_offline(context: Any, page: Any) -> None:
     context.set_offline(True)
 
 
+def installed_from(browser: Any, live_server: str, path: str) -> tuple[Any, Any, list[str]]:
+    """A phone's context with the service worker installed from ``path`` and controlling it;
+    the list of requests for any other host."""
+    context = browser.new_context(viewport=PHONE, locale="ru-RU", service_workers="allow")
+    outside = outside_requests(context, live_server)
+    page = context.new_page()
+    page.goto(f"{live_server}{path}")
+    controlled(page)
+    return context, page, outside
+
+
 class TestOffline:
     @pytest.mark.parametrize("lang", ["ru", "kk"])
     def test_the_find_page_draws_its_base_layer_offline(
         self, browser: Any, live_server: str, lang: str
     ) -> None:
-        context = browser.new_context(viewport=PHONE, locale="ru-RU", service_workers="allow")
-        outside = outside_requests(context, live_server)
-        page = context.new_page()
-        page.goto(f"{live_server}/yard/find?lang={lang}")
-        controlled(page)
+        context, page, outside = installed_from(browser, live_server, f"/yard/find?lang={lang}")
         page.wait_for_selector("#map[data-base-ready='true']", timeout=30_000)
         online_hint = page.locator(".map-hint").inner_text()
         # The phone's language is the page's: its base layer is kept, the others are not.
@@ -87,11 +94,7 @@ class TestOffline:
     def test_the_public_map_draws_its_base_layer_offline(
         self, browser: Any, live_server: str
     ) -> None:
-        context = browser.new_context(viewport=PHONE, locale="ru-RU", service_workers="allow")
-        outside = outside_requests(context, live_server)
-        page = context.new_page()
-        page.goto(f"{live_server}/map?lang=ru")
-        controlled(page)
+        context, page, outside = installed_from(browser, live_server, "/map?lang=ru")
         # Seen once online: the areas' answer is kept with the base layer.
         page.wait_for_selector("#public-map[data-base-ready='true']", timeout=30_000)
         wait_until_kept(page, "/api/v1/map/base?lang=ru")
@@ -106,11 +109,7 @@ class TestOffline:
         self, browser: Any, live_server: str
     ) -> None:
         # Installed from the find page: /map and the base layer are kept ahead, its areas not.
-        context = browser.new_context(viewport=PHONE, locale="ru-RU", service_workers="allow")
-        outside = outside_requests(context, live_server)
-        page = context.new_page()
-        page.goto(f"{live_server}/yard/find?lang=ru")
-        controlled(page)
+        context, page, outside = installed_from(browser, live_server, "/yard/find?lang=ru")
         wait_until_kept(page, "/api/v1/map/base?lang=ru")
         wait_until_kept(page, "/map?lang=ru")
         go_offline(context, page)
@@ -129,10 +128,7 @@ class TestStaffNeverKept:
     def test_staff_pages_and_api_stay_out_of_every_cache(
         self, browser: Any, live_server: str, db: Database
     ) -> None:
-        context = browser.new_context(viewport=PHONE, locale="ru-RU", service_workers="allow")
-        page = context.new_page()
-        page.goto(f"{live_server}/?lang=ru")
-        controlled(page)
+        context, page, _ = installed_from(browser, live_server, "/?lang=ru")
         log_in(page, live_server, staff_email(db, UserRole.inspector, districts=["almaly"]))
         page.goto(f"{live_server}/inspector/map")
         page.wait_for_load_state("networkidle")

@@ -1,6 +1,7 @@
 """Hypothesis properties of score_answers and combine_answers on generated checklists."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given
@@ -278,18 +279,11 @@ class TestScoreCombinedProperties:
             for k in answers
             if data.draw(st.booleans())
         }
-        between = ScoringChecklist(
-            version=checklist.version,
-            sections=checklist.sections,
+        # replace() keeps any field a later checklist model adds to items.
+        between = replace(
+            checklist,
             items=tuple(
-                ScoringItem(
-                    id=i.id,
-                    section=i.section,
-                    weight=i.weight,
-                    critical=i.critical,
-                    options=(*i.options, ScoringOption("~between", risks[i.id])),
-                    roles=i.roles,
-                )
+                replace(i, options=(*i.options, ScoringOption("~between", risks[i.id])))
                 if i.id in risks
                 else i
                 for i in checklist.items

@@ -10,8 +10,8 @@ from app.yards.models import Yard
 
 class TestCreateYard:
     def test_returns_the_row_as_stored(self, session: Session) -> None:
-        # create_yard lists the columns itself: a column added to Yard must be added there
-        # too, or it would be stored as NULL where the model has a default.
+        # create_yard fills the model's defaults itself: what it returns is what is stored,
+        # every field of the model included.
         made = yards_service.create_yard(
             session,
             lat=43.2501,

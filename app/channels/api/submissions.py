@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import UUID4
 from sqlmodel import Session
 
@@ -14,8 +14,7 @@ from app.intake import service as intake
 from app.photos.uploads import upload_token
 from app.platform.config import Settings
 from app.platform.db import SessionDep
-from app.platform.i18n import LangDep, negotiate_lang
-from app.platform.languages import Lang
+from app.platform.i18n import LangDep, LangQuery, negotiate_lang
 from app.platform.limits import UniqueKeysRoute
 from app.submissions import service
 from app.submissions.schemas import SubmissionCreate, SubmissionResult
@@ -93,9 +92,7 @@ RESULT_LINKS: dict[str, dict[str, Any]] = {
 async def create_submission(
     data: SubmissionCreate,
     request: Request,
-    lang: Annotated[
-        Lang | None, Query(description="Language of the texts: ru (default), kk or en.")
-    ] = None,
+    lang: LangQuery = None,
 ) -> Response:
     """Store a filled checklist and return its score. Safe to retry with the same ``id``."""
     # What LangDep, DatabaseDep and CurrentUser give, without FastAPI solving three
