@@ -131,13 +131,15 @@ def sync_yard(
     trigger: Trigger | None = None,
     window_reports: Mapping[str, int] | None = None,
     now: datetime | None = None,
+    new_yard: bool = False,
 ) -> int:
     """Bring one yard's checklist findings in step with ``consensus`` (the yard's current
     answers); returns how many findings changed. Never commits.
 
     ``window_reports``: for a recomputation (no ``trigger``), per item the residents' checks
     in the window that failed it (``rules.resident_fail_counts``), which confirm as a
-    trigger's reports would."""
+    trigger's reports would. ``new_yard``: the yard was created in this transaction, so it
+    has no findings to read (one statement less for most submissions of a growing city)."""
     now = now or utcnow()
     threshold = settings.finding_risk
     risks = rules.item_risks(consensus)
@@ -145,7 +147,12 @@ def sync_yard(
     connection = session.connection()
     existing: dict[str, dict[str, Any]] = {}
     other_kinds: list[dict[str, Any]] = []
-    for found in connection.execute(_YARD_FINDINGS, {"yard_id": place.yard_id}).mappings():
+    found_rows = (
+        ()
+        if new_yard
+        else connection.execute(_YARD_FINDINGS, {"yard_id": place.yard_id}).mappings()
+    )
+    for found in found_rows:
         if found["kind"] == CHECKLIST:
             existing[found["item_id"]] = dict(found)
         else:
@@ -270,9 +277,13 @@ def sync_yard(
     if trigger is not None:
         _verify(sync, existing, trigger, change)
 
-    _write_changes(connection, existing, changes, now)
+    sqlite = connection.dialect.name == "sqlite"
+    # PostgreSQL: the writes below, whose results nobody reads, go in one round trip.
+    later: writes.Later | None = None if sqlite else []
+    _write_changes(connection, existing, changes, now, later)
+    routing: list[dict[str, Any]] = []
     if sync.events:
-        writes.insert_events(connection, sync.events)
+        writes.insert_events(connection, sync.events, later=later)
         # Only a finding this sync leaves confirmed, open and with a body can be due to go
         # to it (what ``notices.after_events`` asks the database): the others' events (most
         # of a busy yard's, the unconfirmed findings' open/withdrawn flips) need no query.
@@ -282,10 +293,10 @@ def sync_yard(
             if r["confirmed"] and r["state"] == FindingState.open and r["body_id"] is not None
         }
         routing = [e for e in sync.events if e["finding_id"] in due]
-        if routing:
+        if routing and later is None:
             notices.after_events(session, events=routing)  # e-mail bodies, this transaction
     if changes or new_rows:
-        if connection.dialect.name == "sqlite":
+        if later is None:
             # Counted from the rows in hand: SQLite's write transaction is exclusive, so they
             # are every finding of the yard as it now is.
             rows = (*existing.values(), *new_rows, *other_kinds)
@@ -295,7 +306,11 @@ def sync_yard(
         else:
             # PostgreSQL: a staff action or a report may have committed a change of this
             # yard's findings since the read; the aggregate, run now, sees it.
-            summary.refresh(connection, yard_ids=[place.yard_id])
+            summary.refresh_later(connection, yard_id=place.yard_id, later=later)
+    if later:
+        writes.send_together(connection, later)
+        if routing:  # reads the history just written; writes the outbox only
+            notices.after_events(session, events=routing)
     return len(changes) + len(new_rows)
 
 
@@ -304,10 +319,11 @@ def _write_changes(
     existing: Mapping[str, Mapping[str, Any]],
     changes: Mapping[str, dict[str, Any]],
     now: datetime,
+    later: writes.Later | None,
 ) -> None:
     """UPDATE the changed findings, one executemany per set of columns written (a new check
     usually moves the risk of every failing item: a statement per row was most of the
-    intake's cost), as driver SQL (``writes``)."""
+    intake's cost), as driver SQL (``writes``; into ``later`` when given)."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for item_id, values in changes.items():
         values["updated_at"] = now
@@ -315,7 +331,7 @@ def _write_changes(
             {**values, "id": existing[item_id]["id"]}
         )
     for columns, rows in groups.items():
-        writes.update_findings(connection, columns, rows)
+        writes.update_findings(connection, columns, rows, later=later)
 
 
 def _verify(

@@ -9,12 +9,14 @@ and an INSERT ... SELECT. tests/findings/test_sync_equivalence.py keeps them equ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Dialect,
     and_,
     bindparam,
     case,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.dialects import postgresql
 
 from app.findings import writes
 from app.findings.models import ACTIVE_STATES, OPEN_STATES, Finding, FindingState, YardFindings
@@ -69,11 +72,53 @@ _COLUMNS = [
 ]
 
 
+def _upsert_counts(yards: Callable[[Any], ColumnElement[bool]]) -> Any:
+    """PostgreSQL, one statement: the yards' rows aggregated, upserted, and the row of a yard
+    with nothing left deleted (what the DELETE and INSERT ... SELECT store, in one round trip;
+    the DELETE never touches a row the INSERT writes, so their order does not matter)."""
+    counts = _COUNTS.where(yards(_F.c.yard_id)).cte("counts")
+    gone = (
+        delete(_S)
+        .where(yards(_S.c.yard_id), _S.c.yard_id.not_in(select(counts.c.yard_id)))
+        .cte("gone")
+    )
+    upsert = postgresql.insert(_S).from_select(_COLUMNS, select(*counts.c))
+    return upsert.on_conflict_do_update(
+        index_elements=[_S.c.yard_id],
+        set_={name: upsert.excluded[name] for name in _COLUMNS if name != "yard_id"},
+    ).add_cte(gone)
+
+
+# The intake's refresh of one yard, built once.
+_UPSERT_ONE = _upsert_counts(lambda column: column == bindparam("yard_id"))
+
+
+@functools.cache
+def _upsert_one_sql(dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    compiled = _upsert_counts(lambda column: column == bindparam("yard_id", 0)).compile(
+        dialect=dialect, compile_kwargs={"render_postcompile": True}
+    )
+    return compiled.string, dict(compiled.params)
+
+
+def refresh_later(connection: Connection, *, yard_id: int, later: writes.Later) -> None:
+    """PostgreSQL: ``refresh`` of one yard as driver SQL, into ``later``
+    (``writes.send_together``)."""
+    statement, parameters = _upsert_one_sql(connection.dialect)
+    later.append((statement, {**parameters, "yard_id": yard_id}))
+
+
 def refresh(connection: Connection, *, yard_ids: Iterable[int]) -> None:
     """Rewrite the summary rows of ``yard_ids`` from their findings (a yard with nothing left
     to act on has no row)."""
     ids = sorted(set(yard_ids))
     if not ids:
+        return
+    if connection.dialect.name == "postgresql":
+        if len(ids) == 1:
+            connection.execute(_UPSERT_ONE, {"yard_id": ids[0]})
+        else:
+            connection.execute(_upsert_counts(lambda column: column.in_(ids)))
         return
     connection.execute(delete(_S).where(_S.c.yard_id.in_(ids)))
     connection.execute(insert(_S).from_select(_COLUMNS, _COUNTS.where(_F.c.yard_id.in_(ids))))

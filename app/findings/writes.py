@@ -20,6 +20,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Dialect, Table
+from sqlalchemy.exc import DBAPIError
 
 from app.findings.models import Finding, FindingEvent, YardFindings
 from app.platform.db import UTCDateTime, table_of
@@ -169,22 +170,66 @@ def insert_findings(connection: Connection, rows: Sequence[Mapping[str, Any]]) -
     return ids
 
 
-def insert_events(connection: Connection, events: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT history rows (every one with the same keys), one executemany."""
+# A statement whose result nobody reads: its text, and its parameters (a list: executemany).
+Later = list[tuple[str, Any]]
+
+
+def _run(connection: Connection, statement: str, parameters: Any, later: Later | None) -> None:
+    if later is None:
+        connection.exec_driver_sql(statement, parameters)
+    else:
+        later.append((statement, parameters))
+
+
+def insert_events(
+    connection: Connection, events: Sequence[Mapping[str, Any]], *, later: Later | None = None
+) -> None:
+    """INSERT history rows (every one with the same keys), one executemany (into ``later``
+    for ``send_together``, when given)."""
     if not events:
         return
     insert = _insert(EVENT, tuple(events[0]), connection.dialect)
-    connection.exec_driver_sql(
-        insert.statement(1), [tuple(values) for values in insert.parameters(events)]
-    )
+    parameters = [tuple(values) for values in insert.parameters(events)]
+    _run(connection, insert.statement(1), parameters, later)
 
 
 def update_findings(
-    connection: Connection, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
+    connection: Connection,
+    columns: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    later: Later | None = None,
 ) -> None:
-    """UPDATE ``columns`` of findings, one executemany; each row has them and the ``id``."""
+    """UPDATE ``columns`` of findings, one executemany; each row has them and the ``id``
+    (into ``later`` for ``send_together``, when given)."""
     statement, values = _update(columns, connection.dialect)
-    connection.exec_driver_sql(statement, [tuple(v) for v in values.parameters(rows)])
+    _run(connection, statement, [tuple(v) for v in values.parameters(rows)], later)
+
+
+def send_together(connection: Connection, statements: Later) -> None:
+    """PostgreSQL: ``statements`` in the driver's pipeline mode, in order, in one round trip
+    (none of their results is read, so none waits for the one before). A failure aborts the
+    rest and the transaction, as any failed statement does there; it arrives as
+    SQLAlchemy's error, as from ``exec_driver_sql``."""
+    dbapi = connection.dialect.loaded_dbapi
+    driver: Any = connection.connection.driver_connection
+    try:
+        # The pipeline ends (its one sync) before the cursor closes.
+        with driver.cursor() as cursor, driver.pipeline():
+            for statement, parameters in statements:
+                if isinstance(parameters, list):
+                    cursor.executemany(statement, parameters)
+                else:
+                    cursor.execute(statement, parameters)
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(
+            statements[0][0],
+            None,
+            exc,
+            dbapi.Error,
+            hide_parameters=True,
+            dialect=connection.dialect,
+        ) from exc
 
 
 def upsert_summary(connection: Connection, row: Mapping[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session
 
 from app.districts.models import District
@@ -20,6 +22,12 @@ YARD_LOCATION_TOLERANCE_M = 1000.0
 YARD_POINT_DECIMALS = 4
 
 
+@dataclass(frozen=True)
+class Placed:
+    yard: Yard
+    created: bool  # a new yard, written in this transaction (it has no findings yet)
+
+
 def place(
     session: Session,
     data: SubmissionCreate,
@@ -31,6 +39,18 @@ def place(
     """The yard the submission is about: the one named, a nearby one, or a new one (written
     in the caller's transaction). Raises Invalid for a yard that does not exist, a location
     far from the named yard or outside the city; Unavailable with no boundaries loaded."""
+    return placed(session, data, areas=areas, settings=settings, synthetic=synthetic).yard
+
+
+def placed(
+    session: Session,
+    data: SubmissionCreate,
+    *,
+    areas: AreaIndex | None,
+    settings: Settings,
+    synthetic: bool,
+) -> Placed:
+    """``place``, and whether the yard was created for this submission."""
     if data.yard_id is not None:
         yard = session.get(Yard, data.yard_id)
         if yard is None:
@@ -47,7 +67,7 @@ def place(
                     "chose the right yard.",
                     details=[{"field": "location", "message": "far from yard"}],
                 )
-        return yard
+        return Placed(yard, created=False)
     assert data.location is not None
     if areas is None:
         raise Unavailable(
@@ -61,15 +81,15 @@ def place(
         raise Invalid(
             str(exc), details=[{"field": "location", "message": "outside Almaty"}]
         ) from exc
-    yards_service.lock_placement(session, lat=lat, lon=lon, radius_m=settings.yard_match_radius_m)
-    nearby = yards_service.find_near(
+    # The placement lock first (PostgreSQL): two submissions for one new place make one yard.
+    nearby = yards_service.lock_and_find_near(
         session, lat=lat, lon=lon, radius_m=settings.yard_match_radius_m
     )
     if nearby:
-        return nearby[0].yard
+        return Placed(nearby[0].yard, created=False)
     # The yard is public, its first reporter is not: its point is the resident's fix rounded
     # to ~10 m (4 decimals), so the yard does not publish where someone stood, to the metre.
-    return yards_service.create_yard(
+    yard = yards_service.create_yard(
         session,
         lat=round(lat, YARD_POINT_DECIMALS),
         lon=round(lon, YARD_POINT_DECIMALS),
@@ -78,6 +98,7 @@ def place(
         address=data.address,
         synthetic=synthetic,
     )
+    return Placed(yard, created=True)
 
 
 class OutsideAuditScope(AppError):

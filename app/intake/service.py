@@ -19,8 +19,8 @@ from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.findings import rules as findings_rules
 from app.findings import service as findings_service
 from app.geo.locator import AreaIndex
+from app.intake import group_commit, placement
 from app.intake import photos as intake_photos
-from app.intake import placement
 from app.platform.config import Settings
 from app.platform.db import Database, utcnow
 from app.platform.errors import Unavailable
@@ -86,9 +86,15 @@ def receive_checklist(
     loaded = submissions_service.checklist_version(registry, data.checklist_version)
     submissions_service.validate_answers(loaded, data.answers, role=role)
     submissions_service.validate_item_comments(loaded, data.item_comments)
-    savepoint = session.begin_nested()
+    # The group-commit writer's savepoint for this submission, when there is one (PostgreSQL):
+    # rolled back here to undo, released by the writer. One savepoint, not two nested.
+    taken = group_commit.take_savepoint(session)
+    savepoint = taken or session.begin_nested()
     try:
-        yard = placement.place(session, data, areas=areas, settings=settings, synthetic=synthetic)
+        placed = placement.placed(
+            session, data, areas=areas, settings=settings, synthetic=synthetic
+        )
+        yard = placed.yard
         assert yard.id is not None
         if audit_scope is not None and not audit_scope.may_record_audit(yard):
             raise placement.OutsideAuditScope(session, yard=yard)
@@ -142,12 +148,14 @@ def receive_checklist(
                 role=role, risks=findings_rules.answer_risks(loaded.scoring.by_id, data.answers)
             ),
             now=values["received_at"],
+            new_yard=placed.created,
         )
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()
         raise
-    savepoint.commit()
+    if taken is None:
+        savepoint.commit()
     return Received(Submission.model_construct(**values), created=True, score=score)
 
 

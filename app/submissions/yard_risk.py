@@ -8,12 +8,13 @@ The row's shape and its readers are ``app.yards.risk``.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy import Connection, String, Text, bindparam, cast, select, type_coerce
 from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry
@@ -23,29 +24,41 @@ from app.submissions.models import Submission
 from app.yards.consensus import Basis, Consensus, consensus
 from app.yards.models import Yard
 from app.yards.risk import write_yard_risk, yard_risk_values
-from app.yards.risk_tally import tallied_combine
+from app.yards.risk_tally import kept_ids, tallied_combine
 
 _SUBMISSION = table_of(Submission)
 _YARD = table_of(Yard)
-# Bounded: one yard's submissions in the window, read through (yard_id, received_at). The
-# answers come as text and are parsed only for the rows consensus() reads, and not for the
-# submission just stored, whose answers and score the caller already has (parsing every
-# row's JSON answers was a large part of the cost).
-_RECENT = (
-    select(
-        _SUBMISSION.c.id,
-        _SUBMISSION.c.role,
-        _SUBMISSION.c.checklist_version,
-        _SUBMISSION.c.received_at,
-        _SUBMISSION.c.risk_index,
-        cast(_SUBMISSION.c.answers, Text).label("answers_text"),
-    )
-    .where(
-        _SUBMISSION.c.yard_id == bindparam("yard_id"),
-        _SUBMISSION.c.received_at >= bindparam("since"),
-    )
-    .order_by(_SUBMISSION.c.received_at.desc(), _SUBMISSION.c.id)
+# Bounded: one yard's submissions in the window, read through (yard_id, received_at), without
+# their answers (~1.4 KB a row as text) once the yard's tally is warm: consensus() then
+# parses only a few rows' answers (the latest audit, the cooperatives', the residents' the
+# tally does not hold yet), read by id when first needed (_Answers).
+# The ids as the driver gives them: on SQLite the stored hex string, not a uuid.UUID made for
+# each row (with their hashing in the tally, a third of a large window's cost).
+_WINDOW_COLUMNS = (
+    type_coerce(_SUBMISSION.c.id, String).label("id"),
+    _SUBMISSION.c.role,
+    _SUBMISSION.c.checklist_version,
+    _SUBMISSION.c.received_at,
+    _SUBMISSION.c.risk_index,
 )
+_IN_WINDOW = (
+    _SUBMISSION.c.yard_id == bindparam("yard_id"),
+    _SUBMISSION.c.received_at >= bindparam("since"),
+)
+_ORDER = (_SUBMISSION.c.received_at.desc(), _SUBMISSION.c.id)
+_RECENT = select(*_WINDOW_COLUMNS).where(*_IN_WINDOW).order_by(*_ORDER)
+# A recomputation without a new submission (the daily refresh) reads every resident's
+# answers anyway (its findings count them): the window with its answers, in one query.
+_RECENT_ANSWERS = (
+    select(*_WINDOW_COLUMNS, cast(_SUBMISSION.c.answers, Text).label("answers_text"))
+    .where(*_IN_WINDOW)
+    .order_by(*_ORDER)
+)
+_ANSWERS = select(_SUBMISSION.c.id, cast(_SUBMISSION.c.answers, Text)).where(
+    _SUBMISSION.c.id.in_(bindparam("ids", expanding=True))
+)
+# Ids per query: well under SQLite's and PostgreSQL's limits on bound parameters.
+_ANSWERS_CHUNK = 1000
 _YARD_PLACE = select(
     _YARD.c.micro_district_id, _YARD.c.district_id, _YARD.c.last_submission_at
 ).where(_YARD.c.id == bindparam("yard_id"))
@@ -84,9 +97,55 @@ class Refreshed:
     window: Sequence[Any] = ()
 
 
+class _Answers:
+    """The answers of a window's rows, read by id when one is first needed: on the first
+    need, those of the rows in ``wanted`` with it (what consensus() is expected to parse),
+    in one query; on a later need, those of every row of that row's role and version not
+    read yet (a tally rebuilt: another version, a submission rolled back), so never one
+    query a row."""
+
+    def __init__(self, connection: Connection, wanted: set[Any]) -> None:
+        self._connection = connection
+        self._wanted: set[Any] | None = wanted
+        self._texts: dict[Any, str] = {}
+        self.rows: Sequence[_Recent] = ()
+
+    def of(self, row: _Recent) -> dict[str, str]:
+        text = self._texts.pop(row.id, None)
+        if text is None:
+            if self._wanted is not None:
+                ids, self._wanted = self._wanted | {row.id}, None
+            else:
+                ids = {
+                    r.id
+                    for r in self.rows
+                    if r.role == row.role
+                    and r.checklist_version == row.checklist_version
+                    and not r.loaded
+                    and r.id not in self._texts
+                } | {row.id}
+            self._read(ids)
+            text = self._texts.pop(row.id, None)
+            if text is None:  # pragma: no cover - the window was read in this transaction
+                raise LookupError(
+                    f"submission {row.id} left the database during its yard's refresh"
+                )
+        answers: dict[str, str] = json.loads(text)
+        return answers
+
+    def _read(self, ids: set[Any]) -> None:
+        chunk = list(ids)
+        for start in range(0, len(chunk), _ANSWERS_CHUNK):
+            part = chunk[start : start + _ANSWERS_CHUNK]
+            bound = [uuid.UUID(k) if isinstance(k, str) else k for k in part]
+            for id_, text in self._connection.execute(_ANSWERS, {"ids": bound}):
+                self._texts[id_.hex if isinstance(part[0], str) else id_] = text
+
+
 class _Recent:
     """A window row in the shape ``consensus`` reads; its answers are parsed on first use
-    (most rows are only counted, or already in the yard's tally)."""
+    (most rows are only counted, or already in the yard's tally), and read then unless the
+    row brought them."""
 
     __slots__ = (
         "id",
@@ -94,23 +153,28 @@ class _Recent:
         "checklist_version",
         "received_at",
         "risk_index",
-        "_text",
+        "_source",
         "_answers",
     )
 
-    def __init__(self, row: Any, answers: dict[str, str] | None = None) -> None:
+    def __init__(self, row: Any, source: _Answers | str, answers: dict[str, str] | None) -> None:
         self.id = row.id
         self.role: str = row.role
         self.checklist_version: str = row.checklist_version
         self.received_at: datetime = row.received_at
         self.risk_index: float | None = row.risk_index
-        self._text: str = row.answers_text
+        self._source = source
         self._answers = answers
+
+    @property
+    def loaded(self) -> bool:
+        return self._answers is not None
 
     @property
     def answers(self) -> dict[str, str]:
         if self._answers is None:
-            self._answers = json.loads(self._text)
+            source = self._source
+            self._answers = json.loads(source) if isinstance(source, str) else source.of(self)
         return self._answers
 
 
@@ -132,12 +196,45 @@ def _only_stored(recent: Sequence[Any], stored: Stored | None) -> bool:
     )
 
 
-def _window(recent: Sequence[Any], stored: Stored | None) -> list[_Recent]:
-    """The window's rows for consensus(), the stored submission's answers already known."""
-    return [
-        _Recent(r, stored.answers if stored is not None and r.id == stored.id else None)
-        for r in recent
-    ]
+def _window(
+    connection: Connection,
+    yard_id: int,
+    recent: Sequence[Any],
+    stored: Stored | None,
+    *,
+    with_answers: bool,
+) -> list[_Recent]:
+    """The window's rows for consensus(), the stored submission's answers already known;
+    ``with_answers``: the rows brought their answers (``_RECENT_ANSWERS``)."""
+    known = stored.id if stored is not None else None
+    if with_answers or stored is None:
+        return [
+            _Recent(r, r.answers_text, stored.answers if stored and r.id == known else None)
+            for r in recent
+        ]
+    reader = _Answers(connection, _expected(yard_id, recent) - {stored.id})
+    rows = [_Recent(r, reader, stored.answers if r.id == stored.id else None) for r in recent]
+    reader.rows = rows
+    return rows
+
+
+def _expected(yard_id: int, recent: Sequence[Any]) -> set[Any]:
+    """The rows whose answers consensus() is expected to parse: the latest audit, the
+    cooperatives', the newest resident's (its unscored answers are echoed) and the
+    residents' the yard's tally does not hold."""
+    kept = kept_ids(yard_id)
+    wanted: set[Any] = set()
+    audit = resident = False
+    for r in recent:
+        if r.role == "inspector" and not audit:
+            audit = True
+            wanted.add(r.id)
+        elif r.role == "cooperative":
+            wanted.add(r.id)
+        elif r.role == "resident" and (not resident or kept is None or r.id not in kept):
+            resident = True
+            wanted.add(r.id)
+    return wanted
 
 
 def refresh_yard_risk(
@@ -167,6 +264,7 @@ def refresh_yard_risk(
     connection = session.connection()
     since = now - timedelta(days=window_days)
     recent: Sequence[Any]
+    with_answers = False
     if (
         first_of_yard
         and stored is not None
@@ -178,7 +276,13 @@ def refresh_yard_risk(
         # became 1): the window is that submission alone, so it is not read back.
         recent = (_StoredRow(stored.id, stored.role, stored.checklist_version, stored.received_at),)
     else:
-        recent = connection.execute(_RECENT, {"yard_id": yard_id, "since": since}).all()
+        # A cold tally (the yard's first consensus in this process) parses every resident's
+        # answers, as a recomputation does: they come with the window, in one query.
+        with_answers = stored is None or kept_ids(yard_id) is None
+        query = _RECENT_ANSWERS if with_answers else _RECENT
+        recent = connection.execute(query, {"yard_id": yard_id, "since": since}).all()
+        if stored is not None and recent and isinstance(recent[0].id, str):
+            stored = replace(stored, id=getattr(stored.id, "hex", stored.id))  # as the rows
     if stored is not None and recent and place is not None:
         # The yard's latest submission is the newest in its window (received_at is never
         # later than now); the yard's place was just read by the caller.
@@ -209,7 +313,7 @@ def refresh_yard_risk(
     else:
         found = consensus(
             registry,
-            window := _window(recent, stored),
+            window := _window(connection, yard_id, recent, stored, with_answers=with_answers),
             combine_residents=tallied_combine(yard_id),
             now=now,
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from app.checklists.loader import ChecklistRegistry, LoadedChecklist
+from app.checklists.loader import ChecklistError, ChecklistRegistry, LoadedChecklist
 from app.platform.db import utcnow
 from app.scoring import NOT_APPLICABLE, ScoreResult
 from app.scoring.combine import Combined, combine, consensus_interval, score_combined
@@ -71,6 +71,19 @@ def _index_of(check: Any) -> float | None:
     return getattr(check, "risk_index", None)
 
 
+def _loaded(registry: ChecklistRegistry, version: str) -> LoadedChecklist:
+    """A stored check's version; one the registry does not hold is an error, not skipped (the
+    yard's figure would silently rest on its other checks)."""
+    loaded = registry.get(version)
+    if loaded is None:
+        raise ChecklistError(
+            f"checklist version {version} of a stored submission is not loaded; build the "
+            "registry with the database's versions (app.checklists.service.sync_versions) "
+            "before recomputing a yard"
+        )
+    return loaded
+
+
 def _part(
     registry: ChecklistRegistry, checks: Sequence[Any], role: str, combine_with: Combine
 ) -> Part | None:
@@ -78,10 +91,9 @@ def _part(
     if not checks:
         return None
     newest = max(
-        (registry.get(s.checklist_version) for s in checks),
-        key=lambda v: v.checklist.version_key if v else (0, 0),
+        (_loaded(registry, v) for v in {s.checklist_version for s in checks}),
+        key=lambda v: v.checklist.version_key,
     )
-    assert newest is not None
     same = [s for s in checks if s.checklist_version == newest.version]
     found = combine_with(newest, same)
     answers = dict(found.answers)

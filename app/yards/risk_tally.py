@@ -67,6 +67,14 @@ def _count(ranked: _Ranked, counts: dict[str, list[int]], answers: Any) -> bool:
     return True
 
 
+def kept_ids(yard_id: int) -> frozenset[Any] | None:
+    """The submissions whose answers are counted in ``yard_id``'s kept tally; None when none
+    is kept (the next consensus reads every resident's answers)."""
+    with _tallies_lock:
+        kept = _tallies.get(yard_id)
+    return kept.ids if kept is not None else None
+
+
 def tallied_combine(yard_id: int) -> Combine:
     """A residents' consensus for ``yard_id`` that reuses the counts kept for it."""
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, select, text, update
+from sqlalchemy import Dialect, bindparam, case, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.geo.distance import EARTH_RADIUS_M, bounding_box, haversine_m
@@ -58,6 +61,13 @@ def find_near(session: Session, *, lat: float, lon: float, radius_m: float) -> l
         )
         .mappings()
     )
+    return _nearest(rows, lat=lat, lon=lon, radius_m=radius_m)
+
+
+def _nearest(
+    rows: Iterable[Mapping[Any, Any]], *, lat: float, lon: float, radius_m: float
+) -> list[NearbyYard]:
+    """The yards of ``rows`` (the box's) within ``radius_m`` of the point, nearest first."""
     found = [
         NearbyYard(Yard.model_construct(**row), haversine_m(lat, lon, row["lat"], row["lon"]))
         for row in rows
@@ -198,3 +208,63 @@ def lock_placement(session: Session, *, lat: float, lon: float, radius_m: float)
         return
     keys = placement_lock_keys(lat=lat, lon=lon, radius_m=radius_m)
     session.execute(_LOCK_CELLS, {"keys": keys})
+
+
+# PostgreSQL: the placement lock, then the yards in the box, as two statements of one simple
+# query (one round trip). Not one statement: READ COMMITTED takes a statement's snapshot as
+# it starts, so a read in the statement that waited for the lock would miss the yard its
+# holder committed meanwhile (tests/yards/test_placement_race.py shows it); each statement of
+# a simple query takes its own. Literals, as a query with parameters holds one statement:
+# only integers and finite floats are written into it.
+_LOCK_THEN_BOX = (
+    "SELECT pg_advisory_xact_lock(k) FROM unnest(ARRAY[{keys}]::bigint[]) AS k ORDER BY k; "
+    "SELECT {columns} FROM yard WHERE lat BETWEEN {0!r} AND {1!r} AND lon BETWEEN {2!r} AND {3!r}"
+)
+
+
+_YARD_COLUMNS = ", ".join(f'"{c.name}"' for c in _YARD.columns)
+
+
+@functools.cache
+def _processors(dialect: Dialect, type_codes: tuple[Any, ...]) -> list[tuple[int, Any]]:
+    """The result processors of the yard's columns as the driver typed them (the dates)."""
+    types = (c.type.dialect_impl(dialect) for c in _YARD.columns)
+    found = (t.result_processor(dialect, code) for t, code in zip(types, type_codes, strict=True))
+    return [(i, p) for i, p in enumerate(found) if p is not None]
+
+
+def lock_and_find_near(
+    session: Session, *, lat: float, lon: float, radius_m: float
+) -> list[NearbyYard]:
+    """``lock_placement`` then ``find_near``; on PostgreSQL in one round trip."""
+    connection = session.connection()
+    box = bounding_box(lat, lon, radius_m)
+    if connection.dialect.name != "postgresql" or not all(map(math.isfinite, box)):
+        lock_placement(session, lat=lat, lon=lon, radius_m=radius_m)
+        return find_near(session, lat=lat, lon=lon, radius_m=radius_m)
+    keys = ",".join(str(int(k)) for k in placement_lock_keys(lat=lat, lon=lon, radius_m=radius_m))
+    sql = _LOCK_THEN_BOX.format(*(float(v) for v in box), keys=keys, columns=_YARD_COLUMNS)
+    dbapi = connection.dialect.loaded_dbapi
+    cursor: Any = connection.connection.cursor()  # the driver's: its own options below
+    try:
+        # Never prepared: a prepared statement holds one command (the driver would prepare a
+        # text it has seen five times: the same place).
+        cursor.execute(sql, prepare=False)
+        cursor.nextset()
+        rows = [list(row) for row in cursor.fetchall()]
+        codes = tuple(column.type_code for column in cursor.description)
+    except dbapi.Error as exc:
+        # As SQLAlchemy's own errors: a lock timeout is an OperationalError (503) there.
+        raise DBAPIError.instance(
+            sql, None, exc, dbapi.Error, hide_parameters=True, dialect=connection.dialect
+        ) from exc
+    finally:
+        cursor.close()
+    names = _YARD.columns.keys()
+    processors = _processors(connection.dialect, codes) if rows else []
+    for row in rows:
+        for i, process in processors:
+            row[i] = process(row[i])
+    return _nearest(
+        (dict(zip(names, row, strict=True)) for row in rows), lat=lat, lon=lon, radius_m=radius_m
+    )

@@ -11,11 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Table, bindparam, insert, text, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.checklists.loader import ChecklistRegistry
+from app.findings import summary as findings_summary
 from app.findings import writes
 from app.findings.models import Finding, FindingEvent, YardFindings
 from app.platform.config import Settings
@@ -29,12 +30,19 @@ def _old_insert_findings(connection: Connection, rows: Sequence[Mapping[str, Any
     return {item: id_ for id_, item in connection.execute(statement, list(rows))}
 
 
-def _old_insert_events(connection: Connection, events: Sequence[Mapping[str, Any]]) -> None:
+# ``later``: the new functions leave PostgreSQL's statements for one round trip; these run
+# theirs at once.
+def _old_insert_events(
+    connection: Connection, events: Sequence[Mapping[str, Any]], **later: Any
+) -> None:
     connection.execute(insert(writes.EVENT), list(events))
 
 
 def _old_update_findings(
-    connection: Connection, columns: tuple[str, ...], rows: Sequence[Mapping[str, Any]]
+    connection: Connection,
+    columns: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]],
+    **later: Any,
 ) -> None:
     statement = (
         update(writes.FINDING)
@@ -54,6 +62,14 @@ def _old_upsert_summary(connection: Connection, row: Mapping[str, Any]) -> None:
         set_={c.name: statement.excluded[c.name] for c in writes.SUMMARY.columns},
     )
     connection.execute(statement, dict(row))
+
+
+def _old_refresh_later(connection: Connection, *, yard_id: int, later: Any) -> None:
+    """PostgreSQL's summary as it was written before its upsert: a DELETE, then an INSERT of
+    the aggregate."""
+    connection.execute(delete(writes.SUMMARY).where(writes.SUMMARY.c.yard_id == yard_id))
+    counts = findings_summary._COUNTS.where(writes.FINDING.c.yard_id == yard_id)
+    connection.execute(insert(writes.SUMMARY).from_select(findings_summary._COLUMNS, counts))
 
 
 def _as_stored(session: Session, table: Table, where: str, yard_id: int) -> list[dict[str, Any]]:
@@ -164,6 +180,7 @@ class TestDriverWritesStoreWhatSQLAlchemyStored:
             patched.setattr(writes, "insert_events", _old_insert_events)
             patched.setattr(writes, "update_findings", _old_update_findings)
             patched.setattr(writes, "upsert_summary", _old_upsert_summary)
+            patched.setattr(findings_summary, "refresh_later", _old_refresh_later)
             oracle = run(second)
 
         assert len(served["findings"]) >= 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from app.checklists.loader import ChecklistError, ChecklistRegistry
 from app.main import create_app
 from app.platform.config import Settings
 from tests.factories import submission_body
+from tests.reliability.support import fresh_database
 
 OLD = "2025.1"
 
@@ -32,11 +34,29 @@ def two_versions(registry: ChecklistRegistry, tmp_path_factory: pytest.TempPathF
     return folder
 
 
+@pytest.fixture(scope="module")
+def own_database(
+    registry: ChecklistRegistry, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database of this module's own: the old edition's submissions stay out of the shared
+    one, whose full recomputes (tests/findings) know only the current checklist."""
+    with fresh_database(tmp_path_factory.mktemp("versions"), registry) as url:
+        yield url
+
+
 class TestVersionedScoring:
     def test_each_submission_keeps_its_version(
-        self, settings: Settings, registry: ChecklistRegistry, two_versions: Path
+        self,
+        settings: Settings,
+        registry: ChecklistRegistry,
+        two_versions: Path,
+        own_database: str,
     ) -> None:
-        app = create_app(settings.model_copy(update={"checklist_dir": two_versions}))
+        app = create_app(
+            settings.model_copy(
+                update={"checklist_dir": two_versions, "database_url": own_database}
+            )
+        )
         with TestClient(app) as client:
             assert client.get("/api/v1/checklist").json()["version"] == registry.current.version
             old_checklist = client.get(f"/api/v1/checklist/{OLD}").json()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.checklists.loader import ChecklistRegistry
+from app.checklists.loader import ChecklistError, ChecklistRegistry
 from app.platform.db import utcnow
 from app.scoring import score_answers
 from app.yards.consensus import AUDIT_RULES_DAYS, RESIDENTS_AFTER_AUDIT, audit_rules, consensus
@@ -124,3 +124,16 @@ class TestInterval:
     def test_one_resident_has_none(self, registry: ChecklistRegistry) -> None:
         found = consensus(registry, _checks(registry, ("resident", "worst", 1)), now=NOW)
         assert found.risk_low is None and found.risk_high is None
+
+
+class TestUnknownVersion:
+    @pytest.mark.parametrize("role", ["resident", "inspector", "cooperative"])
+    def test_a_version_the_registry_lacks_is_named(
+        self, registry: ChecklistRegistry, role: str
+    ) -> None:
+        """A stored check of a version the registry does not hold (built without the
+        database's versions) stops the recompute with a message, not an assert."""
+        checks = _checks(registry, (role, "best", 1), (role, "worst", 2))
+        checks[0].checklist_version = "2019.1"
+        with pytest.raises(ChecklistError, match=r"2019\.1 .*sync_versions"):
+            consensus(registry, checks, now=NOW)
