@@ -23,6 +23,7 @@ from sqlalchemy import JSON, Connection, Dialect, Table
 from sqlalchemy.exc import DBAPIError
 
 from app.findings.models import Finding, FindingEvent, YardFindings
+from app.platform import deferred
 from app.platform.db import UTCDateTime, table_of
 
 FINDING = table_of(Finding)
@@ -213,6 +214,8 @@ def send_together(connection: Connection, statements: Later) -> None:
     SQLAlchemy's error, as from ``exec_driver_sql``."""
     dbapi = connection.dialect.loaded_dbapi
     driver: Any = connection.connection.driver_connection
+    # What the writer kept for the next statement (BEGIN, SAVEPOINT, RELEASE) goes first.
+    statements = [(statement, None) for statement in deferred.take(connection)] + statements
     try:
         # The pipeline ends (its one sync) before the cursor closes.
         with driver.cursor() as cursor, driver.pipeline():

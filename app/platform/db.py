@@ -25,6 +25,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, SQLModel, create_engine
 
+from app.platform import deferred
+
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -100,7 +102,7 @@ def _begin_statements(
     wait, rounded down to a quarter second and set only when it changed: a writer that got its
     turn at once (the usual case) costs no extra statement. PostgreSQL: the rest of the wait
     as lock_timeout, only after a wait for the turn (a round trip): the usual write pays
-    nothing, and psycopg begins the transaction itself."""
+    nothing (kept for the transaction's first statement: app.platform.deferred)."""
     left = _wait_left_ms(full_wait_ms)
     if not sqlite:
         return (
@@ -154,13 +156,14 @@ def make_engine(
             connect_args={"options": f"-c lock_timeout={full_wait_ms}"},
         )
         if writer:
+            deferred.install(engine)  # its BEGIN and savepoints ride with the next statement
 
             @event.listens_for(engine, "begin")
             def _postgres_begin(connection: Any) -> None:
                 for statement in _begin_statements(
                     connection.info, sqlite=False, immediate=True, full_wait_ms=full_wait_ms
                 ):
-                    connection.exec_driver_sql(statement)
+                    deferred.keep(connection, statement)  # sent after the BEGIN, with it
 
         return engine
     if url.database and url.database != ":memory:":
@@ -328,6 +331,7 @@ class Database:
                 connection.rollback()
                 raise
             finally:
+                deferred.take(connection)  # ended here, not by SQLAlchemy: drop what is kept
                 connection.close()
 
     def _begin_dbapi(self, connection: PoolProxiedConnection) -> None:
@@ -337,6 +341,10 @@ class Database:
         )
         cursor = connection.cursor()
         try:
+            if not self.is_sqlite:
+                # The driver is in autocommit mode (app.platform.deferred): one simple query.
+                cast(Any, cursor).execute("; ".join(["BEGIN", *statements]), prepare=False)
+                return
             for statement in statements:
                 cursor.execute(statement)
         finally:

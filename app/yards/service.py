@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.geo.distance import EARTH_RADIUS_M, bounding_box, haversine_m
+from app.platform import deferred
 from app.platform.db import table_of
 from app.yards.models import Yard
 
@@ -244,13 +245,18 @@ def lock_and_find_near(
         return find_near(session, lat=lat, lon=lon, radius_m=radius_m)
     keys = ",".join(str(int(k)) for k in placement_lock_keys(lat=lat, lon=lon, radius_m=radius_m))
     sql = _LOCK_THEN_BOX.format(*(float(v) for v in box), keys=keys, columns=_YARD_COLUMNS)
+    # What the writer kept for the next statement (BEGIN, SAVEPOINT sa_savepoint_N, RELEASE:
+    # its own texts, nothing a client sent) goes first, in the same query.
+    kept = deferred.take(connection)
+    sql = "; ".join([*kept, sql])
     dbapi = connection.dialect.loaded_dbapi
     cursor: Any = connection.connection.cursor()  # the driver's: its own options below
     try:
         # Never prepared: a prepared statement holds one command (the driver would prepare a
         # text it has seen five times: the same place).
         cursor.execute(sql, prepare=False)
-        cursor.nextset()
+        for _ in range(len(kept) + 1):
+            cursor.nextset()
         rows = [list(row) for row in cursor.fetchall()]
         codes = tuple(column.type_code for column in cursor.description)
     except dbapi.Error as exc:

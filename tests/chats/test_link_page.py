@@ -7,7 +7,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.accounts.models import User, UserRole
 from app.audit.models import AuditEvent
@@ -26,7 +26,11 @@ def cooperative(db: Database) -> User:
 
 def audit_actions(db: Database, user: User) -> list[str]:
     with db.session() as session:
-        rows = session.exec(select(AuditEvent).where(AuditEvent.user_id == user.id)).all()
+        # In the order written: without ORDER BY, PostgreSQL returns them in the heap's order,
+        # which a table's earlier deletes in the suite can change.
+        rows = session.exec(
+            select(AuditEvent).where(AuditEvent.user_id == user.id).order_by(col(AuditEvent.id))
+        ).all()
         return [r.action for r in rows if r.action.startswith("telegram.")]
 
 

@@ -27,16 +27,16 @@ from tests.intake.test_receive import checklist, yards_at
 
 @pytest.fixture
 def savepoints(db: Database) -> Iterator[list[str]]:
-    """Every SAVEPOINT statement the write engine sends."""
+    """Every savepoint the write engine begins (on PostgreSQL its SAVEPOINT rides with the
+    next statement, not through SQLAlchemy's cursor: app.platform.deferred)."""
     sent: list[str] = []
 
-    def counting(_c: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SAVEPOINT"):
-            sent.append(statement)
+    def counting(_c: Any, name: str) -> None:
+        sent.append(name)
 
-    event.listen(db.write_engine, "before_cursor_execute", counting)
+    event.listen(db.write_engine, "savepoint", counting)
     yield sent
-    event.remove(db.write_engine, "before_cursor_execute", counting)
+    event.remove(db.write_engine, "savepoint", counting)
 
 
 def yards_of(db: Database, location: dict[str, float]) -> int:
