@@ -7,6 +7,7 @@ upgrade) opens, confirms and withdraws findings, and never verifies or reopens o
 from __future__ import annotations
 
 from app.checklists.loader import load_registry
+from app.checklists.service import sync_versions
 from app.findings import rules
 from app.findings import service as findings_service
 from app.platform.config import Settings
@@ -21,6 +22,9 @@ def refresh_yards(settings: Settings) -> int:
     db = Database(settings.database_url)
     try:
         with db.write_session() as session:
+            # As the app does at start: a version only the database still holds (its file
+            # retired) joins the registry, for its submissions still in a window.
+            sync_versions(session, registry=registry)
 
             def sync(yard_id: int, refreshed: Refreshed) -> None:
                 findings_service.sync_yard(

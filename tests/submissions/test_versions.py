@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
-from app.checklists.loader import ChecklistError, ChecklistRegistry
+from app.checklists.loader import ChecklistError, ChecklistRegistry, load_registry
+from app.findings.refresh import refresh_yards
 from app.main import create_app
 from app.platform.config import Settings
+from app.platform.db import Database
+from app.submissions.models import Submission
+from app.yards.risk_models import YardRisk
 from tests.factories import submission_body
 from tests.reliability.support import fresh_database
 
@@ -99,3 +105,38 @@ class TestBrokenChecklistAtStartUp:
             create_app(settings.model_copy(update={"checklist_dir": tmp_path}))
         message = str(err.value)
         assert path.name in message and item["id"] in message and "en" in message
+
+
+class TestRetiredVersionFile:
+    def test_the_daily_refresh_scores_a_version_only_the_database_holds(
+        self,
+        settings: Settings,
+        registry: ChecklistRegistry,
+        two_versions: Path,
+        own_database: str,
+    ) -> None:
+        # Stored with the old edition's file present; its file is then retired (the data
+        # folder holds the current edition only), as a deployment may do.
+        with_old = settings.model_copy(
+            update={"checklist_dir": two_versions, "database_url": own_database}
+        )
+        with TestClient(create_app(with_old)) as client:
+            body = submission_body(registry.current, checklist_version=OLD)
+            response = client.post("/api/v1/submissions", json=body)
+            assert response.status_code == 201, response.text
+            stored_index = response.json()["risk_index"]
+        current_only = with_old.model_copy(update={"checklist_dir": settings.checklist_dir})
+        assert OLD not in load_registry(current_only.checklist_dir).versions
+        # The old edition comes from its stored source, so the yard's figure is not refused
+        # (nor based on its other checks alone): the refresh runs, the figure is the same.
+        assert refresh_yards(current_only) >= 1
+        db = Database(own_database)
+        try:
+            with db.session() as session:
+                yard_id = session.exec(
+                    select(Submission.yard_id).where(Submission.id == uuid.UUID(body["id"]))
+                ).one()
+                kept = session.exec(select(YardRisk).where(YardRisk.yard_id == yard_id)).one()
+        finally:
+            db.dispose()
+        assert kept.risk_index == stored_index
