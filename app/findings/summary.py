@@ -89,12 +89,10 @@ def _upsert_counts(yards: Callable[[Any], ColumnElement[bool]]) -> Any:
     ).add_cte(gone)
 
 
-# The intake's refresh of one yard, built once.
-_UPSERT_ONE = _upsert_counts(lambda column: column == bindparam("yard_id"))
-
-
 @functools.cache
 def _upsert_one_sql(dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """The intake's refresh of one yard as driver SQL, compiled once (``yard_id`` given a
+    value so the compiled parameters can be read; each call sets its own)."""
     compiled = _upsert_counts(lambda column: column == bindparam("yard_id", 0)).compile(
         dialect=dialect, compile_kwargs={"render_postcompile": True}
     )
@@ -115,10 +113,7 @@ def refresh(connection: Connection, *, yard_ids: Iterable[int]) -> None:
     if not ids:
         return
     if connection.dialect.name == "postgresql":
-        if len(ids) == 1:
-            connection.execute(_UPSERT_ONE, {"yard_id": ids[0]})
-        else:
-            connection.execute(_upsert_counts(lambda column: column.in_(ids)))
+        connection.execute(_upsert_counts(lambda column: column.in_(ids)))
         return
     connection.execute(delete(_S).where(_S.c.yard_id.in_(ids)))
     connection.execute(insert(_S).from_select(_COLUMNS, _COUNTS.where(_F.c.yard_id.in_(ids))))

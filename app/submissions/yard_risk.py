@@ -206,14 +206,11 @@ def _window(
 ) -> list[_Recent]:
     """The window's rows for consensus(), the stored submission's answers already known;
     ``with_answers``: the rows brought their answers (``_RECENT_ANSWERS``)."""
-    known = stored.id if stored is not None else None
+    own = {stored.id: stored.answers} if stored is not None else {}
     if with_answers or stored is None:
-        return [
-            _Recent(r, r.answers_text, stored.answers if stored and r.id == known else None)
-            for r in recent
-        ]
-    reader = _Answers(connection, _expected(yard_id, recent) - {stored.id})
-    rows = [_Recent(r, reader, stored.answers if r.id == stored.id else None) for r in recent]
+        return [_Recent(r, r.answers_text, own.get(r.id)) for r in recent]
+    reader = _Answers(connection, _expected(yard_id, recent) - own.keys())
+    rows = [_Recent(r, reader, own.get(r.id)) for r in recent]
     reader.rows = rows
     return rows
 

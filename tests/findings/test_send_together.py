@@ -41,7 +41,7 @@ class TestSendTogether:
             connection = session.connection()
             connection.exec_driver_sql("CREATE TEMP TABLE t (n int PRIMARY KEY)")
             savepoint = session.begin_nested()
-            connection = session.connection()  # the SAVEPOINT is sent
+            connection = session.connection()  # its SAVEPOINT goes first below (deferred)
             with pytest.raises(IntegrityError):
                 writes.send_together(
                     connection,
