@@ -21,15 +21,15 @@ from app.findings import service as findings_service
 from app.geo.locator import AreaIndex
 from app.intake import group_commit, placement
 from app.intake import photos as intake_photos
+from app.platform import deferred
 from app.platform.config import Settings
 from app.platform.db import Database, utcnow
-from app.platform.errors import Unavailable
+from app.platform.errors import AppError, Unavailable
 from app.scoring import ScoreResult, score_answers
 from app.submissions import service as submissions_service
 from app.submissions import yard_risk
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate
-from app.yards import service as yards_service
 
 if TYPE_CHECKING:
     from app.accounts.scope import Scope
@@ -80,9 +80,42 @@ def receive_checklist(
     body it is a Conflict. Nothing is stored when validation fails. ``received_at`` is for
     generated demo data only; real submissions are stamped with the server's clock.
     """
-    existing = submissions_service.find_submission(session, data.id)
-    if existing is not None:
+    # A retry is rare, so it is not looked for first (a read every submission would pay):
+    # the insert's conflict finds it, and so does a refusal (a retry of a stored submission
+    # is answered as stored, even if the checklist or its yard has changed since).
+    try:
+        return _receive_new(
+            session,
+            data=data,
+            registry=registry,
+            areas=areas,
+            settings=settings,
+            role=role,
+            audit_scope=audit_scope,
+            synthetic=synthetic,
+            received_at=received_at,
+        )
+    except AppError:
+        # Whatever this call wrote is undone: a stored row with this id is another's.
+        existing = submissions_service.find_submission(session, data.id)
+        if existing is None:
+            raise
         return _replayed(existing, data)
+
+
+def _receive_new(
+    session: Session,
+    *,
+    data: SubmissionCreate,
+    registry: ChecklistRegistry,
+    areas: AreaIndex | None,
+    settings: Settings,
+    role: str,
+    audit_scope: Scope | None,
+    synthetic: bool,
+    received_at: datetime | None,
+) -> Received:
+    """``receive_checklist`` for an id taken to be new; a stored one is found by the insert."""
     loaded = submissions_service.checklist_version(registry, data.checklist_version)
     submissions_service.validate_answers(loaded, data.answers, role=role)
     submissions_service.validate_item_comments(loaded, data.item_comments)
@@ -110,15 +143,15 @@ def receive_checklist(
             received_at=received_at or utcnow(),
             synthetic=synthetic,
         )
-        if not submissions_service.insert_once(session, values):
-            # Another request stored this id a moment ago: undo this attempt (a yard it may
-            # have created) and answer as a retry.
+        count = submissions_service.insert_and_count(session, values)
+        if count is None:
+            # The id is stored already (a retry, or another request a moment ago): undo this
+            # attempt (a yard it may have created) and answer as a retry.
             savepoint.rollback()
             existing = submissions_service.find_submission(session, data.id)
             if existing is None:  # pragma: no cover - the row that conflicted must exist
                 raise Unavailable("The submission could not be stored; try again.")
             return _replayed(existing, data)
-        count = yards_service.record_submission(session, yard_id=yard.id, at=values["received_at"])
         # Same transaction, one yard: readers of yard_risk never scan submissions.
         refreshed = yard_risk.refresh_yard_risk(
             session,
@@ -150,6 +183,9 @@ def receive_checklist(
             now=values["received_at"],
             new_yard=placed.created,
         )
+        # A write still kept for the next statement (PostgreSQL) is sent in this savepoint:
+        # its failure is this submission's.
+        deferred.send_writes(session.connection())
     except BaseException:
         if savepoint.is_active:
             savepoint.rollback()

@@ -14,6 +14,11 @@ first themselves (``take``); ``Database.write_dbapi`` begins its transaction its
 
 Only statements whose results SQLAlchemy reads after the pipeline has ended run in it (the
 driver knows a result's columns once it has it), so every SQLAlchemy statement may.
+
+A write whose result nobody reads may be kept too (``keep_write``: its parameters bound into
+its text by the driver, so every taker sends it as it sends the rest). It goes with the next
+statement, or with the COMMIT; a RELEASE never drops it, a ROLLBACK (TO) does, as the
+database would. ``send_writes`` sends it at once, so its failure is its caller's.
 """
 
 from __future__ import annotations
@@ -25,11 +30,40 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import expression
 
 _KEPT = "safeyard.deferred_statements"
+_INSTALLED = "safeyard_deferred"
+
+
+class _Write(str):
+    """A kept statement that writes, its parameters bound into its text."""
 
 
 def keep(connection: Connection, statement: str) -> None:
     """Send ``statement`` (no parameters) with ``connection``'s next one."""
     connection.info.setdefault(_KEPT, []).append(statement)
+
+
+def keeps_writes(connection: Connection) -> bool:
+    """Whether ``connection``'s engine keeps statements (PostgreSQL's write engine)."""
+    return bool(getattr(connection.dialect, _INSTALLED, False))
+
+
+def keep_write(connection: Connection, statement: str, parameters: Any) -> None:
+    """Send the write ``statement`` (driver SQL, its ``parameters`` bound into it by the
+    driver) with ``connection``'s next statement, or its COMMIT; only where
+    ``keeps_writes``."""
+    import psycopg  # PostgreSQL only
+
+    driver: Any = connection.connection.driver_connection
+    text = psycopg.ClientCursor(driver).mogrify(statement, parameters)
+    connection.info.setdefault(_KEPT, []).append(_Write(text))
+
+
+def send_writes(connection: Connection) -> None:
+    """Send what is kept now, in one round trip, when a write is among it: a failure is then
+    the caller's, not the next statement's."""
+    kept: list[str] | None = connection.info.get(_KEPT)
+    if kept and any(isinstance(statement, _Write) for statement in kept):
+        connection.exec_driver_sql("; ".join(take(connection)))
 
 
 def take(connection: Connection | PoolProxiedConnection) -> list[str]:
@@ -50,15 +84,19 @@ def _kept(proxied: Any) -> list[str] | None:
     return kept
 
 
-def _drop_from(kept: list[str] | None, savepoint: str) -> bool:
+def _drop_from(kept: list[str] | None, savepoint: str, *, undo: bool) -> bool:
     """Drop the kept SAVEPOINT ``savepoint`` and what was kept after it (inside it); False
-    when it was sent already."""
+    when it was sent already, or (``undo`` False: a RELEASE) when a write was kept inside it,
+    which the release keeps."""
     if not kept:
         return False
     statement = f"SAVEPOINT {savepoint}"
     if statement not in kept:
         return False
-    del kept[kept.index(statement) :]
+    start = kept.index(statement)
+    if not undo and any(isinstance(s, _Write) for s in kept[start:]):
+        return False
+    del kept[start:]
     return True
 
 
@@ -131,25 +169,30 @@ def install(engine: Engine) -> None:
 
     def do_release_savepoint(connection: Connection, name: str) -> None:
         kept = connection.info.get(_KEPT)
-        if not _drop_from(kept, quote(name)):
+        if not _drop_from(kept, quote(name), undo=False):
             connection.info.setdefault(_KEPT, []).append(f"RELEASE SAVEPOINT {quote(name)}")
 
     def do_rollback_to_savepoint(connection: Connection, name: str) -> None:
         # What is kept came after the savepoint (they nest): undone by the ROLLBACK TO.
         kept = connection.info.pop(_KEPT, None)
-        if not _drop_from(kept, quote(name)):
+        if not _drop_from(kept, quote(name), undo=True):
             connection.execute(expression.RollbackToSavepointClause(name))
         elif kept:
             connection.info[_KEPT] = kept
 
     def do_commit(dbapi_connection: Any) -> None:
-        _kept(dbapi_connection)
+        kept = _kept(dbapi_connection)
+        if kept and any(isinstance(statement, _Write) for statement in kept):
+            # A write is kept: it goes before the COMMIT (one simple query).
+            with dbapi_connection.driver_connection.cursor() as cursor:
+                cursor.execute("; ".join(kept), prepare=False)
         commit(dbapi_connection)
 
     def do_rollback(dbapi_connection: Any) -> None:
         _kept(dbapi_connection)
         rollback(dbapi_connection)
 
+    setattr(dialect, _INSTALLED, True)
     for function in (
         do_begin,
         do_execute,

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from app.checklists.explain import explain_score
@@ -23,6 +24,7 @@ from app.platform.errors import Conflict, Invalid, NotFound, Unavailable
 from app.scoring import SCORING_VERSION, ScoreResult, score_answers
 from app.submissions.models import Submission
 from app.submissions.schemas import SubmissionCreate, SubmissionResult
+from app.yards import service as yards_service
 
 
 def fingerprint(data: SubmissionCreate) -> str:
@@ -118,6 +120,34 @@ def insert_once(session: Session, values: dict[str, Any]) -> bool:
     connection = session.connection()  # Core: the ORM's statement handling is not needed
     stmt = insert_once_statement(_SUBMISSION, "id", connection.dialect.name)
     return connection.execute(stmt, values).first() is not None
+
+
+# PostgreSQL: the insert as a CTE of the yard's count, one statement (one round trip): a
+# conflict stores nothing, so the UPDATE finds no row and nothing is counted.
+_STORED = (
+    postgresql.insert(_SUBMISSION)
+    .values({c.name: bindparam(f"row_{c.name}", type_=c.type) for c in _SUBMISSION.columns})
+    .on_conflict_do_nothing(index_elements=[_SUBMISSION.c.id])
+    .returning(_SUBMISSION.c.yard_id, _SUBMISSION.c.received_at)
+    .cte("stored")
+)
+_STORE_AND_COUNT = yards_service.counting(_STORED.c.yard_id, _STORED.c.received_at).add_cte(_STORED)
+
+
+def insert_and_count(session: Session, values: dict[str, Any]) -> int | None:
+    """Store the row once and count it on its yard (``yards_service.record_submission``):
+    the yard's count with it (1: its first), or None when the id is stored already (nothing
+    written)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        row = {f"row_{name}": value for name, value in values.items()}
+        count: int | None = connection.execute(_STORE_AND_COUNT, row).scalar_one_or_none()
+        return count
+    if not insert_once(session, values):
+        return None
+    return yards_service.record_submission(
+        session, yard_id=values["yard_id"], at=values["received_at"]
+    )
 
 
 def validate_item_comments(loaded: LoadedChecklist, item_comments: dict[str, str]) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Dialect, bindparam, case, insert, select, text, update
+from sqlalchemy import Dialect, Update, bindparam, case, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -32,19 +32,27 @@ _IN_BOX = select(_YARD).where(
     _YARD.c.lat.between(bindparam("min_lat"), bindparam("max_lat")),
     _YARD.c.lon.between(bindparam("min_lon"), bindparam("max_lon")),
 )
-_COUNT_SUBMISSION = (
-    update(_YARD)
-    .where(_YARD.c.id == bindparam("yard_id"))
-    .values(
-        submission_count=_YARD.c.submission_count + 1,
-        last_submission_at=case(
-            (_YARD.c.last_submission_at.is_(None), bindparam("at")),
-            (_YARD.c.last_submission_at < bindparam("at"), bindparam("at")),
-            else_=_YARD.c.last_submission_at,
-        ),
+
+
+def counting(yard_id: Any, at: Any) -> Update:
+    """``UPDATE yard`` counting one more submission received ``at`` (expressions: bound
+    parameters, or the columns of a CTE that stored it), returning the new count."""
+    return (
+        update(_YARD)
+        .where(_YARD.c.id == yard_id)
+        .values(
+            submission_count=_YARD.c.submission_count + 1,
+            last_submission_at=case(
+                (_YARD.c.last_submission_at.is_(None), at),
+                (_YARD.c.last_submission_at < at, at),
+                else_=_YARD.c.last_submission_at,
+            ),
+        )
+        .returning(_YARD.c.submission_count)
     )
-    .returning(_YARD.c.submission_count)
-)
+
+
+_COUNT_SUBMISSION = counting(bindparam("yard_id"), bindparam("at"))
 _INSERT_YARD = insert(_YARD).returning(_YARD.c.id)
 _DEFAULTS = tuple((name, f) for name, f in Yard.model_fields.items() if name != "id")
 

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlmodel import Session
 
 from app.accounts.models import UserRole
@@ -241,3 +241,48 @@ class TestReplay:
             receive(session, other, registry, settings)
         yard = session.get(Yard, first.submission.yard_id)
         assert yard is not None and yard.submission_count == 1
+
+    def test_a_retry_refused_now_is_answered_as_stored(
+        self, session: Session, registry: ChecklistRegistry, settings: Settings
+    ) -> None:
+        # The retry is not looked for before placing: it is found when something refuses it.
+        data = checklist(registry)
+        first = receive(session, data, registry, settings)
+        no_areas = intake_service.receive_checklist(
+            session, data=data, registry=registry, areas=None, settings=settings
+        )
+        outside = receive(
+            session, data, registry, settings, role="inspector", audit_scope=ELSEWHERE
+        )
+        for again in (no_areas, outside):
+            assert not again.created and again.submission.id == data.id
+            assert again.submission.received_at == first.submission.received_at
+        yard = session.get(Yard, first.submission.yard_id)
+        assert yard is not None and yard.submission_count == 1
+        assert yards_at(session, data.location.model_dump()) == 1  # type: ignore[union-attr]
+
+    def test_the_same_id_with_an_invalid_body_is_a_conflict(
+        self, session: Session, registry: ChecklistRegistry, settings: Settings
+    ) -> None:
+        data = checklist(registry)
+        receive(session, data, registry, settings)
+        broken = data.model_copy(update={"answers": {"no.such.item": "yes"}})
+        with pytest.raises(Conflict):
+            receive(session, broken, registry, settings)
+
+    def test_a_new_submission_is_not_looked_up_first(
+        self, session: Session, registry: ChecklistRegistry, settings: Settings
+    ) -> None:
+        statements: list[str] = []
+        connection = session.connection()
+
+        def seen(_c: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+            statements.append(statement)
+
+        event.listen(connection, "before_cursor_execute", seen)
+        try:
+            receive(session, checklist(registry), registry, settings)
+        finally:
+            event.remove(connection, "before_cursor_execute", seen)
+        reads = [s for s in statements if "FROM submission \nWHERE submission.id =" in s]
+        assert not reads, reads

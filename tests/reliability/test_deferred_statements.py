@@ -119,3 +119,72 @@ class TestDeferredStatements:
             with db.write_session() as session:
                 session.execute(text(f"INSERT INTO {table} (n) VALUES ({n})"))
         assert stored(db, table) == [1, 2, 3, 4, 5, 6]
+
+
+def keep_insert(session: Any, table: str, n: int) -> None:
+    connection = session.connection()
+    assert deferred.keeps_writes(connection)
+    deferred.keep_write(connection, f"INSERT INTO {table} (n) VALUES (%(n)s)", {"n": n})
+
+
+class TestKeptWrites:
+    """A write whose result nobody reads rides with the next statement or the COMMIT."""
+
+    def test_a_kept_write_is_sent_with_the_commit(self, db: Database, table: str) -> None:
+        with db.write_session() as session:
+            session.execute(text(f"INSERT INTO {table} (n) VALUES (1)"))
+            keep_insert(session, table, 2)
+        assert stored(db, table) == [1, 2]
+
+    def test_the_next_statement_reads_it(self, db: Database, table: str) -> None:
+        with db.write_session() as session:
+            keep_insert(session, table, 7)  # with the BEGIN, still kept
+            seen = session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            assert seen == 1
+        assert stored(db, table) == [7]
+
+    def test_a_release_keeps_it_and_a_rollback_undoes_it(self, db: Database, table: str) -> None:
+        with db.write_session() as session:
+            session.execute(text(f"INSERT INTO {table} (n) VALUES (1)"))
+            released = session.begin_nested()  # kept: nothing sent inside it but the write
+            keep_insert(session, table, 2)
+            released.commit()
+            undone = session.begin_nested()
+            keep_insert(session, table, 3)
+            undone.rollback()
+            sent = session.begin_nested()
+            keep_insert(session, table, 4)
+            deferred.send_writes(session.connection())
+            sent.rollback()
+        assert stored(db, table) == [1, 2]
+
+    def test_a_failed_kept_write_fails_where_it_is_sent(self, db: Database, table: str) -> None:
+        with db.write_session() as session:
+            session.execute(text(f"INSERT INTO {table} (n) VALUES (1)"))
+            savepoint = session.begin_nested()
+            keep_insert(session, table, 1)  # a duplicate key
+            with pytest.raises(IntegrityError):
+                deferred.send_writes(session.connection())
+            savepoint.rollback()
+            keep_insert(session, table, 5)
+        assert stored(db, table) == [1, 5]
+
+    def test_a_rolled_back_transaction_sends_nothing(self, db: Database, table: str) -> None:
+        with pytest.raises(RuntimeError), db.write_session() as session:
+            session.execute(text(f"INSERT INTO {table} (n) VALUES (1)"))
+            keep_insert(session, table, 2)
+            raise RuntimeError("undo")
+        assert stored(db, table) == []
+
+    def test_values_are_bound_by_the_driver(self, db: Database, table: str) -> None:
+        # The text is made by the driver's client-side binding: a hostile string is a value.
+        with db.write_session() as session:
+            session.execute(text(f"ALTER TABLE {table} ADD COLUMN note text"))
+            note = "x'); DROP TABLE yard; --"
+            deferred.keep_write(
+                session.connection(),
+                f"INSERT INTO {table} (n, note) VALUES (%(n)s, %(note)s)",
+                {"n": 9, "note": note},
+            )
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql(f"SELECT note FROM {table}").scalar_one() == note
