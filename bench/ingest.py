@@ -141,21 +141,41 @@ def server_env(url: str) -> dict[str, str]:
     }
 
 
-def bodies(count: int, seed: int = 7) -> list[dict[str, Any]]:
+# How a body's answers are drawn (``--answers``):
+# - "random": every answer drawn anew, so a yard's residents disagree on every item and its
+#   findings open, confirm and withdraw with nearly every submission (~20 history rows
+#   each): the findings' worst case, and the workload of every figure before 2026-12-07;
+# - "yard": each yard has its own state, and a resident reports it with probability
+#   ``YARD_AGREEMENT`` per item (else any option), as neighbours looking at one courtyard do.
+ANSWERS = ("random", "yard")
+YARD_AGREEMENT = 0.9
+
+
+def bodies(count: int, seed: int = 7, answers: str = "random") -> list[dict[str, Any]]:
     """Realistic bodies: every resident item answered, spread over ~2,000 yard locations."""
     rng = random.Random(seed)
     loaded = load_registry(PROJECT_ROOT / "app" / "checklists" / "data").current
     items = [i for i in loaded.checklist.items() if "resident" in i.roles]
     spots = [(43.22 + rng.random() * 0.07, 76.85 + rng.random() * 0.1) for _ in range(2000)]
+    # Drawn from a generator of their own, so "random" bodies stay those of earlier runs.
+    states = random.Random(seed + 1)
+    truth = {spot: {i.id: states.choice(i.options).value for i in items} for spot in spots}
     out = []
     for _ in range(count):
-        lat, lon = rng.choice(spots)
+        lat, lon = spot = rng.choice(spots)
+        submission_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        drawn = {i.id: rng.choice(i.options).value for i in items}
+        if answers == "yard":
+            drawn = {
+                item: truth[spot][item] if states.random() < YARD_AGREEMENT else value
+                for item, value in drawn.items()
+            }
         out.append(
             {
-                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "id": submission_id,
                 "checklist_version": loaded.version,
                 "location": {"lat": round(lat, 6), "lon": round(lon, 6), "accuracy_m": 12.0},
-                "answers": {i.id: rng.choice(i.options).value for i in items},
+                "answers": drawn,
             }
         )
     return out
@@ -258,6 +278,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--answers", choices=ANSWERS, default="random", help="How answers are drawn (see ANSWERS)."
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -274,8 +297,10 @@ def main() -> None:
             wait_until_up(base, server)
             wait_until_up(bare_base, bare)
             wait_until_up(ref_base, reference)
-            real_bodies = write_bodies(Path(tmp) / "real.jsonl", bodies(4000))
-            floor_bodies = write_bodies(Path(tmp) / "floor.jsonl", bodies(4000, seed=8))
+            real_bodies = write_bodies(Path(tmp) / "real.jsonl", bodies(4000, answers=args.answers))
+            floor_bodies = write_bodies(
+                Path(tmp) / "floor.jsonl", bodies(4000, seed=8, answers=args.answers)
+            )
             real_url, floor_url = base + "/api/v1/submissions", base + "/bench/floor"
             bare_url = bare_base + "/api/v1/submissions"
             ref_url = ref_base + "/ref/submissions"
@@ -319,6 +344,7 @@ def main() -> None:
     findings_ratio = real["rps"] / no_findings["rps"]
     report = {
         "database": args.database,
+        "answers": args.answers,
         "concurrency": args.concurrency,
         "seconds": args.seconds,
         "rounds": args.rounds,
@@ -334,9 +360,11 @@ def main() -> None:
         "at": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"ingest-{args.database}.json").write_text(json.dumps(report, indent=2))
+    suffix = "" if args.answers == "random" else f"-{args.answers}"
+    (RESULTS / f"ingest-{args.database}{suffix}.json").write_text(json.dumps(report, indent=2))
     print(
-        f"ingest on {args.database}, {args.concurrency} concurrent clients, "
+        f"ingest on {args.database} (answers: {args.answers}), "
+        f"{args.concurrency} concurrent clients, "
         f"median of {args.rounds} alternating runs of {args.seconds:.0f} s each"
     )
     print(
