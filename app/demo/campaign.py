@@ -45,7 +45,7 @@ def _plan(db: Database, *, rng: random.Random, n_areas: int) -> list[tuple[float
             row.id: shape(json.loads(row.geometry))
             for row in session.execute(select(_DISTRICT.c.id, _DISTRICT.c.geometry))
         }
-        shapes = dict(session.execute(select(_AREA.c.id, _AREA.c.geometry)).tuples().all())
+        shapes = dict(session.execute(select(_AREA.c.id, _AREA.c.geometry)).all())
     candidates = sorted(
         a.micro_district_id
         for a in people.values()

@@ -34,10 +34,18 @@ class Finding(SQLModel, table=True):
         UniqueConstraint("yard_id", "item_id", "kind", name="uq_finding_yard_item_kind"),
         Index("ix_finding_body_state_deadline", "body_id", "state", "deadline_at"),
         Index("ix_finding_district_state", "district_id", "state"),
-        # The outcomes' counts (app.findings.outcomes) without reading the whole table:
-        # opened in a month, and what is owed now with its deadline (city-wide included).
-        Index("ix_finding_opened", "opened_at", "confirmed", "district_id"),
-        Index("ix_finding_state_confirmed", "state", "confirmed", "deadline_at"),
+        # The outcomes' counts (app.findings.outcomes) from these indexes alone: the confirmed
+        # opened in a month, and what is owed now with its deadline, by district, area or body.
+        Index("ix_finding_opened", "confirmed", "opened_at", "district_id", "micro_district_id"),
+        Index(
+            "ix_finding_state_confirmed",
+            "state",
+            "confirmed",
+            "deadline_at",
+            "district_id",
+            "micro_district_id",
+            "body_id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -19,21 +19,24 @@ is the truth: a verification stays counted in its month even if the item fails a
   For a past period the state and body at its end come from the history; the deadline is the
   finding's own (a finding sent again later carries its new deadline).
 
-The per-yard before/after indexes: ``app.findings.outcome_yards``.
+The per-yard before/after indexes: ``app.findings.outcome_yards``. A past moment's owed
+findings, kept per process on SQLite after the first read: ``app.findings.outcome_ends``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select
 from sqlmodel import Session
 
 from app.areas.trend import month_of, month_start, shift_month
+from app.findings import outcome_ends
 from app.findings.models import ACTIVE_STATES, Finding, FindingEvent, FindingState
 from app.findings.permissions import Action
 from app.platform.db import table_of, utcnow
@@ -223,7 +226,7 @@ def outcomes(
         if len(values) >= MEDIAN_MIN:
             put(k, "median_days", median(values))
 
-    for k, active, overdue in conn.execute(_owed(group, period, scope)):
+    for k, active, overdue in _owed_rows(conn, group, period, scope, district_ids):
         put(k, "active", active)
         put(k, "overdue", overdue or 0)
     return {k: Outcomes(**values) for k, values in figures.items()}
@@ -243,6 +246,30 @@ def _confirmed_before_event() -> Any:
         )
         .scalar_subquery()
     )
+
+
+def _owed_rows(
+    conn: Connection,
+    group: Group,
+    period: Period,
+    scope: list[ColumnElement[bool]],
+    district_ids: Collection[str] | None,
+) -> Iterable[tuple[str | None, int, int]]:
+    """(key, active, overdue) of ``_owed``: a closed period's from what is kept of its end
+    (``outcome_ends``, SQLite) where it is, else from the database."""
+    kept = None if period.running else outcome_ends.owed_at(conn, at=period.at)
+    if kept is None:
+        return conn.execute(_owed(group, period, scope))
+    inside = None if district_ids is None else set(district_ids)
+    active: Counter[str | None] = Counter()
+    overdue: Counter[str | None] = Counter()
+    for (district, area, body, late), n in kept.items():
+        if inside is not None and district not in inside:
+            continue
+        key = {"district": district, "area": area, "body": body}.get(group, ALL)
+        active[key] += n
+        overdue[key] += n * late
+    return [(key, n, overdue[key]) for key, n in active.items()]
 
 
 def _owed(group: Group, period: Period, scope: list[ColumnElement[bool]]) -> Any:
