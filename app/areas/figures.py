@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import repeat
 from typing import Any
 
+from app.areas.sums import section_shown
 from app.scoring import AreaEstimate, Flag
 
 # Writes a flag's reason for a reader (the channels pass one in the request's language).
@@ -54,6 +54,9 @@ class AreaFigures:
     last_submission_at: datetime | None = None
     gi_z: float | None = None
     flags: list[Flag] = field(default_factory=list)
+    # The sections as ``shown`` writes them, when the sums made them once for all builds
+    # (``AreaSums.section_view``): rounding them was a third of ``shown`` after a write.
+    shown_sections: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def has_data(self) -> bool:
@@ -133,10 +136,10 @@ class AreaFigures:
             rounded(self.coverage_risk),
             estimate and (round(estimate.low, 1), round(estimate.high, 1), round(estimate.sd, 2)),
             estimate and round(estimate.p_exceed, 3),
-            tuple(self.section_fail_share),
-            tuple(map(round, self.section_fail_share.values(), repeat(3))),
-            tuple(self.section_mean_risk),
-            tuple(map(round, self.section_mean_risk.values(), repeat(1))),
+            *(
+                self.shown_sections
+                or section_shown(self.section_fail_share, self.section_mean_risk)
+            ),
             # The text: -0.0 equals 0.0 but is written "-0.0" (the one figure with a sign;
             # risks and shares are sums and clamps of values >= 0, never -0.0).
             None if self.gi_z is None else repr(round(self.gi_z, 2)),

@@ -7,7 +7,7 @@ re-reads only the areas whose yards changed, so nothing extra runs on each submi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,9 +79,10 @@ def _figures(
             figures.ops_centre_yards = one.ops_centre
             figures.panic_button_yards = one.panic_button
             figures.disagreeing_yards = one.disagreeing
-            for name, (answered, mean, failing) in one.sections.items():
-                figures.section_mean_risk[name] = mean
-                figures.section_fail_share[name] = failing / answered
+            view = one.section_view()
+            figures.section_fail_share = dict(view.fail_share)
+            figures.section_mean_risk = dict(view.mean_risk)
+            figures.shown_sections = view.shown
     return areas, (total_sum / total if total else None)
 
 
@@ -119,7 +120,11 @@ def _finish(
         for i, f in areas.items()
         if f.yards_audited and f.mean_risk is not None
     }
-    model, clusters = assess_areas(samples, neighbours=neighbours, rules=rules)
+    model, clusters = assess_areas(
+        samples,
+        neighbours=None if neighbours is None else _among(neighbours, samples.keys()),
+        rules=rules,
+    )
     for area_id, figures in areas.items():
         # No audited yard: no figure (the city mean would be a number made up for it).
         estimate = model.areas.get(area_id) if model is not None else None
@@ -127,6 +132,11 @@ def _finish(
         figures.coverage_risk = estimate.mean if estimate is not None else None
         cluster = clusters.get(area_id)
         figures.gi_z = cluster.z if cluster is not None else None
+        if not figures.yards_audited and figures.last_submission_at is None:
+            # Never a flag without data and submissions (most cells; area_flags is held to
+            # it in tests/areas/test_kept_figures.py): ~700 calls fewer per map build.
+            figures.flags = []
+            continue
         figures.flags = area_flags(
             audited=figures.yards_audited,
             estimate=estimate,
@@ -135,6 +145,25 @@ def _finish(
             now=now,
             rules=rules,
         )
+
+
+# The last (neighbours, areas with data) and each of those areas' neighbours with data.
+_AMONG: list[tuple[Mapping[str, frozenset[str]], frozenset[str], dict[str, frozenset[str]]]] = []
+
+
+def _among(
+    neighbours: Mapping[str, frozenset[str]], ids: Iterable[str]
+) -> dict[str, frozenset[str]]:
+    """Each of ``ids``' neighbours among ``ids``: all that the cluster tests look at (they
+    skip a neighbour without data), so their figures are the same, and their loops no longer
+    walk the city's cells without data; kept while the areas with data stay the same."""
+    key = frozenset(ids)
+    for kept_neighbours, kept_ids, among in _AMONG:
+        if kept_neighbours is neighbours and kept_ids == key:
+            return among
+    among = {i: neighbours.get(i, frozenset()) & key for i in key}
+    _AMONG[:] = [(neighbours, key, among)]
+    return among
 
 
 def _since(months: int | None, now: datetime) -> datetime | None:
@@ -165,7 +194,8 @@ def micro_district_figures(
         state=state,
     )
     for area_id in neighbours:
-        areas.setdefault(area_id, AreaFigures(area_id))
+        if area_id not in areas:
+            areas[area_id] = AreaFigures(area_id)
     _finish(areas, city_mean, settings=settings, now=now, neighbours=neighbours)
     return AreaReport(areas, city_mean, tuple(sections))
 

@@ -79,10 +79,13 @@ def load_area_shapes(session: Session) -> AreaShapes:
     return AreaShapes(shapes, queen_neighbours({i: s.geometry for i, s in shapes.items()}))
 
 
+# Made once: read on every map build, where making the select cost more than running it.
+_DISTRICT_NAMES_RU = select(table_of(District).c.id, table_of(District).c.name_ru)
+
+
 def district_names_ru(session: Session) -> dict[str, str]:
     """District id -> its Russian name (the language of the OSM place names)."""
-    table = table_of(District)
-    return {row.id: row.name_ru for row in session.execute(select(table.c.id, table.c.name_ru))}
+    return {row.id: row.name_ru for row in session.execute(_DISTRICT_NAMES_RU)}
 
 
 def area_name(shape: MicroDistrictShape, district_names: Mapping[str, str] | None = None) -> str:

@@ -8,9 +8,11 @@ import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlmodel import Session
 
 from app.platform.db import table_of
@@ -45,6 +47,38 @@ class AreaSums:
     disagreeing: int = 0
     # Per section: yards that answered it, their mean risk, how many fail it.
     sections: dict[str, tuple[int, float, int]] = field(default_factory=dict)
+    _view: SectionView | None = field(default=None, init=False, repr=False, compare=False)
+
+    def section_view(self) -> SectionView:
+        """The sections as the figures carry them, made once per sums: an area's sums
+        outlive a write elsewhere (``KeptSums``), so its rounded sections need no new work."""
+        if self._view is None:
+            fail = {
+                name: failing / answered for name, (answered, _, failing) in self.sections.items()
+            }
+            mean = {name: mean for name, (_, mean, _) in self.sections.items()}
+            self._view = SectionView(fail, mean, section_shown(fail, mean))
+        return self._view
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """An area's share of yards failing each section, their mean risk (read only: figures
+    take copies) and both as ``AreaFigures.shown`` writes them."""
+
+    fail_share: dict[str, float]
+    mean_risk: dict[str, float]
+    shown: tuple[Any, ...]
+
+
+def section_shown(fail_share: dict[str, float], mean_risk: dict[str, float]) -> tuple[Any, ...]:
+    """The sections' part of ``AreaFigures.shown``: names and values rounded as ``as_dict``."""
+    return (
+        tuple(fail_share),
+        tuple(map(round, fail_share.values(), repeat(3))),
+        tuple(mean_risk),
+        tuple(map(round, mean_risk.values(), repeat(1))),
+    )
 
 
 def sum_areas(
@@ -59,20 +93,59 @@ def sum_areas(
     (``only``: just these areas); section figures from yard_risk's section columns in SQL,
     so no row reaches Python."""
     sums: dict[str | None, AreaSums] = {}
+    queries = _queries(area_column, tuple(sections))
+    params: dict[str, Any] = {}
+    if only is None:
+        yards_query, query = queries.all_areas
+    else:
+        yards_query, query = queries.with_none if None in only else queries.only
+        params["areas"] = [i for i in only if i is not None]
+    for area_id, count, last in session.execute(yards_query, params).all():
+        sums[area_id] = AreaSums(yards_known=count, last_submission_at=last)
+    if since is not None:
+        query = query.where(_YARD_RISK.c.last_submission_at >= since)
+    for row in session.execute(query, params).all():
+        area_id, count, risk_sum, risk_sum_sq, inspected, district, ops, panic, disagree = row[:9]
+        one = sums.setdefault(area_id, AreaSums())
+        one.audited, one.risk_sum = count, float(risk_sum)
+        one.risk_sum_sq, one.inspected, one.district_id = (
+            float(risk_sum_sq),
+            int(inspected),
+            district,
+        )
+        one.ops_centre, one.panic_button, one.disagreeing = int(ops), int(panic), int(disagree)
+        for n, name in enumerate(queries.sections):
+            answered, mean, failing = row[9 + 3 * n : 12 + 3 * n]
+            if answered:
+                one.sections[name] = (int(answered), float(mean), int(failing))
+    return sums
+
+
+@dataclass(frozen=True)
+class _Queries:
+    """``sum_areas``' two GROUP BYs (yards known, yard_risk figures) for every area, for
+    the areas bound as ``areas``, and for those or no area."""
+
+    sections: tuple[str, ...]
+    all_areas: tuple[Any, Any]
+    only: tuple[Any, Any]
+    with_none: tuple[Any, Any]
+
+
+@lru_cache(maxsize=32)
+def _queries(area_column: str, sections: tuple[str, ...]) -> _Queries:
+    """Built once: making the select's ~30 SQL expressions took more than SQLite's run of a
+    changed area's GROUP BY (a read after a write re-reads one or two areas)."""
     known = _YARD.c[area_column]
     area = _YARD_RISK.c[area_column]
     yards_query = select(known, func.count(), func.max(_YARD.c.last_submission_at)).group_by(known)
-    if only is not None:
-        yards_query = yards_query.where(_in_areas(known, only))
-    for area_id, count, last in session.execute(yards_query).all():
-        sums[area_id] = AreaSums(yards_known=count, last_submission_at=last)
     # The float column where there is one, the JSON value for a section that has none.
-    section_values = {
-        name: _YARD_RISK.c[section_column(name)]
+    section_values = [
+        _YARD_RISK.c[section_column(name)]
         if name in SECTION_COLUMNS
         else _YARD_RISK.c.section_risk[name].as_float()
         for name in sections
-    }
+    ]
     columns: list[Any] = [
         area,
         func.count(),
@@ -84,34 +157,22 @@ def sum_areas(
         _flag_sum(_YARD_RISK.c.panic_button),
         _flag_sum(_YARD_RISK.c.disagrees),
     ]
-    for value in section_values.values():
+    for value in section_values:
         columns += [func.count(value), func.avg(value), _flag_sum(value >= SECTION_FAIL_RISK)]
     query = select(*columns).where(_YARD_RISK.c.risk_index.is_not(None)).group_by(area)
-    if since is not None:
-        query = query.where(_YARD_RISK.c.last_submission_at >= since)
-    if only is not None:
-        query = query.where(_in_areas(area, only))
-    for row in session.execute(query).all():
-        area_id, count, risk_sum, risk_sum_sq, inspected, district, ops, panic, disagree = row[:9]
-        one = sums.setdefault(area_id, AreaSums())
-        one.audited, one.risk_sum = count, float(risk_sum)
-        one.risk_sum_sq, one.inspected, one.district_id = (
-            float(risk_sum_sq),
-            int(inspected),
-            district,
+
+    def filtered(with_none: bool) -> tuple[Any, Any]:
+        return (
+            yards_query.where(_in_areas(known, with_none=with_none)),
+            query.where(_in_areas(area, with_none=with_none)),
         )
-        one.ops_centre, one.panic_button, one.disagreeing = int(ops), int(panic), int(disagree)
-        for n, name in enumerate(section_values):
-            answered, mean, failing = row[9 + 3 * n : 12 + 3 * n]
-            if answered:
-                one.sections[name] = (int(answered), float(mean), int(failing))
-    return sums
+
+    return _Queries(sections, (yards_query, query), filtered(False), filtered(True))
 
 
-def _in_areas(column: Any, only: Collection[str | None]) -> Any:
-    ids = [i for i in only if i is not None]
-    condition = column.in_(ids)
-    return or_(condition, column.is_(None)) if None in only else condition
+def _in_areas(column: Any, *, with_none: bool) -> Any:
+    condition = column.in_(bindparam("areas", expanding=True))
+    return or_(condition, column.is_(None)) if with_none else condition
 
 
 # The yard tables' state: a yard added or removed, a yard_risk row added, removed or
@@ -136,6 +197,16 @@ def table_state(session: Session) -> TableState:
 # transaction may commit a moment after another that stamped its row later. SQLite runs one
 # writer at a time, so rows are stamped in commit order.
 CHANGE_MARGIN_S = 2.0
+
+
+@lru_cache(maxsize=8)
+def _changed_areas(area_column: str) -> Any:
+    """The areas of the yard_risk rows stamped at or after ``since``. No DISTINCT: SQLite
+    would then walk the area index over every row instead of the few rows the updated_at
+    index finds."""
+    return select(_YARD_RISK.c[area_column]).where(
+        _YARD_RISK.c.updated_at >= bindparam("since", type_=_YARD_RISK.c.updated_at.type)
+    )
 
 
 class KeptSums:
@@ -181,15 +252,10 @@ class KeptSums:
                 )
                 self._read_at = time.monotonic()
             else:
-                column = _YARD_RISK.c[self.area_column]
                 margin = 0.0 if session.get_bind().dialect.name == "sqlite" else CHANGE_MARGIN_S
                 since = old[2] - timedelta(seconds=margin)
-                # No DISTINCT: SQLite would then walk the area index over every row
-                # instead of the few rows the updated_at index finds.
                 changed = set(
-                    session.execute(
-                        select(column).where(_YARD_RISK.c.updated_at >= since)
-                    ).scalars()
+                    session.execute(_changed_areas(self.area_column), {"since": since}).scalars()
                 )
                 fresh = sum_areas(
                     session, self.area_column, sections=self.sections, since=None, only=changed

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.areas.figures import AreaFigures
-from app.channels.api.areas import _RememberingFormatter
+from app.channels.api.area_reasons import RememberingFormatter
 from app.channels.web.formatting import Formatter
 from app.scoring import AreaEstimate, Flag
 
@@ -66,6 +66,19 @@ class TestRememberedNumbers:
     @given(st.one_of(SIGNED, st.floats(-1e6, 1e6)), st.sampled_from([0, 1, 2]))
     def test_as_written_by_the_formatter(self, value: float, decimals: int) -> None:
         for lang in ("ru", "kk", "en"):
-            remembered = _RememberingFormatter(lang).number
+            remembered = RememberingFormatter(lang).number
             assert remembered(value, decimals) == Formatter(lang).number(value, decimals)
             assert remembered(value, decimals) == Formatter(lang).number(value, decimals)
+
+    @given(
+        st.one_of(
+            st.floats(0, 1),
+            st.integers(0, 200).map(lambda k: k / 200),  # the half-percent boundaries
+            st.integers(0, 2000).map(lambda k: k / 2000 + 1e-17),
+        )
+    )
+    def test_percents_as_written_by_the_formatter(self, fraction: float) -> None:
+        for lang in ("ru", "kk", "en"):
+            remembered = RememberingFormatter(lang).percent
+            assert remembered(fraction) == Formatter(lang).percent(fraction)
+            assert remembered(fraction) == Formatter(lang).percent(fraction)

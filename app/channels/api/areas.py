@@ -19,20 +19,18 @@ from app.areas import exports, gzip_parts, service
 from app.areas.kept import AreaKeeper
 from app.areas.shapes import ATTRIBUTION, LICENSE, area_name, district_names_ru
 from app.audit.service import AuditAction, export_target
-from app.channels.api import offences_schema, outcomes_schema
+from app.channels.api import area_reasons, offences_schema, outcomes_schema
 from app.channels.staff import access
 from app.channels.web.audit_deps import AuditDep
 from app.channels.web.auth_deps import AreaAggregatesScope, InspectorScope
 from app.channels.web.context import AreaShapesDep, ContextDep, MonthsQuery
-from app.channels.web.formatting import Formatter, quantize
+from app.channels.web.formatting import Formatter
 from app.districts.models import District
 from app.platform import translations
 from app.platform.body_cache import CachedBody
 from app.platform.db import SessionDep, utcnow
 from app.platform.errors import Invalid, NotFound
-from app.platform.languages import Lang
 from app.platform.security.openapi import CHOICES, SECTIONS
-from app.scoring import Flag
 
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 
@@ -58,50 +56,6 @@ def _cached(
     # and ?months= move with time.
     state = (*(tables or service.table_state(session)), utcnow().strftime("%Y%m%d%H"))
     return keeper.bodies.get(state, key, build)
-
-
-# (language, flag) -> its reason's text, across rebuilds: formatting a flag's numbers with
-# Babel was a fifth of a rebuild after a write, and most areas' flags do not change.
-_REASON_TEXTS: dict[tuple[str, Flag], str] = {}
-_REASON_TEXTS_MAX = 20_000
-
-
-# (language, value as written, decimals) -> its text: Babel took ~20 µs a number, and after a
-# write the ~90 flags with probabilities are new flags whose numbers mostly read the same.
-_NUMBER_TEXTS: dict[tuple[str, str, int], str] = {}
-
-
-class _RememberingFormatter(Formatter):
-    """``Formatter`` whose ``number`` is remembered by the value as it is written: ``number``
-    formats ``quantize(value, decimals)`` alone, so equal quantized values read the same."""
-
-    def number(self, value: float | None, decimals: int = 1) -> str:
-        if value is None:
-            return super().number(value, decimals)
-        # str: Decimal('-0.0') equals Decimal('0.0') but is written with its sign.
-        key = (self.lang, str(quantize(value, decimals)), decimals)
-        text = _NUMBER_TEXTS.get(key)
-        if text is None:
-            if len(_NUMBER_TEXTS) >= _REASON_TEXTS_MAX:
-                _NUMBER_TEXTS.clear()
-            text = _NUMBER_TEXTS[key] = super().number(value, decimals)
-        return text
-
-
-def _reasons(lang: Lang) -> Callable[[Flag], str]:
-    """``Formatter(lang).flag_reason``, remembered per flag (a flag is its code and values)."""
-    formatter = _RememberingFormatter(lang)
-
-    def reason(flag: Flag) -> str:
-        key = (lang, flag)
-        text = _REASON_TEXTS.get(key)
-        if text is None:
-            if len(_REASON_TEXTS) >= _REASON_TEXTS_MAX:
-                _REASON_TEXTS.clear()
-            text = _REASON_TEXTS[key] = formatter.flag_reason(flag)
-        return text
-
-    return reason
 
 
 def _dump(body: Any) -> bytes:
@@ -136,7 +90,7 @@ def micro_districts_geojson(
     sections = context.checklists.current.scoring.sections
     keeper = context.area_keeper
     lang = translations.current_lang.get()
-    reason = _reasons(lang)
+    reason = area_reasons.reasons(lang)
     if section is not None and section not in sections:
         raise Invalid(
             f"No section {section!r} in the scores; choose one of: {', '.join(sections)}",
