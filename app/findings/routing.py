@@ -12,14 +12,16 @@ akimat's housing department lists them (the bodies file does) and so receives th
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Connection, and_, bindparam, or_, select
 from sqlmodel import Session
 
-from app.bodies.models import Body, BodyItem, BodyKind, YardCooperative
+from app.bodies.models import Body, BodyChannel, BodyItem, BodyKind, YardCooperative
+from app.findings import writes
 from app.platform.db import table_of
 
 _BODY = table_of(Body)
@@ -41,6 +43,7 @@ _CANDIDATES = (
         _ITEM.c.item_id,
         _ITEM.c.deadline_days.label("item_days"),
         (_BODY.c.id == _COOP_OF_YARD).label("own_cooperative"),
+        _BODY.c.channel,
     )
     .select_from(_BODY.outerjoin(_ITEM, _ITEM.c.body_id == _BODY.c.id))
     .where(
@@ -68,6 +71,7 @@ class Candidate:
     cooperative_of_yard: bool
     items: dict[str, int | None]  # item id -> the item's own deadline days (None: the body's)
     deadline_days: int
+    channel: str = BodyChannel.email
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,8 @@ class Router:
     def __init__(self, candidates: list[Candidate], *, default_deadline_days: int) -> None:
         self._candidates = candidates
         self._default = default_deadline_days
+        # Each answer once: the walk below is the same for every (item, refusals).
+        self._routes: dict[tuple[str, tuple[str, ...]], Route] = {}
 
     @classmethod
     def for_yard(
@@ -92,21 +98,43 @@ class Router:
             .execute(_CANDIDATES, {"yard_id": yard_id, "district_id": district_id})
             .all()
         )
+        return cls.of_rows(rows, default_deadline_days=default_deadline_days)
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[Sequence[Any]], *, default_deadline_days: int) -> Router:
+        """The router of ``_CANDIDATES``' rows (its columns in order), however they were read."""
         by_id: dict[str, Candidate] = {}
-        for row in rows:
-            found = by_id.get(row.id)
+        for id_, kind, district_id, deadline_days, item_id, item_days, own, channel in rows:
+            found = by_id.get(id_)
             if found is None:
-                found = by_id[row.id] = Candidate(
-                    body_id=row.id,
-                    kind=row.kind,
-                    district_id=row.district_id,
-                    cooperative_of_yard=bool(row.own_cooperative),
+                found = by_id[id_] = Candidate(
+                    body_id=id_,
+                    kind=kind,
+                    district_id=district_id,
+                    cooperative_of_yard=bool(own),
                     items={},
-                    deadline_days=row.deadline_days,
+                    deadline_days=deadline_days,
+                    channel=channel,
                 )
-            if row.item_id is not None:
-                found.items[row.item_id] = row.item_days
+            if item_id is not None:
+                found.items[item_id] = item_days
         return cls(list(by_id.values()), default_deadline_days=default_deadline_days)
+
+    @staticmethod
+    def candidates_read(connection: Connection, *, yard_id: int, district_id: str) -> writes.Read:
+        """``for_yard``'s read as driver SQL, for ``writes.send_together`` (PostgreSQL);
+        its rows for ``of_rows``."""
+        return writes.query(_CANDIDATES, connection.dialect).read(
+            yard_id=yard_id, district_id=district_id
+        )
+
+    def may_mail(self, body_id: str) -> bool:
+        """False when ``body_id`` is one of the candidates (active) and takes no e-mail: no
+        "finding to its body" message goes to it (``notices.after_events``)."""
+        for candidate in self._candidates:
+            if candidate.body_id == body_id:
+                return candidate.channel == BodyChannel.email
+        return True
 
     def deadline_days(self, body_id: str, item_id: str) -> int:
         """The days ``body_id`` has for ``item_id``: the item's own, the body's, the default."""
@@ -116,17 +144,29 @@ class Router:
         return self._default
 
     def route(self, item_id: str, *, refused: Collection[str] = ()) -> Route:
-        steps = (
-            lambda c: c.cooperative_of_yard and item_id in c.items,
-            lambda c: (
-                c.district_id is not None and not c.cooperative_of_yard and item_id in c.items
-            ),
-            lambda c: c.district_id is None and item_id in c.items,
-            lambda c: c.kind == BodyKind.akimat and c.district_id is not None,
-        )
-        for step in steps:
-            for candidate in self._candidates:
-                if candidate.body_id not in refused and step(candidate):
-                    days = candidate.items.get(item_id) or candidate.deadline_days
-                    return Route(candidate.body_id, timedelta(days=days or self._default))
+        key = (item_id, tuple(refused))
+        found = self._routes.get(key)
+        if found is None:
+            found = self._routes[key] = self._walk(item_id, refused)
+        return found
+
+    def _walk(self, item_id: str, refused: Collection[str]) -> Route:
+        """The first candidate of the first step that takes ``item_id`` (module docstring)."""
+        candidates = [c for c in self._candidates if c.body_id not in refused]
+        for c in candidates:
+            if c.cooperative_of_yard and item_id in c.items:
+                return self._to(c, item_id)
+        for c in candidates:
+            if c.district_id is not None and not c.cooperative_of_yard and item_id in c.items:
+                return self._to(c, item_id)
+        for c in candidates:
+            if c.district_id is None and item_id in c.items:
+                return self._to(c, item_id)
+        for c in candidates:
+            if c.kind == BodyKind.akimat and c.district_id is not None:
+                return self._to(c, item_id)
         return Route(None, None)
+
+    def _to(self, candidate: Candidate, item_id: str) -> Route:
+        days = candidate.items.get(item_id) or candidate.deadline_days
+        return Route(candidate.body_id, timedelta(days=days or self._default))

@@ -11,12 +11,12 @@ finding. A recomputation without a submission never verifies anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
 from app.findings import notices, rules, summary, writes
@@ -32,25 +32,10 @@ CHECKLIST = "checklist"
 # Only the columns the sync and the yard's summary read (a full row cost as much as the rest
 # of the sync, its dates parsed); every kind, for the summary, though only checklist
 # findings are synced.
-_READ = (
-    "id",
-    "item_id",
-    "kind",
-    "state",
-    "confirmed",
-    "resident_reports",
-    "risk",
-    "basis",
-    "checklist_version",
-    "body_id",
-    "deadline_at",
-    "refused_by",
-    "reopened",
-    "resident_passes",
-    "resident_fails",
-)
+_READ = "id item_id kind state confirmed resident_reports risk basis checklist_version body_id"
+_READ += " deadline_at refused_by reopened resident_passes resident_fails"
 _YARD_FINDINGS = select(
-    *(_FINDING.c[name] for name in dict.fromkeys(_READ + summary.COLUMNS_READ))
+    *(_FINDING.c[name] for name in dict.fromkeys((*_READ.split(), *summary.COLUMNS_READ)))
 ).where(_FINDING.c.yard_id == bindparam("yard_id"))
 
 # Who opened or changed a finding, in words, by the consensus it was read from.
@@ -78,14 +63,20 @@ class Place:
 
 class _Sync:
     def __init__(
-        self, session: Session, *, place: Place, settings: Settings, now: datetime
+        self,
+        session: Session,
+        *,
+        place: Place,
+        settings: Settings,
+        now: datetime,
+        router: Router | None = None,
     ) -> None:
         self.session = session
         self.place = place
         self.settings = settings
         self.now = now
         self.events: list[dict[str, Any]] = []
-        self._router: Router | None = None
+        self._router = router  # None: read when first needed
 
     @property
     def router(self) -> Router:
@@ -101,20 +92,23 @@ class _Sync:
     def event(
         self, row: Mapping[str, Any], to_state: str, action: str, actor: str, **extra: Any
     ) -> None:
-        self.events.append(
-            {
-                "finding_id": row["id"],
-                "at": self.now,
-                "from_state": extra.pop("from_state", row["state"]),
-                "to_state": to_state,
-                "actor_user_id": None,
-                "actor": actor,
-                "action": action,
-                "reason": extra.pop("reason", None),
-                "body_id": extra.pop("body_id", row.get("body_id")),
-                "details": extra,
-            }
-        )
+        self.events.append(self.event_of(row, to_state, action, actor, **extra))
+
+    def event_of(
+        self, row: Mapping[str, Any], to_state: str, action: str, actor: str, **extra: Any
+    ) -> dict[str, Any]:
+        return {
+            "finding_id": row["id"],
+            "at": self.now,
+            "from_state": extra.pop("from_state", row["state"]),
+            "to_state": to_state,
+            "actor_user_id": None,
+            "actor": actor,
+            "action": action,
+            "reason": extra.pop("reason", None),
+            "body_id": extra.pop("body_id", row.get("body_id")),
+            "details": extra,
+        }
 
     def routed(self, item_id: str, refused: list[str], confirmed: bool) -> dict[str, Any]:
         route = self.router.route(item_id, refused=refused)
@@ -145,13 +139,10 @@ def sync_yard(
     risks = rules.item_risks(consensus)
     fails = rules.failing(risks, threshold=threshold)
     connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
     existing: dict[str, dict[str, Any]] = {}
     other_kinds: list[dict[str, Any]] = []
-    found_rows = (
-        ()
-        if new_yard
-        else connection.execute(_YARD_FINDINGS, {"yard_id": place.yard_id}).mappings()
-    )
+    found_rows, router = _read(connection, place, settings, new_yard=new_yard, fails=fails)
     for found in found_rows:
         if found["kind"] == CHECKLIST:
             existing[found["item_id"]] = dict(found)
@@ -159,7 +150,7 @@ def sync_yard(
             other_kinds.append(dict(found))
     if not fails and not existing:
         return 0
-    sync = _Sync(session, place=place, settings=settings, now=now)
+    sync = _Sync(session, place=place, settings=settings, now=now, router=router)
     resident_fails = {
         item
         for item, own in (trigger.risks.items() if trigger and trigger.role == "resident" else ())
@@ -257,7 +248,11 @@ def sync_yard(
         ):
             change(row, risk=risk, basis=consensus.basis, checklist_version=version)
 
-    if new_rows:
+    # PostgreSQL: the writes below go in one round trip (the new findings' ids come back
+    # with it; their "opened" history rows are written with them, in the same place).
+    later: writes.Later | None = None if sqlite else []
+    opened_at = len(sync.events)
+    if new_rows and later is None:
         # One statement for a new yard's findings, their ids returned by item.
         ids = writes.insert_findings(connection, new_rows)
         for values in new_rows:
@@ -277,24 +272,20 @@ def sync_yard(
     if trigger is not None:
         _verify(sync, existing, trigger, change)
 
-    sqlite = connection.dialect.name == "sqlite"
-    # PostgreSQL: the writes below, whose results nobody reads, go in one round trip.
-    later: writes.Later | None = None if sqlite else []
-    _write_changes(connection, existing, changes, now, later)
-    routing: list[dict[str, Any]] = []
-    if sync.events:
-        writes.insert_events(connection, sync.events, later=later)
-        # Only a finding this sync leaves confirmed, open and with a body can be due to go
-        # to it (what ``notices.after_events`` asks the database): the others' events (most
-        # of a busy yard's, the unconfirmed findings' open/withdrawn flips) need no query.
-        due = {
-            r["id"]
-            for r in (*existing.values(), *new_rows)
-            if r["confirmed"] and r["state"] == FindingState.open and r["body_id"] is not None
-        }
-        routing = [e for e in sync.events if e["finding_id"] in due]
-        if routing and later is None:
-            notices.after_events(session, events=routing)  # e-mail bodies, this transaction
+    # One UPDATE whatever columns each finding changes (a new check usually moves the risk
+    # of every failing item: a statement per row was most of the intake's cost).
+    updated = [{**v, "updated_at": now, "id": existing[i]["id"]} for i, v in changes.items()]
+    writes.update_findings(connection, updated, later=later)
+    if later is None:
+        writes.insert_events(connection, sync.events)
+    else:
+        opened = sync.event_of(
+            {"id": None, "state": None}, FindingState.open, "opened", actor, from_state=None
+        )
+        writes.insert_events(connection, sync.events[:opened_at], later=later)
+        inserted = writes.insert_opened(connection, new_rows, opened)
+        later.extend(inserted)
+        writes.insert_events(connection, sync.events[opened_at:], later=later)
     if changes or new_rows:
         if later is None:
             # Counted from the rows in hand: SQLite's write transaction is exclusive, so they
@@ -309,29 +300,63 @@ def sync_yard(
             summary.refresh_later(connection, yard_id=place.yard_id, later=later)
     if later:
         writes.send_together(connection, later)
-        if routing:  # reads the history just written; writes the outbox only
-            notices.after_events(session, events=routing)
+        ids = {r["item_id"]: r["id"] for read in inserted for r in read.rows}
+        for values in new_rows:
+            values["id"] = ids[values["item_id"]]
+        sync.events[opened_at:opened_at] = [
+            sync.event_of(values, FindingState.open, "opened", actor, from_state=None)
+            for values in new_rows
+        ]
+    # Only a finding this sync leaves confirmed, open and with a body that may take e-mail
+    # can be due to go to it (what ``notices.after_events`` asks the database): the others'
+    # events (most of a busy yard's) need no query. It reads the history just written.
+    router = sync._router  # when read: its bodies' channels
+    due = {
+        r["id"]
+        for r in (*existing.values(), *new_rows)
+        if r["confirmed"]
+        and r["state"] == FindingState.open
+        and r["body_id"] is not None
+        and (router is None or router.may_mail(r["body_id"]))
+    }
+    routing = [e for e in sync.events if e["finding_id"] in due]
+    if routing:
+        notices.after_events(session, events=routing)  # e-mail bodies
     return len(changes) + len(new_rows)
 
 
-def _write_changes(
-    connection: Any,
-    existing: Mapping[str, Mapping[str, Any]],
-    changes: Mapping[str, dict[str, Any]],
-    now: datetime,
-    later: writes.Later | None,
-) -> None:
-    """UPDATE the changed findings, one executemany per set of columns written (a new check
-    usually moves the risk of every failing item: a statement per row was most of the
-    intake's cost), as driver SQL (``writes``; into ``later`` when given)."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for item_id, values in changes.items():
-        values["updated_at"] = now
-        groups.setdefault(tuple(sorted(values)), []).append(
-            {**values, "id": existing[item_id]["id"]}
+def _read(
+    connection: Connection,
+    place: Place,
+    settings: Settings,
+    *,
+    new_yard: bool,
+    fails: Mapping[str, float],
+) -> tuple[Iterable[Any], Router | None]:
+    """The yard's findings (none for a new yard) and, on PostgreSQL when an item fails, the
+    bodies that may take them, in one round trip (SQLite: the router is read when needed)."""
+    if connection.dialect.name == "sqlite":
+        if new_yard:
+            return (), None
+        return connection.execute(_YARD_FINDINGS, {"yard_id": place.yard_id}).mappings(), None
+    reads = (
+        []
+        if new_yard
+        else [writes.query(_YARD_FINDINGS, connection.dialect).read(yard_id=place.yard_id)]
+    )
+    if fails:
+        reads.append(
+            Router.candidates_read(connection, yard_id=place.yard_id, district_id=place.district_id)
         )
-    for columns, rows in groups.items():
-        writes.update_findings(connection, columns, rows, later=later)
+    if reads:
+        writes.send_together(connection, reads)
+    router = None
+    if fails:
+        router = Router.of_rows(
+            [tuple(row.values()) for row in reads[-1].rows],
+            default_deadline_days=settings.finding_deadline_days,
+        )
+    return ([] if new_yard else reads[0].rows), router
 
 
 def _verify(

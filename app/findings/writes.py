@@ -9,12 +9,18 @@ converted by its column type's own bind processor, so the stored values are thos
 stores; a datetime or an empty JSON value is converted once per statement (the sync's clock is
 in every row), not once a row. tests/findings/test_writes.py keeps the rows equal to
 SQLAlchemy's on both databases.
+
+On PostgreSQL the sync takes two round trips (``send_together``, the driver's pipeline): its
+reads (``Query``: SQLAlchemy's statement compiled once, its rows converted by the columns'
+result processors), then every write, the new findings with their "opened" history rows in
+one statement (``insert_opened``), their ids read once the pipeline has run.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -139,10 +145,15 @@ def _insert(
 
 @functools.cache
 def _update(columns: tuple[str, ...], dialect: Dialect) -> tuple[str, _Values]:
-    """``UPDATE finding SET (columns) WHERE id = ?``; its parameters: the columns, then id."""
+    """``UPDATE finding SET c = CASE WHEN ? THEN ? ELSE c END, ... WHERE id = ?``: a row
+    sets the columns it has (each flag true) and keeps the others as they are, so the rows of
+    any sets of columns go in one statement; its parameters: the columns' values, then id."""
     values = _Values(FINDING, (*columns, "id"), dialect)
-    sets = ", ".join(f"{name} = {values.mark}" for name in values.names[:-1])
-    return f"UPDATE {values.table} SET {sets} WHERE {values.names[-1]} = {values.mark}", values
+    mark = values.mark
+    sets = ", ".join(
+        f"{name} = CASE WHEN {mark} THEN {mark} ELSE {name} END" for name in values.names[:-1]
+    )
+    return f"UPDATE {values.table} SET {sets} WHERE {values.names[-1]} = {mark}", values
 
 
 @functools.cache
@@ -171,8 +182,58 @@ def insert_findings(connection: Connection, rows: Sequence[Mapping[str, Any]]) -
     return ids
 
 
-# A statement whose result nobody reads: its text, and its parameters (a list: executemany).
-Later = list[tuple[str, Any]]
+# The columns of an "opened" history row that are the new finding's own.
+_OPENED_OWN = ("finding_id", "body_id")
+
+
+@functools.cache
+def _insert_opened(
+    columns: tuple[str, ...], rows: int, event_columns: tuple[str, ...], dialect: Dialect
+) -> str:
+    """PostgreSQL: ``rows`` new findings and an "opened" history row for each, in the order
+    of their ids, in one statement; it returns the findings' ids and items."""
+    insert = _insert(FINDING, columns, dialect, ("id", "item_id", "body_id"))
+    quote = dialect.identifier_preparer.quote
+    names = [quote(c) for c in (*_OPENED_OWN, *event_columns)]
+    values = [
+        f"CAST({insert.mark} AS {EVENT.c[c].type.compile(dialect=dialect)})" for c in event_columns
+    ]
+    return (
+        f"WITH f AS ({insert.statement(rows)}), "
+        f"e AS (INSERT INTO {quote(EVENT.name)} ({', '.join(names)}) "
+        f"SELECT f.id, f.body_id, {', '.join(values)} FROM f ORDER BY f.id) "
+        "SELECT id, item_id FROM f"
+    )
+
+
+def insert_opened(
+    connection: Connection, rows: Sequence[Mapping[str, Any]], opened: Mapping[str, Any]
+) -> list[Read]:
+    """PostgreSQL, for ``send_together``: INSERT new findings of one yard (every row with the
+    same keys) and each one's "opened" history row (``opened``: every column of it, the same
+    for all, but ``finding_id`` and ``body_id``, the finding's own), in the order of
+    ``rows``; the reads' rows: the findings' ``id`` and ``item_id``."""
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    insert = _insert(FINDING, columns, connection.dialect, ("id", "item_id", "body_id"))
+    event_columns = tuple(c for c in opened if c not in _OPENED_OWN)
+    # Converted as ``insert_events`` converts a history row (the own columns: placeholders).
+    event = _insert(EVENT, (*_OPENED_OWN, *event_columns), connection.dialect)
+    constants = event.parameters([{**dict.fromkeys(_OPENED_OWN), **opened}])[0][2:]
+    parameters = insert.parameters(rows)
+    reads = []
+    step = insert.per_statement
+    for start in range(0, len(parameters), step):
+        page = parameters[start : start + step]
+        statement = _insert_opened(columns, len(page), event_columns, connection.dialect)
+        reads.append(Read(None, statement, (*chain.from_iterable(page), *constants)))
+    return reads
+
+
+# Statements for ``send_together``: a text and its parameters (a list: executemany), whose
+# result nobody reads, or a ``Read``.
+Later = list["tuple[str, Any] | Read"]
 
 
 def _run(connection: Connection, statement: str, parameters: Any, later: Later | None) -> None:
@@ -194,39 +255,130 @@ def insert_events(
     _run(connection, insert.statement(1), parameters, later)
 
 
+# SQLite rewrites the entries of every index with a column in an UPDATE's SET list, whether
+# its value changes or not (PostgreSQL compares the values): there, rows that change
+# different indexed columns go in statements of their own.
+_INDEXED = frozenset(c.name for index in FINDING.indexes for c in index.columns) | frozenset(
+    c.name for u in FINDING.constraints if hasattr(u, "columns") for c in u.columns
+)
+
+
 def update_findings(
-    connection: Connection,
-    columns: tuple[str, ...],
-    rows: Sequence[Mapping[str, Any]],
-    *,
-    later: Later | None = None,
+    connection: Connection, rows: Sequence[Mapping[str, Any]], *, later: Later | None = None
 ) -> None:
-    """UPDATE ``columns`` of findings, one executemany; each row has them and the ``id``
-    (into ``later`` for ``send_together``, when given)."""
-    statement, values = _update(columns, connection.dialect)
-    _run(connection, statement, [tuple(v) for v in values.parameters(rows)], later)
+    """UPDATE findings: each row its ``id`` and the columns it changes (rows may change
+    different columns; a column a row lacks keeps its value), one executemany (on SQLite one
+    per set of indexed columns changed); into ``later`` for ``send_together``, when given."""
+    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    sqlite = connection.dialect.name == "sqlite"
+    for row in rows:
+        key = tuple(sorted(c for c in row if c in _INDEXED)) if sqlite else ()
+        groups.setdefault(key, []).append(row)
+    for group in groups.values():
+        columns = tuple(sorted({c for row in group for c in row if c != "id"}))
+        statement, values = _update(columns, connection.dialect)
+        # A column a row lacks: None in its place (never stored: its flag is false).
+        filled = [{c: row.get(c) for c in values.columns} for row in group]
+        parameters = []
+        for row, converted in zip(group, values.parameters(filled), strict=True):
+            flags = [c in row for c in columns]
+            pairs = chain.from_iterable(zip(flags, converted[:-1], strict=True))
+            parameters.append((*pairs, converted[-1]))
+        _run(connection, statement, parameters, later)
 
 
-def send_together(connection: Connection, statements: Later) -> None:
+class Read:
+    """A statement sent with others by ``send_together`` whose rows are wanted: ``rows``
+    (mappings by column name, converted as SQLAlchemy converts them) once it has run."""
+
+    def __init__(self, query: Query | None, statement: str, parameters: Any) -> None:
+        self.query = query  # None: the driver's values as they come
+        self.statement = statement
+        self.parameters = parameters
+        self.rows: list[dict[str, Any]] = []
+
+    def take(self, rows: Sequence[Sequence[Any]], description: Sequence[Any]) -> None:
+        if self.query is not None:
+            self.rows = self.query.rows(rows, tuple(c.type_code for c in description))
+        else:
+            names = [c.name for c in description]
+            self.rows = [dict(zip(names, row, strict=True)) for row in rows]
+
+
+class Query:
+    """A SQLAlchemy statement as driver SQL for one dialect, compiled once; its rows converted
+    by its columns' result processors (as SQLAlchemy does, for the driver's column types)."""
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        self.statement = statement
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        self.sql = compiled.string
+        self.defaults = dict(compiled.params)
+        self.dialect = dialect
+        columns = statement.selected_columns if hasattr(statement, "selected_columns") else ()
+        self.names = [c.key for c in columns]
+        self.types = [c.type.dialect_impl(dialect) for c in columns]
+        self._processors: dict[tuple[Any, ...], list[tuple[int, Any]]] = {}
+
+    def read(self, **parameters: Any) -> Read:
+        return Read(self, self.sql, {**self.defaults, **parameters})
+
+    def rows(self, rows: Sequence[Sequence[Any]], codes: tuple[Any, ...]) -> list[dict[str, Any]]:
+        processors = self._processors.get(codes)
+        if processors is None:
+            found = (
+                t.result_processor(self.dialect, c) for t, c in zip(self.types, codes, strict=True)
+            )
+            processors = self._processors[codes] = [
+                (i, p) for i, p in enumerate(found) if p is not None
+            ]
+        names = self.names
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                values[i] = process(values[i])
+            out.append(dict(zip(names, values, strict=True)))
+        return out
+
+
+@functools.cache
+def query(statement: Any, dialect: Dialect) -> Query:
+    """``statement`` (built once, at import) as a ``Query`` for ``dialect``."""
+    return Query(statement, dialect)
+
+
+def send_together(connection: Connection, statements: Sequence[tuple[str, Any] | Read]) -> None:
     """PostgreSQL: ``statements`` in the driver's pipeline mode, in order, in one round trip
-    (none of their results is read, so none waits for the one before). A failure aborts the
-    rest and the transaction, as any failed statement does there; it arrives as
-    SQLAlchemy's error, as from ``exec_driver_sql``."""
+    (none waits for the one before: a ``Read``'s rows are taken once all have run). A
+    failure aborts the rest and the transaction, as any failed statement does there; it
+    arrives as SQLAlchemy's error, as from ``exec_driver_sql``."""
     dbapi = connection.dialect.loaded_dbapi
     driver: Any = connection.connection.driver_connection
     # What the writer kept for the next statement (BEGIN, SAVEPOINT, RELEASE) goes first.
-    statements = [(statement, None) for statement in deferred.take(connection)] + statements
+    kept: list[tuple[str, Any] | Read] = [(s, None) for s in deferred.take(connection)]
+    statements = kept + list(statements)
     try:
-        # The pipeline ends (its one sync) before the cursor closes.
-        with driver.cursor() as cursor, driver.pipeline():
-            for statement, parameters in statements:
-                if isinstance(parameters, list):
-                    cursor.executemany(statement, parameters)
-                else:
-                    cursor.execute(statement, parameters)
+        with ExitStack() as cursors:
+            cursor = cursors.enter_context(driver.cursor())
+            reads: list[tuple[Read, Any]] = []
+            # The pipeline ends (its one sync, every result in) before any cursor is read.
+            with driver.pipeline():
+                for item in statements:
+                    if isinstance(item, Read):
+                        own = cursors.enter_context(driver.cursor())
+                        own.execute(item.statement, item.parameters)
+                        reads.append((item, own))
+                    elif isinstance(item[1], list):
+                        cursor.executemany(*item)
+                    else:
+                        cursor.execute(*item)
+            for read, own in reads:
+                read.take(own.fetchall(), own.description)
     except dbapi.Error as exc:
+        first = statements[0]
         raise DBAPIError.instance(
-            statements[0][0],
+            first.statement if isinstance(first, Read) else first[0],
             None,
             exc,
             dbapi.Error,

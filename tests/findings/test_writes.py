@@ -16,9 +16,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.checklists.loader import ChecklistRegistry
+from app.findings import routing, writes
+from app.findings import service as sync
 from app.findings import summary as findings_summary
-from app.findings import writes
 from app.findings.models import Finding, FindingEvent, YardFindings
+from app.findings.routing import Router
 from app.platform.config import Settings
 from tests.factories import answers_for, area_index, new_location, store_submission
 from tests.findings.support import START, own_bodies_only
@@ -35,23 +37,54 @@ def _old_insert_findings(connection: Connection, rows: Sequence[Mapping[str, Any
 def _old_insert_events(
     connection: Connection, events: Sequence[Mapping[str, Any]], **later: Any
 ) -> None:
-    connection.execute(insert(writes.EVENT), list(events))
+    if events:  # none: no statement (SQLAlchemy would insert a row of defaults)
+        connection.execute(insert(writes.EVENT), list(events))
 
 
 def _old_update_findings(
-    connection: Connection,
-    columns: tuple[str, ...],
-    rows: Sequence[Mapping[str, Any]],
-    **later: Any,
+    connection: Connection, rows: Sequence[Mapping[str, Any]], **later: Any
 ) -> None:
-    statement = (
-        update(writes.FINDING)
-        .where(writes.FINDING.c.id == bindparam("_id"))
-        .values({c: bindparam(f"_{c}") for c in columns})
+    """One executemany per set of columns changed, as the sync wrote them before."""
+    groups: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(c for c in row if c != "id")), []).append(row)
+    for columns, group in groups.items():
+        statement = (
+            update(writes.FINDING)
+            .where(writes.FINDING.c.id == bindparam("_id"))
+            .values({c: bindparam(f"_{c}") for c in columns})
+        )
+        connection.execute(
+            statement, [{"_id": r["id"], **{f"_{c}": r[c] for c in columns}} for r in group]
+        )
+
+
+def _old_insert_opened(
+    connection: Connection, rows: Sequence[Mapping[str, Any]], opened: Mapping[str, Any]
+) -> list[writes.Read]:
+    """PostgreSQL's new findings and their "opened" rows as two SQLAlchemy statements, run
+    at once; the read handed back only finds the ids again."""
+    if not rows:
+        return []
+    ids = _old_insert_findings(connection, rows)
+    events = [{**opened, "finding_id": ids[r["item_id"]], "body_id": r["body_id"]} for r in rows]
+    _old_insert_events(connection, events)
+    found = "SELECT id, item_id FROM finding WHERE id = ANY(%s)"
+    return [writes.Read(None, found, (list(ids.values()),))]
+
+
+def _old_read(
+    connection: Connection, place: Any, settings: Settings, *, new_yard: bool, fails: Any
+) -> tuple[Any, Router | None]:
+    """The sync's reads through SQLAlchemy (PostgreSQL sends them as driver SQL)."""
+    rows: Any = (
+        [] if new_yard else connection.execute(sync._YARD_FINDINGS, {"yard_id": place.yard_id})
     )
-    connection.execute(
-        statement, [{"_id": r["id"], **{f"_{c}": r[c] for c in columns}} for r in rows]
+    candidates = connection.execute(
+        routing._CANDIDATES, {"yard_id": place.yard_id, "district_id": place.district_id}
     )
+    router = Router.of_rows(candidates, default_deadline_days=settings.finding_deadline_days)
+    return [dict(r._mapping) for r in rows], router
 
 
 def _old_upsert_summary(connection: Connection, row: Mapping[str, Any]) -> None:
@@ -179,6 +212,8 @@ class TestDriverWritesStoreWhatSQLAlchemyStored:
             patched.setattr(writes, "insert_findings", _old_insert_findings)
             patched.setattr(writes, "insert_events", _old_insert_events)
             patched.setattr(writes, "update_findings", _old_update_findings)
+            patched.setattr(writes, "insert_opened", _old_insert_opened)
+            patched.setattr(sync, "_read", _old_read)
             patched.setattr(writes, "upsert_summary", _old_upsert_summary)
             patched.setattr(findings_summary, "refresh_later", _old_refresh_later)
             oracle = run(second)
