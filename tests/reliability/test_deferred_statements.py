@@ -188,3 +188,12 @@ class TestKeptWrites:
             )
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql(f"SELECT note FROM {table}").scalar_one() == note
+
+    def test_a_transaction_of_kept_writes_alone_commits_them(
+        self, db: Database, table: str
+    ) -> None:
+        # Nothing reaches the server before the COMMIT: the BEGIN goes with the write.
+        with db.write_session() as session:
+            session.connection()
+            keep_insert(session, table, 3)
+        assert stored(db, table) == [3]
