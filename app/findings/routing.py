@@ -86,8 +86,6 @@ class Router:
     def __init__(self, candidates: list[Candidate], *, default_deadline_days: int) -> None:
         self._candidates = candidates
         self._default = default_deadline_days
-        # Each answer once: the walk below is the same for every (item, refusals).
-        self._routes: dict[tuple[str, tuple[str, ...]], Route] = {}
 
     @classmethod
     def for_yard(
@@ -144,13 +142,6 @@ class Router:
         return self._default
 
     def route(self, item_id: str, *, refused: Collection[str] = ()) -> Route:
-        key = (item_id, tuple(refused))
-        found = self._routes.get(key)
-        if found is None:
-            found = self._routes[key] = self._walk(item_id, refused)
-        return found
-
-    def _walk(self, item_id: str, refused: Collection[str]) -> Route:
         """The first candidate of the first step that takes ``item_id`` (module docstring)."""
         candidates = [c for c in self._candidates if c.body_id not in refused]
         for c in candidates:

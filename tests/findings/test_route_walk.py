@@ -1,6 +1,6 @@
-"""``Router.route`` answers each (item, refusals) once and keeps it: the kept answers are the
-ones the walk gave before it was cached, whatever the bodies and the order of the questions
-(the walk as it was, four steps as lambdas over every candidate, is the oracle here)."""
+"""``Router.route`` walks four plain loops: its answers are the ones the walk as it was (four
+steps as lambdas over every candidate, the oracle here) gave, whatever the bodies, the
+refusals and the order of the questions."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ ITEMS = ["lighting.at_night", "access.entrance_doors", "social.drinking", "play.
 
 
 def _walked(candidates: list[Candidate], item_id: str, refused: Collection[str]) -> Route:
-    """``Router.route`` before its cache, as it was written."""
+    """``Router.route`` as it was written before."""
     steps = (
         lambda c: c.cooperative_of_yard and item_id in c.items,
         lambda c: c.district_id is not None and not c.cooperative_of_yard and item_id in c.items,
@@ -61,13 +61,13 @@ _QUESTIONS = st.lists(
 )
 
 
-class TestRouteCache:
+class TestRouteWalk:
     @given(candidates=_candidates(), questions=_QUESTIONS)
-    def test_cached_answers_are_the_walks(
+    def test_answers_are_the_old_walks(
         self, candidates: list[Candidate], questions: list[tuple[str, list[str]]]
     ) -> None:
         router = Router(candidates, default_deadline_days=DEFAULT_DAYS)
-        # Each question twice over (the second time from the cache), in the drawn order.
+        # Each question twice over, in the drawn order.
         for item_id, refused in questions + questions:
             assert router.route(item_id, refused=refused) == _walked(candidates, item_id, refused)
 
