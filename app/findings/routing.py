@@ -21,8 +21,8 @@ from sqlalchemy import Connection, and_, bindparam, or_, select
 from sqlmodel import Session
 
 from app.bodies.models import Body, BodyChannel, BodyItem, BodyKind, YardCooperative
-from app.findings import writes
 from app.platform.db import table_of
+from app.platform.pipeline import Read, query
 
 _BODY = table_of(Body)
 _ITEM = table_of(BodyItem)
@@ -119,12 +119,10 @@ class Router:
         return cls(list(by_id.values()), default_deadline_days=default_deadline_days)
 
     @staticmethod
-    def candidates_read(connection: Connection, *, yard_id: int, district_id: str) -> writes.Read:
-        """``for_yard``'s read as driver SQL, for ``writes.send_together`` (PostgreSQL);
+    def candidates_read(connection: Connection, *, yard_id: int, district_id: str) -> Read:
+        """``for_yard``'s read as driver SQL, for ``pipeline.send_together`` (PostgreSQL);
         its rows for ``of_rows``."""
-        return writes.query(_CANDIDATES, connection.dialect).read(
-            yard_id=yard_id, district_id=district_id
-        )
+        return query(_CANDIDATES, connection.dialect).read(yard_id=yard_id, district_id=district_id)
 
     def may_mail(self, body_id: str) -> bool:
         """False when ``body_id`` is one of the candidates (active) and takes no e-mail: no

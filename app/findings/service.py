@@ -22,6 +22,7 @@ from sqlmodel import Session
 from app.findings import notices, rules, summary, writes
 from app.findings.models import OPEN_STATES, Finding, FindingState
 from app.findings.routing import Router
+from app.platform import pipeline
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
 from app.yards.consensus import Consensus
@@ -126,6 +127,7 @@ def sync_yard(
     window_reports: Mapping[str, int] | None = None,
     now: datetime | None = None,
     new_yard: bool = False,
+    sent: YardReads | None = None,
 ) -> int:
     """Bring one yard's checklist findings in step with ``consensus`` (the yard's current
     answers); returns how many findings changed. Never commits.
@@ -133,7 +135,8 @@ def sync_yard(
     ``window_reports``: for a recomputation (no ``trigger``), per item the residents' checks
     in the window that failed it (``rules.resident_fail_counts``), which confirm as a
     trigger's reports would. ``new_yard``: the yard was created in this transaction, so it
-    has no findings to read (one statement less for most submissions of a growing city)."""
+    has no findings to read (one statement less for most submissions of a growing city).
+    ``sent``: the yard's reads, already sent by the caller with its own statements."""
     now = now or utcnow()
     threshold = settings.finding_risk
     risks = rules.item_risks(consensus)
@@ -142,7 +145,9 @@ def sync_yard(
     sqlite = connection.dialect.name == "sqlite"
     existing: dict[str, dict[str, Any]] = {}
     other_kinds: list[dict[str, Any]] = []
-    found_rows, router = _read(connection, place, settings, new_yard=new_yard, fails=fails)
+    found_rows, router = _read(
+        connection, place, settings, new_yard=new_yard, fails=fails, sent=sent
+    )
     for found in found_rows:
         if found["kind"] == CHECKLIST:
             existing[found["item_id"]] = dict(found)
@@ -250,7 +255,7 @@ def sync_yard(
 
     # PostgreSQL: the writes below go in one round trip (the new findings' ids come back
     # with it; their "opened" history rows are written with them, in the same place).
-    later: writes.Later | None = None if sqlite else []
+    later: pipeline.Later | None = None if sqlite else []
     opened_at = len(sync.events)
     if new_rows and later is None:
         # One statement for a new yard's findings, their ids returned by item.
@@ -299,7 +304,7 @@ def sync_yard(
             # yard's findings since the read; the aggregate, run now, sees it.
             summary.refresh_later(connection, yard_id=place.yard_id, later=later)
     if later:
-        writes.send_together(connection, later)
+        pipeline.send_together(connection, later)
         ids = {r["item_id"]: r["id"] for read in inserted for r in read.rows}
         for values in new_rows:
             values["id"] = ids[values["item_id"]]
@@ -325,6 +330,41 @@ def sync_yard(
     return len(changes) + len(new_rows)
 
 
+class YardReads:
+    """The sync's reads of one yard as driver SQL (PostgreSQL), for the caller to send with
+    its own statements (``pipeline.send_together``): the yard's findings (none for a new
+    yard) and the bodies that may take them. Pass it to ``sync_yard`` once it has run."""
+
+    def __init__(
+        self, connection: Connection, place: Place, *, new_yard: bool, bodies: bool = True
+    ) -> None:
+        self.findings = (
+            None
+            if new_yard
+            else pipeline.query(_YARD_FINDINGS, connection.dialect).read(yard_id=place.yard_id)
+        )
+        self.candidates = (
+            Router.candidates_read(connection, yard_id=place.yard_id, district_id=place.district_id)
+            if bodies
+            else None
+        )
+
+    @property
+    def reads(self) -> list[pipeline.Read]:
+        return [r for r in (self.findings, self.candidates) if r is not None]
+
+    def taken(
+        self, settings: Settings, fails: Mapping[str, float]
+    ) -> tuple[Iterable[Any], Router | None]:
+        router = None
+        if fails and self.candidates is not None:
+            router = Router.of_rows(
+                [tuple(row.values()) for row in self.candidates.rows],
+                default_deadline_days=settings.finding_deadline_days,
+            )
+        return (self.findings.rows if self.findings is not None else ()), router
+
+
 def _read(
     connection: Connection,
     place: Place,
@@ -332,31 +372,21 @@ def _read(
     *,
     new_yard: bool,
     fails: Mapping[str, float],
+    sent: YardReads | None,
 ) -> tuple[Iterable[Any], Router | None]:
     """The yard's findings (none for a new yard) and, on PostgreSQL when an item fails, the
-    bodies that may take them, in one round trip (SQLite: the router is read when needed)."""
+    bodies that may take them, in one round trip, or ``sent`` by the caller with its own
+    statements (SQLite: the router is read when needed)."""
+    if sent is not None:
+        return sent.taken(settings, fails)
     if connection.dialect.name == "sqlite":
         if new_yard:
             return (), None
         return connection.execute(_YARD_FINDINGS, {"yard_id": place.yard_id}).mappings(), None
-    reads = (
-        []
-        if new_yard
-        else [writes.query(_YARD_FINDINGS, connection.dialect).read(yard_id=place.yard_id)]
-    )
-    if fails:
-        reads.append(
-            Router.candidates_read(connection, yard_id=place.yard_id, district_id=place.district_id)
-        )
-    if reads:
-        writes.send_together(connection, reads)
-    router = None
-    if fails:
-        router = Router.of_rows(
-            [tuple(row.values()) for row in reads[-1].rows],
-            default_deadline_days=settings.finding_deadline_days,
-        )
-    return ([] if new_yard else reads[0].rows), router
+    reads = YardReads(connection, place, new_yard=new_yard, bodies=bool(fails))
+    if reads.reads:
+        pipeline.send_together(connection, reads.reads)
+    return reads.taken(settings, fails)
 
 
 def _verify(

@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql
 from app.findings import writes
 from app.findings.models import ACTIVE_STATES, OPEN_STATES, Finding, FindingState, YardFindings
 from app.platform.db import table_of
+from app.platform.pipeline import Later
 
 _F = table_of(Finding)
 _S = table_of(YardFindings)
@@ -99,9 +100,9 @@ def _upsert_one_sql(dialect: Dialect) -> tuple[str, dict[str, Any]]:
     return compiled.string, dict(compiled.params)
 
 
-def refresh_later(connection: Connection, *, yard_id: int, later: writes.Later) -> None:
+def refresh_later(connection: Connection, *, yard_id: int, later: Later) -> None:
     """PostgreSQL: ``refresh`` of one yard as driver SQL, into ``later``
-    (``writes.send_together``)."""
+    (``pipeline.send_together``)."""
     statement, parameters = _upsert_one_sql(connection.dialect)
     later.append((statement, {**parameters, "yard_id": yard_id}))
 

@@ -10,27 +10,24 @@ stores; a datetime or an empty JSON value is converted once per statement (the s
 in every row), not once a row. tests/findings/test_writes.py keeps the rows equal to
 SQLAlchemy's on both databases.
 
-On PostgreSQL the sync takes two round trips (``send_together``, the driver's pipeline): its
-reads (``Query``: SQLAlchemy's statement compiled once, its rows converted by the columns'
-result processors), then every write, the new findings with their "opened" history rows in
-one statement (``insert_opened``), their ids read once the pipeline has run.
+On PostgreSQL every write of the sync goes in one round trip (``app.platform.pipeline``'s
+``send_together``), the new findings with their "opened" history rows in one statement
+(``insert_opened``), their ids read once the pipeline has run.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
 from itertools import chain
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Dialect, Table
-from sqlalchemy.exc import DBAPIError
 
 from app.findings.models import Finding, FindingEvent, YardFindings
-from app.platform import deferred
 from app.platform.db import UTCDateTime, table_of
+from app.platform.pipeline import Later, Read
 
 FINDING = table_of(Finding)
 EVENT = table_of(FindingEvent)
@@ -231,11 +228,6 @@ def insert_opened(
     return reads
 
 
-# Statements for ``send_together``: a text and its parameters (a list: executemany), whose
-# result nobody reads, or a ``Read``.
-Later = list["tuple[str, Any] | Read"]
-
-
 def _run(connection: Connection, statement: str, parameters: Any, later: Later | None) -> None:
     if later is None:
         connection.exec_driver_sql(statement, parameters)
@@ -285,106 +277,6 @@ def update_findings(
             pairs = chain.from_iterable(zip(flags, converted[:-1], strict=True))
             parameters.append((*pairs, converted[-1]))
         _run(connection, statement, parameters, later)
-
-
-class Read:
-    """A statement sent with others by ``send_together`` whose rows are wanted: ``rows``
-    (mappings by column name, converted as SQLAlchemy converts them) once it has run."""
-
-    def __init__(self, query: Query | None, statement: str, parameters: Any) -> None:
-        self.query = query  # None: the driver's values as they come
-        self.statement = statement
-        self.parameters = parameters
-        self.rows: list[dict[str, Any]] = []
-
-    def take(self, rows: Sequence[Sequence[Any]], description: Sequence[Any]) -> None:
-        if self.query is not None:
-            self.rows = self.query.rows(rows, tuple(c.type_code for c in description))
-        else:
-            names = [c.name for c in description]
-            self.rows = [dict(zip(names, row, strict=True)) for row in rows]
-
-
-class Query:
-    """A SQLAlchemy statement as driver SQL for one dialect, compiled once; its rows converted
-    by its columns' result processors (as SQLAlchemy does, for the driver's column types)."""
-
-    def __init__(self, statement: Any, dialect: Dialect) -> None:
-        self.statement = statement
-        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-        self.sql = compiled.string
-        self.defaults = dict(compiled.params)
-        self.dialect = dialect
-        columns = statement.selected_columns if hasattr(statement, "selected_columns") else ()
-        self.names = [c.key for c in columns]
-        self.types = [c.type.dialect_impl(dialect) for c in columns]
-        self._processors: dict[tuple[Any, ...], list[tuple[int, Any]]] = {}
-
-    def read(self, **parameters: Any) -> Read:
-        return Read(self, self.sql, {**self.defaults, **parameters})
-
-    def rows(self, rows: Sequence[Sequence[Any]], codes: tuple[Any, ...]) -> list[dict[str, Any]]:
-        processors = self._processors.get(codes)
-        if processors is None:
-            found = (
-                t.result_processor(self.dialect, c) for t, c in zip(self.types, codes, strict=True)
-            )
-            processors = self._processors[codes] = [
-                (i, p) for i, p in enumerate(found) if p is not None
-            ]
-        names = self.names
-        out = []
-        for row in rows:
-            values = list(row)
-            for i, process in processors:
-                values[i] = process(values[i])
-            out.append(dict(zip(names, values, strict=True)))
-        return out
-
-
-@functools.cache
-def query(statement: Any, dialect: Dialect) -> Query:
-    """``statement`` (built once, at import) as a ``Query`` for ``dialect``."""
-    return Query(statement, dialect)
-
-
-def send_together(connection: Connection, statements: Sequence[tuple[str, Any] | Read]) -> None:
-    """PostgreSQL: ``statements`` in the driver's pipeline mode, in order, in one round trip
-    (none waits for the one before: a ``Read``'s rows are taken once all have run). A
-    failure aborts the rest and the transaction, as any failed statement does there; it
-    arrives as SQLAlchemy's error, as from ``exec_driver_sql``."""
-    dbapi = connection.dialect.loaded_dbapi
-    driver: Any = connection.connection.driver_connection
-    # What the writer kept for the next statement (BEGIN, SAVEPOINT, RELEASE) goes first.
-    kept: list[tuple[str, Any] | Read] = [(s, None) for s in deferred.take(connection)]
-    statements = kept + list(statements)
-    try:
-        with ExitStack() as cursors:
-            cursor = cursors.enter_context(driver.cursor())
-            reads: list[tuple[Read, Any]] = []
-            # The pipeline ends (its one sync, every result in) before any cursor is read.
-            with driver.pipeline():
-                for item in statements:
-                    if isinstance(item, Read):
-                        own = cursors.enter_context(driver.cursor())
-                        own.execute(item.statement, item.parameters)
-                        reads.append((item, own))
-                    elif isinstance(item[1], list):
-                        cursor.executemany(*item)
-                    else:
-                        cursor.execute(*item)
-            for read, own in reads:
-                read.take(own.fetchall(), own.description)
-    except dbapi.Error as exc:
-        first = statements[0]
-        raise DBAPIError.instance(
-            first.statement if isinstance(first, Read) else first[0],
-            None,
-            exc,
-            dbapi.Error,
-            hide_parameters=True,
-            dialect=connection.dialect,
-        ) from exc
 
 
 def upsert_summary(connection: Connection, row: Mapping[str, Any]) -> None:

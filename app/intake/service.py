@@ -132,6 +132,7 @@ def _receive_new(
         if audit_scope is not None and not audit_scope.may_record_audit(yard):
             raise placement.OutsideAuditScope(session, yard=yard)
         score = score_answers(loaded.scoring, data.answers, role=role)
+        place = findings_service.Place(yard.id, yard.district_id, yard.micro_district_id)
         values = submissions_service.row_values(
             data,
             loaded=loaded,
@@ -143,7 +144,27 @@ def _receive_new(
             received_at=received_at or utcnow(),
             synthetic=synthetic,
         )
-        count = submissions_service.insert_and_count(session, values)
+        # PostgreSQL: what the yard's refresh and its findings read goes with the insert, in
+        # one round trip, after it (each statement sees the count's row lock before it).
+        window = yard_reads = None
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            if not placed.created:  # a new yard's first submission is its window
+                window = yard_risk.WindowRead(
+                    connection,
+                    yard_id=yard.id,
+                    window_days=settings.current_risk_window_days,
+                    now=utcnow(),
+                )
+            yard_reads = findings_service.YardReads(connection, place, new_yard=placed.created)
+        count = submissions_service.insert_and_count(
+            session,
+            values,
+            reads=[
+                *((window.read,) if window else ()),
+                *(yard_reads.reads if yard_reads else ()),
+            ],
+        )
         if count is None:
             # The id is stored already (a retry, or another request a moment ago): undo this
             # attempt (a yard it may have created) and answer as a retry.
@@ -169,12 +190,13 @@ def _receive_new(
                 received_at=values["received_at"],
             ),
             first_of_yard=count == 1,
+            sent=window,
         )
         # The yard's findings follow its new answers, in the same savepoint (and their
         # messages to bodies go to the outbox there: app.findings.notices).
         findings_service.sync_yard(
             session,
-            place=findings_service.Place(yard.id, yard.district_id, yard.micro_district_id),
+            place=place,
             consensus=refreshed.consensus,
             settings=settings,
             trigger=findings_service.Trigger(
@@ -182,6 +204,7 @@ def _receive_new(
             ),
             now=values["received_at"],
             new_yard=placed.created,
+            sent=yard_reads,
         )
         # A write still kept for the next statement (PostgreSQL) is sent in this savepoint:
         # its failure is this submission's.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlmodel import Session
 from app.checklists.explain import explain_score
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import NOT_APPLICABLE, Lang
+from app.platform import pipeline
 from app.platform.db import insert_once_statement, table_of
 from app.platform.errors import Conflict, Invalid, NotFound, Unavailable
 from app.scoring import SCORING_VERSION, ScoreResult, score_answers
@@ -134,15 +136,19 @@ _STORED = (
 _STORE_AND_COUNT = yards_service.counting(_STORED.c.yard_id, _STORED.c.received_at).add_cte(_STORED)
 
 
-def insert_and_count(session: Session, values: dict[str, Any]) -> int | None:
+def insert_and_count(
+    session: Session, values: dict[str, Any], *, reads: Sequence[pipeline.Read] = ()
+) -> int | None:
     """Store the row once and count it on its yard (``yards_service.record_submission``):
     the yard's count with it (1: its first), or None when the id is stored already (nothing
-    written)."""
+    written). ``reads`` (PostgreSQL): statements sent after it in the same round trip."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         row = {f"row_{name}": value for name, value in values.items()}
-        count: int | None = connection.execute(_STORE_AND_COUNT, row).scalar_one_or_none()
-        return count
+        stored = pipeline.query(_STORE_AND_COUNT, connection.dialect).read(**row)
+        pipeline.send_together(connection, [stored, *reads])
+        return stored.rows[0]["submission_count"] if stored.rows else None
+    assert not reads, "reads are sent with the insert on PostgreSQL only"
     if not insert_once(session, values):
         return None
     return yards_service.record_submission(

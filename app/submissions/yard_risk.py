@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, String, Text, bindparam, cast, select, type_coerce
 from sqlmodel import Session
 
 from app.checklists.loader import ChecklistRegistry
+from app.platform import pipeline
 from app.platform.db import table_of, utcnow
 from app.scoring import ScoreResult
 from app.submissions.models import Submission
@@ -83,6 +86,32 @@ class _StoredRow(NamedTuple):
     role: str
     checklist_version: str
     received_at: datetime
+
+
+class WindowRead:
+    """The window's read as driver SQL (PostgreSQL), for the caller to send with its own
+    statements (``pipeline.send_together``) before ``refresh_yard_risk(sent=...)`` at
+    ``now``. A statement's snapshot is taken when it starts, so it must follow the statement
+    that locks the yard's row (the submission's count), as it would be run alone."""
+
+    def __init__(
+        self, connection: Connection, *, yard_id: int, window_days: int, now: datetime
+    ) -> None:
+        self.now = now
+        self.with_answers = kept_ids(yard_id) is None
+        query = _RECENT_ANSWERS if self.with_answers else _RECENT
+        self.read = pipeline.query(query, connection.dialect).read(
+            yard_id=yard_id, since=now - timedelta(days=window_days)
+        )
+
+    def rows(self) -> list[Any]:
+        row = _row_type(tuple(self.read.rows[0])) if self.read.rows else tuple
+        return [row(*r.values()) for r in self.read.rows]
+
+
+@cache
+def _row_type(names: tuple[str, ...]) -> Any:
+    return namedtuple("WindowRow", names)  # noqa: PYI024
 
 
 @dataclass(frozen=True)
@@ -245,6 +274,7 @@ def refresh_yard_risk(
     stored: Stored | None = None,
     place: tuple[str | None, str] | None = None,
     first_of_yard: bool = False,
+    sent: WindowRead | None = None,
 ) -> Refreshed:
     """Recompute one yard's ``yard_risk`` row from its own submissions in the window;
     returns the consensus it was built from, for what follows from it (the findings).
@@ -254,9 +284,9 @@ def refresh_yard_risk(
     ``place``: micro-district and district ids; ``first_of_yard`` when the yard had no
     submission before it). On PostgreSQL the yard's
     row is already locked by the submission count, so two submissions to one yard replace
-    the row one after the other.
+    the row one after the other. ``sent``: the window's read, already sent by the caller.
     """
-    now = now or utcnow()
+    now = sent.now if sent is not None else (now or utcnow())
     # Core on the session's connection: the ORM's statement handling is not needed here.
     connection = session.connection()
     since = now - timedelta(days=window_days)
@@ -275,9 +305,12 @@ def refresh_yard_risk(
     else:
         # A cold tally (the yard's first consensus in this process) parses every resident's
         # answers, as a recomputation does: they come with the window, in one query.
-        with_answers = stored is None or kept_ids(yard_id) is None
-        query = _RECENT_ANSWERS if with_answers else _RECENT
-        recent = connection.execute(query, {"yard_id": yard_id, "since": since}).all()
+        if sent is not None:
+            with_answers, recent = sent.with_answers, sent.rows()
+        else:
+            with_answers = stored is None or kept_ids(yard_id) is None
+            query = _RECENT_ANSWERS if with_answers else _RECENT
+            recent = connection.execute(query, {"yard_id": yard_id, "since": since}).all()
         if stored is not None and recent and isinstance(recent[0].id, str):
             stored = replace(stored, id=getattr(stored.id, "hex", stored.id))  # as the rows
     if stored is not None and recent and place is not None:

@@ -10,14 +10,14 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Dialect, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from app.checklists.explain import ScoreOut, explain_score
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import Lang
-from app.platform import deferred
+from app.platform import deferred, pipeline
 from app.platform.db import table_of
 from app.scoring import ScoringItem
 from app.scoring.combine import score_combined
@@ -43,13 +43,6 @@ def _upsert_statement(dialect: str) -> Any:
     )
 
 
-@cache
-def _upsert_text(dialect: Dialect) -> tuple[str, dict[str, Any]]:
-    """The upsert as driver SQL, and its parameters' converters (the dates, JSON, booleans)."""
-    compiled = _upsert_statement(dialect.name).compile(dialect=dialect)
-    return compiled.string, dict(compiled._bind_processors)
-
-
 def write_yard_risk(session: Session, values: dict[str, Any]) -> None:
     """Insert or replace one yard's row (``yard_risk_values``), in the caller's transaction.
 
@@ -60,12 +53,8 @@ def write_yard_risk(session: Session, values: dict[str, Any]) -> None:
     if not deferred.keeps_writes(connection):
         connection.execute(_upsert_statement(connection.dialect.name), values)
         return
-    statement, converters = _upsert_text(connection.dialect)
-    parameters = {
-        name: converters[name](value) if name in converters else value
-        for name, value in values.items()
-    }
-    deferred.keep_write(connection, statement, parameters)
+    upsert = pipeline.query(_upsert_statement(connection.dialect.name), connection.dialect)
+    deferred.keep_write(connection, *upsert.bound(**values))
 
 
 _SCORING_ITEMS: dict[str, dict[str, ScoringItem]] = {}

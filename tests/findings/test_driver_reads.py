@@ -1,4 +1,4 @@
-"""The sync's reads as driver SQL (``writes.Query`` sent by ``writes.send_together``, on
+"""The sync's reads as driver SQL (``pipeline.Query`` sent by ``pipeline.send_together``, on
 PostgreSQL) give the rows SQLAlchemy's statements give, values converted the same (dates,
 JSON); and ``writes.update_findings`` writes each row's own columns only, in one statement."""
 
@@ -15,6 +15,7 @@ from app.checklists.loader import ChecklistRegistry
 from app.findings import routing, writes
 from app.findings import service as findings_service
 from app.findings.models import Finding
+from app.platform import pipeline
 from app.platform.config import Settings
 from tests.findings.support import DOORS, LIGHT, YardStory, own_bodies_only
 from tests.findings_factories import link_cooperative, new_body
@@ -48,14 +49,14 @@ class TestDriverReads:
         place = {"yard_id": story.yard_id, "district_id": _DISTRICT}
         statements = [findings_service._YARD_FINDINGS, routing._CANDIDATES]
         reads = [
-            writes.query(findings_service._YARD_FINDINGS, connection.dialect).read(
+            pipeline.query(findings_service._YARD_FINDINGS, connection.dialect).read(
                 yard_id=story.yard_id
             ),
             routing.Router.candidates_read(
                 connection, yard_id=story.yard_id, district_id=_DISTRICT
             ),
         ]
-        writes.send_together(connection, reads)
+        pipeline.send_together(connection, reads)
         for statement, read in zip(statements, reads, strict=True):
             expected = [dict(r) for r in connection.execute(statement, place).mappings()]
             assert read.rows == expected
@@ -76,11 +77,11 @@ class TestUpdateFindings:
             {"id": doors.id, "refused_by": ["x"], "reopened": 3},
         ]
         connection = session.connection()
-        sent: writes.Later | None = None if connection.dialect.name == "sqlite" else []
+        sent: pipeline.Later | None = None if connection.dialect.name == "sqlite" else []
         writes.update_findings(connection, rows, later=sent)
         if sent is not None:
             assert len(sent) == 1
-            writes.send_together(connection, sent)
+            pipeline.send_together(connection, sent)
         session.expire_all()
         after = {
             f.item_id: f.model_dump()

@@ -1,5 +1,6 @@
 """What the intake's sync of a yard's findings costs the database: on PostgreSQL one round
-trip for its reads and one for its writes (the driver's pipeline, ``writes.send_together``);
+trip for its reads, sent by the intake with the submission's insert, and one for its writes
+(the driver's pipeline, ``pipeline.send_together``);
 on SQLite one UPDATE of the findings per set of indexed columns changed. Counted around
 ``sync_yard`` while the intake runs it: SQLAlchemy's statements (each a round trip of its
 own) and the pipelines sent."""
@@ -17,7 +18,7 @@ from sqlmodel import Session
 from app.bodies.models import BodyKind
 from app.checklists.loader import ChecklistRegistry
 from app.findings import service as findings_service
-from app.findings import writes
+from app.platform import pipeline
 from app.platform.config import Settings
 from tests.findings.support import DOORS, LIGHT, YardStory, own_bodies_only
 from tests.findings_factories import new_body
@@ -36,12 +37,17 @@ class _Sync:
         return len(self.statements) + len(self.pipelines)
 
 
+# Every pipeline sent while a test runs: its statements' texts.
+_SENT: list[list[str]] = []
+
+
 @pytest.fixture
 def syncs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[_Sync]]:
     """One entry per ``sync_yard`` the intake runs."""
     found: list[_Sync] = []
     running: list[_Sync] = []
-    sync_yard, send_together = findings_service.sync_yard, writes.send_together
+    _SENT.clear()
+    sync_yard, send_together = findings_service.sync_yard, pipeline.send_together
 
     def counted_sync(*args: Any, **kwargs: Any) -> int:
         running.append(_Sync())
@@ -51,8 +57,9 @@ def syncs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[_Sync]]:
             found.append(running.pop())
 
     def counted_send(connection: Any, statements: Any) -> None:
+        texts = [s.statement if isinstance(s, pipeline.Read) else s[0] for s in statements]
+        _SENT.append(texts)
         if running:
-            texts = [s.statement if isinstance(s, writes.Read) else s[0] for s in statements]
             running[-1].pipelines.append(texts)
         send_together(connection, statements)
 
@@ -61,7 +68,7 @@ def syncs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[_Sync]]:
             running[-1].statements.append(statement)
 
     monkeypatch.setattr(findings_service, "sync_yard", counted_sync)
-    monkeypatch.setattr(writes, "send_together", counted_send)
+    monkeypatch.setattr(pipeline, "send_together", counted_send)
     event.listen(Engine, "before_cursor_execute", before)
     try:
         yield found
@@ -94,7 +101,7 @@ def _send_the_story(story: YardStory) -> None:
 
 
 class TestRoundTrips:
-    def test_postgresql_reads_in_one_round_trip_and_writes_in_another(
+    def test_postgresql_reads_with_the_insert_and_writes_in_one_round_trip(
         self, session: Session, story: YardStory, syncs: list[_Sync]
     ) -> None:
         if session.connection().dialect.name != "postgresql":
@@ -103,12 +110,13 @@ class TestRoundTrips:
         assert len(syncs) == 3
         for sync in syncs:
             assert sync.statements == []  # nothing through SQLAlchemy, one by one
-            assert len(sync.pipelines) == 2
-            reads, sent = sync.pipelines
-            assert all(s.lstrip().upper().startswith("SELECT") for s in reads)
-            assert not any(s.lstrip().upper().startswith("SELECT") for s in sent)
-        # A new yard's sync reads only its bodies; the next ones its findings too.
-        assert [len(sync.pipelines[0]) for sync in syncs] == [1, 2, 2]
+            assert len(sync.pipelines) == 1  # its writes; its reads went with the insert
+            assert not any(s.lstrip().upper().startswith("SELECT") for s in sync.pipelines[0])
+        inserts = [p for p in _SENT if p[0].lstrip().startswith("WITH stored AS")]
+        assert all(s.lstrip().upper().startswith("SELECT") for p in inserts for s in p[1:])
+        # A new yard's insert goes with its bodies' read; the next ones' with the window's
+        # and the findings' reads too.
+        assert [len(p) for p in inserts] == [2, 4, 4]
         assert len(story.findings()) == 2
 
     def test_sqlite_updates_the_findings_in_few_statements(

@@ -21,6 +21,7 @@ from app.findings import service as sync
 from app.findings import summary as findings_summary
 from app.findings.models import Finding, FindingEvent, YardFindings
 from app.findings.routing import Router
+from app.platform import pipeline
 from app.platform.config import Settings
 from tests.factories import answers_for, area_index, new_location, store_submission
 from tests.findings.support import START, own_bodies_only
@@ -61,7 +62,7 @@ def _old_update_findings(
 
 def _old_insert_opened(
     connection: Connection, rows: Sequence[Mapping[str, Any]], opened: Mapping[str, Any]
-) -> list[writes.Read]:
+) -> list[pipeline.Read]:
     """PostgreSQL's new findings and their "opened" rows as two SQLAlchemy statements, run
     at once; the read handed back only finds the ids again."""
     if not rows:
@@ -70,13 +71,20 @@ def _old_insert_opened(
     events = [{**opened, "finding_id": ids[r["item_id"]], "body_id": r["body_id"]} for r in rows]
     _old_insert_events(connection, events)
     found = "SELECT id, item_id FROM finding WHERE id = ANY(%s)"
-    return [writes.Read(None, found, (list(ids.values()),))]
+    return [pipeline.Read(None, found, (list(ids.values()),))]
 
 
 def _old_read(
-    connection: Connection, place: Any, settings: Settings, *, new_yard: bool, fails: Any
+    connection: Connection,
+    place: Any,
+    settings: Settings,
+    *,
+    new_yard: bool,
+    fails: Any,
+    sent: Any = None,
 ) -> tuple[Any, Router | None]:
-    """The sync's reads through SQLAlchemy (PostgreSQL sends them as driver SQL)."""
+    """The sync's reads through SQLAlchemy (PostgreSQL sends them as driver SQL, or the
+    intake with the insert: ``sent`` is read again here)."""
     rows: Any = (
         [] if new_yard else connection.execute(sync._YARD_FINDINGS, {"yard_id": place.yard_id})
     )

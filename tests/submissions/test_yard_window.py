@@ -18,6 +18,7 @@ from sqlmodel import Session
 from app.checklists.loader import ChecklistRegistry
 from app.demo.synthetic import synthetic_answers
 from app.intake import service as intake_service
+from app.platform import pipeline
 from app.platform.config import Settings
 from app.platform.db import table_of, utcnow
 from app.submissions.schemas import SubmissionCreate
@@ -40,7 +41,7 @@ class Reads:
 
 
 @pytest.fixture
-def reads(session: Session) -> Iterator[Reads]:
+def reads(session: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[Reads]:
     found = Reads()
 
     def seen(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
@@ -51,6 +52,16 @@ def reads(session: Session) -> Iterator[Reads]:
         elif " IN (" in statement:
             found.by_id.append(len(params))
 
+    send_together = pipeline.send_together
+
+    def sent(connection: Any, statements: Any) -> None:
+        # PostgreSQL: the window is read with the submission's insert, in the driver's pipeline.
+        for s in statements:
+            if isinstance(s, pipeline.Read):
+                seen(None, None, s.statement, s.parameters)
+        send_together(connection, statements)
+
+    monkeypatch.setattr(pipeline, "send_together", sent)
     connection = session.connection()
     event.listen(connection, "before_cursor_execute", seen)
     yield found
