@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlmodel import Session
@@ -12,10 +13,11 @@ from app.areas import monthly
 from app.areas.gzip_parts import GzipParts
 from app.areas.month_cache import MonthCache
 from app.areas.service import KeptSums
-from app.areas.shapes import AreaShapes, load_area_shapes
+from app.areas.shapes import AreaShapes, area_name, load_area_shapes
 from app.areas.yard_points import KeptYardPoints
 from app.platform.body_cache import BodyCache
 from app.platform.config import Settings
+from app.platform.translations import current_lang
 
 # On PostgreSQL two submissions may commit in the other order than they stamped updated_at,
 # so a body built between the two commits would not see the state change: bodies are also
@@ -43,6 +45,10 @@ class AreaKeeper:
         self._shapes: AreaShapes | None = None
         self._geometry_json: dict[str, str] | None = None
         self._sums: dict[tuple[str, tuple[str, ...]], KeptSums] = {}
+        # Per language: (outlines, district names, each micro-district's name).
+        self._names: dict[str, tuple[AreaShapes, dict[str, str], dict[str, str]]] = {}
+        # The outlines, and whether a cell of them has no name of its own.
+        self._unnamed: tuple[AreaShapes, bool] | None = None
         self._lock = threading.Lock()
 
     def shapes(self, session: Session) -> AreaShapes:
@@ -65,6 +71,24 @@ class AreaKeeper:
             if key not in self._sums:
                 self._sums[key] = KeptSums(area_column, sections)
             return self._sums[key]
+
+    def area_names(
+        self, shapes: AreaShapes, district_names: Callable[[], Mapping[str, str]]
+    ) -> dict[str, str]:
+        """Each micro-district's ``area_name`` in the request's language, made again only
+        when the district names it reads change (a map rebuild named every cell anew).
+        ``district_names`` is read only when a cell has no name of its own, so a renamed
+        district shows at once; imported names (every cell of Almaty's) never change."""
+        lang = current_lang.get()
+        if self._unnamed is None or self._unnamed[0] is not shapes:
+            self._unnamed = (shapes, any(not s.name for s in shapes.micro_districts.values()))
+        districts = dict(district_names()) if self._unnamed[1] else {}
+        kept = self._names.get(lang)
+        if kept is not None and kept[0] is shapes and kept[1] == districts:
+            return kept[2]
+        names = {s.id: area_name(s, districts) for s in shapes.micro_districts.values()}
+        self._names[lang] = (shapes, districts, names)
+        return names
 
     def monthly_summary(
         self,

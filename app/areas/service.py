@@ -180,10 +180,14 @@ def micro_district_figures(
     now: datetime | None = None,
     kept: KeptSums | None = None,
     state: TableState | None = None,
+    every_area: bool = True,
 ) -> AreaReport:
     """Figures and flags of every micro-district (clusters among touching ones); ``kept``:
     sums kept between calls (see KeptSums), used when no ``months`` is given; ``state``: the
-    yard tables' state when the caller has just read it (``table_state``)."""
+    yard tables' state when the caller has just read it (``table_state``). ``every_area``
+    false: only the areas with a yard; each one left out has the figures of
+    ``AreaFigures(id)`` (no data, no flag), which the map's rebuild need not make again for
+    three quarters of the city's cells."""
     now = now or utcnow()
     areas, city_mean = _group(
         session,
@@ -193,9 +197,10 @@ def micro_district_figures(
         kept=kept,
         state=state,
     )
-    for area_id in neighbours:
-        if area_id not in areas:
-            areas[area_id] = AreaFigures(area_id)
+    if every_area:
+        for area_id in neighbours:
+            if area_id not in areas:
+                areas[area_id] = AreaFigures(area_id)
     _finish(areas, city_mean, settings=settings, now=now, neighbours=neighbours)
     return AreaReport(areas, city_mean, tuple(sections))
 

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from sqlmodel import Session
 
 from app.areas import exports, gzip_parts, service
+from app.areas.figures import AreaFigures
 from app.areas.kept import AreaKeeper
 from app.areas.shapes import ATTRIBUTION, LICENSE, area_name, district_names_ru
 from app.audit.service import AuditAction, export_target
@@ -35,8 +36,9 @@ from app.platform.security.openapi import CHOICES, SECTIONS
 router = APIRouter(prefix="/api/v1", tags=["areas"])
 
 GEOJSON = "application/geo+json"
-# Features per separately compressed part of the map's gzip body (~64 KB).
-GZIP_PART_FEATURES = 64
+# Features per separately compressed part of the map's gzip body (~16 KB): a feature
+# changed by a write costs two such parts (it and the next, whose dictionary it is).
+GZIP_PART_FEATURES = 16
 
 
 def _cached(
@@ -106,6 +108,7 @@ def micro_districts_geojson(
             months=months,
             kept=keeper.sums("micro_district_id", sections),
             state=tables,
+            every_area=False,
         )
         geometry = keeper.geometry_json(shapes, _dump)
         # Each feature's text from the last build, reused when its figures as shown (rounded)
@@ -114,19 +117,23 @@ def micro_districts_geojson(
         # comparing them skips making their properties, whose flag reasons were a third of
         # a rebuild (docs/PERFORMANCE.md, "The map at city scale").
         made = keeper.feature_texts
-        district_names = district_names_ru(session)
+        names = keeper.area_names(shapes, lambda: district_names_ru(session))
+        areas = report.areas
         features = []
         for shape in shapes.micro_districts.values():
             if district is not None and shape.district_id != district:
                 continue
-            figures = report.areas[shape.id]
-            name = area_name(shape, district_names)
+            figures = areas.get(shape.id)
+            name = names[shape.id]
             key = (lang, section, shape.id)
-            shown = (figures.shown(reason), name)
+            # No yard in the cell (most): its figures are AreaFigures(id) in every build.
+            shown = (None if figures is None else figures.shown(reason), name)
             before = made.get(key)
             if before is not None and before[1] is geometry[shape.id] and before[0] == shown:
                 features.append(before[2])
                 continue
+            if figures is None:
+                figures = AreaFigures(shape.id)
             properties = figures.as_dict(reason)
             properties.update(name=name, kind=shape.kind, district_id=shape.district_id)
             properties["value"] = (
@@ -151,7 +158,8 @@ def micro_districts_geojson(
                 "value": f"section_fail_share.{section}" if section else "coverage_risk",
             }
         )
-        # Compressed ~64 features at a time, and only the parts with a changed feature
+        # Compressed ~16 features at a time, each part with the text before it as its
+        # dictionary, and only the parts with a changed feature and those right after them
         # (gzip of the whole 1 MB was a tenth of a rebuild).
         opening = head[:-1] + b',"features":['
         parts = [(opening, gzip_parts.deflate_part(opening))]
@@ -162,10 +170,11 @@ def micro_districts_geojson(
                     features[n : n + GZIP_PART_FEATURES],
                     separator=",",
                     lead="," if n else "",
+                    before=parts[-1][0],
                 )
             )
         parts.append((b"]}", gzip_parts.deflate_part(b"]}")))
-        built.append(gzip_parts.gzip_member(parts))
+        built.append(keeper.gzip_parts.member(body_key, parts))
         return built[-1][0]
 
     # Read once: the cached body's key and, on a rebuild, the kept sums' check.
