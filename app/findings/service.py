@@ -11,34 +11,24 @@ finding. A recomputation without a submission never verifies anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
 from sqlmodel import Session
 
-from app.findings import notices, rules, summary, writes
-from app.findings.models import OPEN_STATES, Finding, FindingState
+from app.findings import notices, rules, summary, writes, yard_reads
+from app.findings.models import OPEN_STATES, FindingState
 from app.findings.routing import Router
+from app.findings.yard_reads import Place, YardReads
 from app.platform import pipeline
 from app.platform.config import Settings
-from app.platform.db import table_of, utcnow
+from app.platform.db import utcnow
 from app.yards.consensus import Consensus
 
-_FINDING = table_of(Finding)
 CHECKLIST = "checklist"
-# Statements built once: building one per call cost as much as running it.
-# Only the columns the sync and the yard's summary read (a full row cost as much as the rest
-# of the sync, its dates parsed); every kind, for the summary, though only checklist
-# findings are synced.
-_READ = "id item_id kind state confirmed resident_reports risk basis checklist_version body_id"
-_READ += " deadline_at refused_by reopened resident_passes resident_fails"
-_YARD_FINDINGS = select(
-    *(_FINDING.c[name] for name in dict.fromkeys((*_READ.split(), *summary.COLUMNS_READ)))
-).where(_FINDING.c.yard_id == bindparam("yard_id"))
-
 # Who opened or changed a finding, in words, by the consensus it was read from.
 _ACTOR_OF_BASIS = {
     "inspector_audit": "inspector_audit",
@@ -53,13 +43,6 @@ class Trigger:
 
     role: str
     risks: Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class Place:
-    yard_id: int
-    district_id: str
-    micro_district_id: str | None
 
 
 class _Sync:
@@ -145,7 +128,7 @@ def sync_yard(
     sqlite = connection.dialect.name == "sqlite"
     existing: dict[str, dict[str, Any]] = {}
     other_kinds: list[dict[str, Any]] = []
-    found_rows, router = _read(
+    found_rows, router = yard_reads.read_yard(
         connection, place, settings, new_yard=new_yard, fails=fails, sent=sent
     )
     for found in found_rows:
@@ -164,8 +147,14 @@ def sync_yard(
     actor = _ACTOR_OF_BASIS.get(consensus.basis, "system")
     version = consensus.loaded.version if consensus.loaded else ""
     changes: dict[str, dict[str, Any]] = {}
+    # Per item, each changed column's value as read (the columns the sync reads).
+    stored: dict[str, dict[str, Any]] = {}
 
     def change(row: dict[str, Any], **values: Any) -> None:
+        before = stored.setdefault(row["item_id"], {})
+        for name in values.keys() - before.keys():
+            if name in row:
+                before[name] = row[name]
         row.update(values)
         changes.setdefault(row["item_id"], {}).update(values)
 
@@ -279,7 +268,14 @@ def sync_yard(
 
     # One UPDATE whatever columns each finding changes (a new check usually moves the risk
     # of every failing item: a statement per row was most of the intake's cost).
-    updated = [{**v, "updated_at": now, "id": existing[i]["id"]} for i, v in changes.items()]
+    # SQLite: a column set to the value it has stays out of the SET list, as SQLite rewrites
+    # its index entries and checks its foreign key all the same (a confirmed finding's body,
+    # routed again to the one it has: a third of the confirming UPDATE's cost). PostgreSQL
+    # compares the values itself.
+    updated = [
+        {**(_changed(v, stored[i]) if sqlite else v), "updated_at": now, "id": existing[i]["id"]}
+        for i, v in changes.items()
+    ]
     writes.update_findings(connection, updated, later=later)
     if later is None:
         writes.insert_events(connection, sync.events)
@@ -330,63 +326,21 @@ def sync_yard(
     return len(changes) + len(new_rows)
 
 
-class YardReads:
-    """The sync's reads of one yard as driver SQL (PostgreSQL), for the caller to send with
-    its own statements (``pipeline.send_together``): the yard's findings (none for a new
-    yard) and the bodies that may take them. Pass it to ``sync_yard`` once it has run."""
-
-    def __init__(
-        self, connection: Connection, place: Place, *, new_yard: bool, bodies: bool = True
-    ) -> None:
-        self.findings = (
-            None
-            if new_yard
-            else pipeline.query(_YARD_FINDINGS, connection.dialect).read(yard_id=place.yard_id)
-        )
-        self.candidates = (
-            Router.candidates_read(connection, yard_id=place.yard_id, district_id=place.district_id)
-            if bodies
-            else None
-        )
-
-    @property
-    def reads(self) -> list[pipeline.Read]:
-        return [r for r in (self.findings, self.candidates) if r is not None]
-
-    def taken(
-        self, settings: Settings, fails: Mapping[str, float]
-    ) -> tuple[Iterable[Any], Router | None]:
-        router = None
-        if fails and self.candidates is not None:
-            router = Router.of_rows(
-                [tuple(row.values()) for row in self.candidates.rows],
-                default_deadline_days=settings.finding_deadline_days,
+def _changed(values: Mapping[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` but those a column already stores: equal, of one type, and (a float) of
+    one sign (1 == 1.0 == True and 0.0 == -0.0 are stored apart)."""
+    return {
+        name: value
+        for name, value in values.items()
+        if name not in stored
+        or not (
+            type(value) is type(old := stored[name])
+            and value == old
+            and (
+                not isinstance(value, float) or math.copysign(1.0, value) == math.copysign(1.0, old)
             )
-        return (self.findings.rows if self.findings is not None else ()), router
-
-
-def _read(
-    connection: Connection,
-    place: Place,
-    settings: Settings,
-    *,
-    new_yard: bool,
-    fails: Mapping[str, float],
-    sent: YardReads | None,
-) -> tuple[Iterable[Any], Router | None]:
-    """The yard's findings (none for a new yard) and, on PostgreSQL when an item fails, the
-    bodies that may take them, in one round trip, or ``sent`` by the caller with its own
-    statements (SQLite: the router is read when needed)."""
-    if sent is not None:
-        return sent.taken(settings, fails)
-    if connection.dialect.name == "sqlite":
-        if new_yard:
-            return (), None
-        return connection.execute(_YARD_FINDINGS, {"yard_id": place.yard_id}).mappings(), None
-    reads = YardReads(connection, place, new_yard=new_yard, bodies=bool(fails))
-    if reads.reads:
-        pipeline.send_together(connection, reads.reads)
-    return reads.taken(settings, fails)
+        )
+    }
 
 
 def _verify(

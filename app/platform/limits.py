@@ -167,6 +167,11 @@ def control_character(text: str, *, multiline: bool = False) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
+def has_control_character(text: str) -> bool:
+    """Whether single-line ``text`` holds a control character (one search, no message)."""
+    return _SINGLE_LINE.search(text) is not None
+
+
 @dataclass(frozen=True)
 class WithJsonSchemaPattern:
     """Adds ``pattern`` to a string's JSON Schema, keeping the rest (maxLength...)."""
@@ -289,13 +294,18 @@ class UniqueKeysRequest(Request):
 class UniqueKeysRoute(APIRoute):
     """A route whose JSON body is refused (422 naming the key) when it holds a key twice."""
 
+    async def answer_json(self, request: Request, body: Any) -> Response | None:
+        """A subclass's own answer to a request whose body is JSON (no key twice), before
+        FastAPI reads its parameters; None leaves it to FastAPI."""
+        return None
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def unique_keys_handler(request: Request) -> Response:
             request = UniqueKeysRequest(request.scope, request.receive)
             try:
-                await request.json()
+                body = await request.json()
             except DuplicateKey as exc:
                 raise RequestValidationError(
                     [
@@ -308,6 +318,10 @@ class UniqueKeysRoute(APIRoute):
                 ) from None
             except ValueError:
                 pass  # not JSON: FastAPI's own reading reports it (422 json_invalid)
+            else:
+                answer = await self.answer_json(request, body)
+                if answer is not None:
+                    return answer
             return await handler(request)
 
         return unique_keys_handler

@@ -63,6 +63,8 @@ class Query:
         # Private to SQLAlchemy, but the only place the compiled converters are kept; the
         # tests compare the stored values with SQLAlchemy's own.
         self._binders: dict[str, Any] = dict(compiled._bind_processors)
+        # A positional dialect's (SQLite's) parameters in the order of their marks.
+        self.positions = tuple(compiled.positiontup) if compiled.positiontup else None
         columns = getattr(statement, "exported_columns", ())
         self.names = [c.key for c in columns]
         self.types = [c.type.dialect_impl(dialect) for c in columns]
@@ -78,6 +80,19 @@ class Query:
 
     def read(self, **parameters: Any) -> Read:
         return Read(self, *self.bound(**parameters))
+
+    def run(self, connection: Connection, **parameters: Any) -> list[dict[str, Any]]:
+        """Run it now on ``connection`` (as driver SQL, through SQLAlchemy's connection: its
+        events and the writer's kept statements), its rows as ``rows`` gives them. For a
+        statement every submission runs: SQLAlchemy's handling of a compiled statement (its
+        cache key, parameters and result) cost more than a small statement itself."""
+        sql, values = self.bound(**parameters)
+        sent = tuple(values[name] for name in self.positions) if self.positions else values
+        result = connection.exec_driver_sql(sql, sent)
+        if not result.returns_rows:
+            return []
+        codes = tuple(c[1] for c in result.cursor.description)
+        return self.rows(result.fetchall(), codes)
 
     def rows(self, rows: Sequence[Sequence[Any]], codes: tuple[Any, ...]) -> list[dict[str, Any]]:
         processors = self._processors.get(codes)

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
-from app.checklists.explain import explain_score
+from app.checklists.explain import explain_score, explanation
 from app.checklists.loader import ChecklistRegistry, LoadedChecklist
 from app.checklists.schema import NOT_APPLICABLE, Lang
 from app.platform import pipeline
@@ -108,6 +109,7 @@ def replay(existing: Submission, data: SubmissionCreate) -> Submission:
 
 _SUBMISSION = table_of(Submission)
 _BY_ID = select(_SUBMISSION).where(_SUBMISSION.c.id == bindparam("id"))
+_COLUMNS = frozenset(_SUBMISSION.c.keys())
 
 
 def find_submission(session: Session, submission_id: uuid.UUID) -> Submission | None:
@@ -121,7 +123,9 @@ def insert_once(session: Session, values: dict[str, Any]) -> bool:
     concurrent request stored this id a moment ago)."""
     connection = session.connection()  # Core: the ORM's statement handling is not needed
     stmt = insert_once_statement(_SUBMISSION, "id", connection.dialect.name)
-    return connection.execute(stmt, values).first() is not None
+    if not values.keys() >= _COLUMNS:  # a column left to its default: SQLAlchemy fills it in
+        return connection.execute(stmt, values).first() is not None
+    return bool(pipeline.query(stmt, connection.dialect).run(connection, **values))
 
 
 # PostgreSQL: the insert as a CTE of the yard's count, one statement (one round trip): a
@@ -214,6 +218,39 @@ def get_submission(session: Session, submission_id: uuid.UUID) -> Submission:
     return submission
 
 
+def _loaded_for(registry: ChecklistRegistry, submission: Submission) -> LoadedChecklist:
+    loaded = registry.get(submission.checklist_version)
+    if loaded is None:  # pragma: no cover - sync_versions registers every stored version
+        raise Unavailable(f"Checklist version {submission.checklist_version} is not loaded.")
+    return loaded
+
+
+def result_json(
+    submission: Submission,
+    *,
+    registry: ChecklistRegistry,
+    lang: Lang,
+    score: ScoreResult | None = None,
+    photo_upload_token: str | None = None,
+) -> bytes:
+    """``result_of(...)`` with ``photo_upload_token`` as its JSON, byte for byte, built from
+    plain values: no model is validated (~200 us less on the submissions route)."""
+    loaded = _loaded_for(registry, submission)
+    if score is None:
+        score = score_answers(loaded.scoring, submission.answers, role=submission.role)
+    fields = explanation(loaded, score, submission.answers, lang)
+    # SubmissionResult's own fields, after ScoreOut's, in their order.
+    fields["id"] = submission.id
+    fields["yard_id"] = submission.yard_id
+    fields["micro_district_id"] = submission.micro_district_id
+    fields["district_id"] = submission.district_id
+    fields["role"] = submission.role
+    fields["received_at"] = submission.received_at
+    fields["photo_upload_token"] = photo_upload_token
+    # The model's float settings: an infinite or NaN float (never scored) would be null.
+    return to_json(fields, inf_nan_mode="null")
+
+
 def result_of(
     submission: Submission,
     *,
@@ -223,9 +260,7 @@ def result_of(
 ) -> SubmissionResult:
     """The submission's result, scored against the version it was answered against
     (``score`` when the caller has just computed it)."""
-    loaded = registry.get(submission.checklist_version)
-    if loaded is None:  # pragma: no cover - sync_versions registers every stored version
-        raise Unavailable(f"Checklist version {submission.checklist_version} is not loaded.")
+    loaded = _loaded_for(registry, submission)
     if score is None:
         score = score_answers(loaded.scoring, submission.answers, role=submission.role)
     return explain_score(

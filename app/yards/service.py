@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.geo.distance import EARTH_RADIUS_M, bounding_box, haversine_m
-from app.platform import deferred
+from app.platform import deferred, pipeline
 from app.platform.db import table_of
 from app.yards.models import Yard
 
@@ -170,9 +170,11 @@ def set_public_name(session: Session, *, yard_id: int, name: str | None) -> None
 def record_submission(session: Session, *, yard_id: int, at: datetime) -> int:
     """Count a new submission on its yard, atomically (concurrent submissions both count);
     returns the yard's count with it (read under the row's lock: 1 means its first)."""
-    count: int = (
-        session.connection().execute(_COUNT_SUBMISSION, {"yard_id": yard_id, "at": at}).scalar_one()
+    connection = session.connection()
+    [row] = pipeline.query(_COUNT_SUBMISSION, connection.dialect).run(
+        connection, yard_id=yard_id, at=at
     )
+    count: int = row["submission_count"]
     return count
 
 

@@ -12,8 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.bodies.models import BodyKind
 from app.checklists.loader import ChecklistRegistry
-from app.findings import routing, writes
-from app.findings import service as findings_service
+from app.findings import routing, writes, yard_reads
 from app.findings.models import Finding
 from app.platform import pipeline
 from app.platform.config import Settings
@@ -47,9 +46,9 @@ class TestDriverReads:
         session.flush()
         assert story.yard_id is not None
         place = {"yard_id": story.yard_id, "district_id": _DISTRICT}
-        statements = [findings_service._YARD_FINDINGS, routing._CANDIDATES]
+        statements = [yard_reads._YARD_FINDINGS, routing._CANDIDATES]
         reads = [
-            pipeline.query(findings_service._YARD_FINDINGS, connection.dialect).read(
+            pipeline.query(yard_reads._YARD_FINDINGS, connection.dialect).read(
                 yard_id=story.yard_id
             ),
             routing.Router.candidates_read(

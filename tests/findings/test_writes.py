@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.checklists.loader import ChecklistRegistry
-from app.findings import routing, writes
+from app.findings import routing, writes, yard_reads
 from app.findings import service as sync
 from app.findings import summary as findings_summary
 from app.findings.models import Finding, FindingEvent, YardFindings
@@ -86,7 +86,9 @@ def _old_read(
     """The sync's reads through SQLAlchemy (PostgreSQL sends them as driver SQL, or the
     intake with the insert: ``sent`` is read again here)."""
     rows: Any = (
-        [] if new_yard else connection.execute(sync._YARD_FINDINGS, {"yard_id": place.yard_id})
+        []
+        if new_yard
+        else connection.execute(yard_reads._YARD_FINDINGS, {"yard_id": place.yard_id})
     )
     candidates = connection.execute(
         routing._CANDIDATES, {"yard_id": place.yard_id, "district_id": place.district_id}
@@ -221,12 +223,73 @@ class TestDriverWritesStoreWhatSQLAlchemyStored:
             patched.setattr(writes, "insert_events", _old_insert_events)
             patched.setattr(writes, "update_findings", _old_update_findings)
             patched.setattr(writes, "insert_opened", _old_insert_opened)
-            patched.setattr(sync, "_read", _old_read)
+            patched.setattr(yard_reads, "read_yard", _old_read)
             patched.setattr(writes, "upsert_summary", _old_upsert_summary)
             patched.setattr(findings_summary, "refresh_later", _old_refresh_later)
+            # Every column a change names, as before, also those set to the value they have.
+            patched.setattr(sync, "_changed", lambda values, stored: dict(values))
             oracle = run(second)
 
         assert len(served["findings"]) >= 5
         assert served["events"]
         for key in served:
             assert served[key] == oracle[key], key
+
+
+class TestUnchangedColumnsStayOutOfTheUpdate:
+    def test_only_what_would_store_the_same(self) -> None:
+        at = START + timedelta(days=3)
+        stored = {"risk": 0.0, "confirmed": True, "body_id": "b", "reopened": 1, "at": at}
+        values = {
+            "risk": -0.0,  # stored apart from 0.0
+            "confirmed": 1,  # an integer, not a boolean
+            "body_id": "b",
+            "reopened": 1,
+            "at": at.astimezone(timezone(timedelta(hours=5))),  # the same instant: UTC stored
+            "state": "open",  # not read: kept
+        }
+        assert sync._changed(values, stored) == {"risk": -0.0, "confirmed": 1, "state": "open"}
+
+    def test_a_confirmation_leaves_the_body_it_has(
+        self,
+        session: Session,
+        registry: ChecklistRegistry,
+        settings: Settings,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # The second resident confirms the findings the first opened, each routed again to
+        # the body it has: SQLite's UPDATE leaves it out (a foreign key check a row).
+        own_bodies_only(session)
+        items = [i.id for i in registry.current.checklist.items() if i.scored]
+        body = new_body(session, items=items, deadline_days=30)
+        location = new_location("almaly")
+        answers = answers_for(registry.current, pick="worst", role="resident")
+
+        def submit(hours: int) -> int:
+            received = store_submission(
+                session,
+                registry=registry,
+                settings=settings,
+                location=location,
+                answers=answers,
+                received_at=START + timedelta(hours=hours),
+            )
+            assert received.submission.yard_id is not None
+            return received.submission.yard_id
+
+        yard_id = submit(0)
+        updates: list[Mapping[str, Any]] = []
+        update_findings = writes.update_findings
+
+        def seen(connection: Connection, rows: Sequence[Mapping[str, Any]], **later: Any) -> None:
+            updates.extend(rows)
+            update_findings(connection, rows, **later)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(writes, "update_findings", seen)
+            assert submit(1) == yard_id
+        findings = session.exec(select(Finding).where(Finding.yard_id == yard_id)).all()
+        assert findings and all(f.confirmed and f.body_id == body.id for f in findings)
+        assert updates
+        if session.connection().dialect.name == "sqlite":
+            assert not any("body_id" in row for row in updates)
