@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, SQLModel, create_engine
 
-from app.platform import deferred
+from app.platform import deferred, savepoints
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -173,6 +173,7 @@ def make_engine(
         hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": lock_timeout_s},
     )
+    savepoints.install(engine)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

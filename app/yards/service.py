@@ -77,13 +77,10 @@ def _nearest(
     rows: Iterable[Mapping[Any, Any]], *, lat: float, lon: float, radius_m: float
 ) -> list[NearbyYard]:
     """The yards of ``rows`` (the box's) within ``radius_m`` of the point, nearest first."""
-    found = [
-        NearbyYard(Yard.model_construct(**row), haversine_m(lat, lon, row["lat"], row["lon"]))
-        for row in rows
-    ]
-    return sorted(
-        (n for n in found if n.distance_m <= radius_m), key=lambda n: (n.distance_m, n.yard.id)
-    )
+    # The box's corners lie outside the circle: a yard is built only for the rows within it.
+    near = ((haversine_m(lat, lon, row["lat"], row["lon"]), row) for row in rows)
+    found = [NearbyYard(Yard.model_construct(**row), d) for d, row in near if d <= radius_m]
+    return sorted(found, key=lambda n: (n.distance_m, n.yard.id))
 
 
 # Letters written for one another in addresses: "ё" is often typed as "е".
