@@ -109,6 +109,12 @@ class Compressor:
             await self.send(start)
             await self.send(message)
             return
+        if not self.gzip and all(name != b"vary" for name, _ in start["headers"]):
+            # What add_vary_header does to a response without Vary, without its header object.
+            start["headers"].append((b"vary", b"Accept-Encoding"))
+            await self.send(start)
+            await self.send(message)
+            return
         headers = MutableHeaders(raw=start["headers"])
         headers.add_vary_header("Accept-Encoding")
         if self.gzip:

@@ -274,11 +274,18 @@ def _path_to_duplicate(value: Any, path: KeyPath = ()) -> KeyPath | None:
     return None
 
 
+# json.loads builds a decoder per call when given a hook; this one is built once.
+_UNIQUE_DECODER = json.JSONDecoder(object_pairs_hook=_unique_pairs)
+
+
 def loads_unique(data: bytes | str) -> Any:
     """``json.loads`` that raises ``DuplicateKey`` (with the key's path) when an object, at any
     depth, holds a key twice. One cheap check per object; the path is found only on refusal."""
     try:
-        return json.loads(data, object_pairs_hook=_unique_pairs)
+        if isinstance(data, str):
+            return json.loads(data, object_pairs_hook=_unique_pairs)  # its BOM check
+        # What json.loads does with bytes: the encoding from the first bytes (UTF-8/16/32).
+        return _UNIQUE_DECODER.decode(data.decode(json.detect_encoding(data), "surrogatepass"))
     except _Found:
         path = _path_to_duplicate(json.loads(data, object_pairs_hook=_marking_pairs))
         raise DuplicateKey(path or ()) from None

@@ -7,16 +7,19 @@ status, the body bytes and the headers that gzip touches must be the same.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from starlette.types import Message
 
-from app.platform.compression import MINIMUM_SIZE
+from app.platform.compression import MINIMUM_SIZE, Compressor
 from app.platform.observability.middleware import RequestObservability
 
 LARGE = b'{"text": "' + b"yard " * 400 + b'"}'
@@ -101,3 +104,36 @@ def test_the_request_id_goes_on_every_answer() -> None:
     for route in ROUTES:
         response = client.get(route.path, headers={"Accept-Encoding": "gzip"})
         assert len(response.headers["x-request-id"]) == 32
+
+
+def raw_start(own: list[tuple[bytes, bytes]], *, gzip: bool) -> list[tuple[bytes, bytes]]:
+    """The header list a Compressor sends for a large answer that set ``own``."""
+    sent: list[Message] = []
+
+    async def capture(message: Message) -> None:
+        sent.append(message)
+
+    async def answer() -> None:
+        compressor = Compressor(capture, gzip=gzip)
+        await compressor({"type": "http.response.start", "status": 200, "headers": list(own)})
+        await compressor({"type": "http.response.body", "body": LARGE})
+
+    asyncio.run(answer())
+    return list(sent[0]["headers"])
+
+
+@pytest.mark.parametrize(
+    "own",
+    [
+        [(b"content-type", b"application/json")],
+        [(b"vary", b"Cookie"), (b"content-type", b"text/html")],
+        [(b"Vary", b"Cookie")],  # not lower case: Starlette's look-up misses it, so do we
+    ],
+)
+def test_vary_in_the_raw_list_as_starlettes_headers_put_it(own: list[tuple[bytes, bytes]]) -> None:
+    expected = list(own)
+    MutableHeaders(raw=expected).add_vary_header("Accept-Encoding")
+    assert raw_start(own, gzip=False) == expected
+    assert [h for h in raw_start(own, gzip=True) if h[0] == b"vary"] == [
+        h for h in expected if h[0] == b"vary"
+    ]

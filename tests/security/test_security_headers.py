@@ -3,8 +3,10 @@ bare 500s, the service worker; HSTS only over https."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +17,8 @@ from app.main import create_app
 from app.platform.config import Settings
 from app.platform.security.headers import (
     DOCS_POLICY,
+    HSTS,
+    SESSION_CACHE_CONTROL,
     SecurityHeaders,
     content_security_policy,
     tile_origin,
@@ -201,3 +205,50 @@ class TestTemplatesHaveNoInlineCode:
                 if re.search(pattern, text, flags=re.IGNORECASE):
                     problems.append(f"{path}: {pattern}")
         assert problems == []
+
+
+RawHeaders = list[tuple[bytes, bytes]]
+TILES = ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"]
+
+
+def sent_headers(own: RawHeaders, *, https: bool = False, cookie: bool = False) -> RawHeaders:
+    """The raw header list SecurityHeaders sends for an answer that set ``own``."""
+    sent: list[Any] = []
+
+    async def answer(_scope: Any, _receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": list(own)})
+
+    async def capture(message: Any) -> None:
+        sent.append(message)
+
+    cookies = [(b"cookie", b"safeyard_session=abc")] if cookie else []
+    scope = {"type": "http", "path": "/api/v1/x", "scheme": "http", "headers": cookies}
+    asyncio.run(SecurityHeaders(answer, tile_urls=TILES, https=https)(scope, None, capture))  # type: ignore[arg-type]
+    return list(sent[0]["headers"])
+
+
+class TestRawHeaders:
+    """The header list itself: the answer's own headers first, each of ours after them once,
+    in our order, and none of ours where the answer set that header itself."""
+
+    @pytest.mark.parametrize("https", [False, True])
+    @pytest.mark.parametrize("cookie", [False, True])
+    @pytest.mark.parametrize(
+        "own",
+        [
+            [],
+            [(b"content-type", b"application/json"), (b"content-length", b"2")],
+            [(b"x-frame-options", b"SAMEORIGIN"), (b"content-length", b"2")],
+            [(b"Cache-Control", b"max-age=60")],
+            [(b"strict-transport-security", b"max-age=1")],
+        ],
+    )
+    def test_ours_after_theirs_unless_they_set_it(
+        self, own: RawHeaders, https: bool, cookie: bool
+    ) -> None:
+        ours = SecurityHeaders(lambda *a: None, tile_urls=TILES)._site  # type: ignore[arg-type]
+        ours = ours + [(b"strict-transport-security", HSTS.encode())] * https
+        ours = ours + [SESSION_CACHE_CONTROL] * cookie
+        present = {name.lower() for name, _ in own}
+        expected = own + [(name, value) for name, value in ours if name not in present]
+        assert sent_headers(own, https=https, cookie=cookie) == expected

@@ -47,6 +47,21 @@ class TestDuplicateKeys:
                 loads_unique(text)
             assert raised.value.path == path
 
+    @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-32"])
+    def test_bytes_are_read_as_json_loads_reads_them(self, encoding: str) -> None:
+        data = '{"a": [1, {"b": "\u0416\u00e9"}], "c": null}'.encode(encoding)
+        assert loads_unique(data) == json.loads(data)
+        assert loads_unique(bytearray(data)) == json.loads(data)
+        with pytest.raises(DuplicateKey):
+            loads_unique('{"k": 1, "k": 2}'.encode(encoding))
+
+    @pytest.mark.parametrize("data", [b'{"a": "\xff"}', b'{"a": ', b"", "\ufeff{}"])
+    def test_what_json_loads_refuses_is_refused(self, data: bytes | str) -> None:
+        with pytest.raises(ValueError) as expected:
+            json.loads(data)
+        with pytest.raises(type(expected.value)):
+            loads_unique(data)
+
     @pytest.mark.parametrize(
         ("key", "field"),
         [('"id": ', "id"), ('"lat": ', "location.lat"), ('"answers": ', "answers")],

@@ -77,7 +77,7 @@ class LanguageMiddleware:
         scope.setdefault("state", {})["lang"] = lang
 
         async def remember(message: Message) -> None:
-            if chosen and message["type"] == "http.response.start":
+            if message["type"] == "http.response.start":
                 # No script reads it (HttpOnly); over https only when the site is served so.
                 cookie = f"{COOKIE}={chosen}; Path=/; Max-Age={ONE_YEAR}; SameSite=Lax; HttpOnly"
                 if _secure(scope):
@@ -86,6 +86,7 @@ class LanguageMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, remember)
+            # Nothing to remember (nearly every request): no send wrapper.
+            await self.app(scope, receive, remember if chosen else send)
         finally:
             translations.current_lang.reset(token)

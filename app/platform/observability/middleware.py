@@ -97,23 +97,25 @@ def _mount_prefixes(app: Any) -> list[str]:
     return known[1]
 
 
-def count_submission(method: str, route: str, status: int) -> None:
+def submission_counter(method: str, route: str, status: int) -> Any:
+    """The submission or photo counter an answer counts in, or None."""
     if (method, route) in _SUBMISSION_ROUTES:
         if status == 201:
-            metrics.SUBMISSIONS_ACCEPTED.labels(outcome="created").inc()
-        elif status == 200 and route.startswith("/api/"):
-            metrics.SUBMISSIONS_ACCEPTED.labels(outcome="replay").inc()
-        elif status == 303:
+            return metrics.SUBMISSIONS_ACCEPTED.labels(outcome="created")
+        if status == 200 and route.startswith("/api/"):
+            return metrics.SUBMISSIONS_ACCEPTED.labels(outcome="replay")
+        if status == 303:
             # The no-JavaScript form redirects to the result either way.
-            metrics.SUBMISSIONS_ACCEPTED.labels(outcome="form").inc()
-        elif status >= 400:
-            metrics.SUBMISSIONS_REJECTED.labels(status=str(status)).inc()
+            return metrics.SUBMISSIONS_ACCEPTED.labels(outcome="form")
+        if status >= 400:
+            return metrics.SUBMISSIONS_REJECTED.labels(status=str(status))
     elif (method, route) == _PHOTO_ROUTE and status == 201:
-        metrics.PHOTOS_STORED.inc()
+        return metrics.PHOTOS_STORED
+    return None
 
 
 # The metric series of a (method, route, status): labels() costs a lock and a tuple each time.
-_Series = tuple[Any, Any]
+_Series = tuple[Any, Any, Any]
 _series: dict[tuple[str, str, int], _Series] = {}
 
 
@@ -124,6 +126,7 @@ def _series_of(method: str, route: str, status: int) -> _Series:
         found = _series[key] = (
             metrics.REQUESTS.labels(method, route, str(status)),
             metrics.REQUEST_SECONDS.labels(method, route),
+            submission_counter(method, route, status),
         )
     return found
 
@@ -177,10 +180,11 @@ class RequestObservability:
         finally:
             metrics.REQUESTS_IN_PROGRESS.dec()
             fields = self._fields(scope, path, status, started)
-            requests, seconds = _series_of(method, fields["route"], status)
+            requests, seconds, submissions = _series_of(method, fields["route"], status)
             requests.inc()
             seconds.observe(fields["duration_ms"] / 1000)
-            count_submission(method, fields["route"], status)
+            if submissions is not None:
+                submissions.inc()
             log_info(access_log, "%s %s %s", (scope["method"], fields["path"], status), fields)
             request_id_var.reset(token)
 
