@@ -113,6 +113,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Off by default: they load Swagger UI / ReDoc from a CDN (docs/SECURITY.md).
         docs_url="/docs" if settings.api_docs else None,
         redoc_url="/redoc" if settings.api_docs else None,
+        # The service's metrics are its own (/metrics); FastAPI's OpenTelemetry would look up
+        # three providers on every request (~8 us of each POST's event loop) to find none.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     # The one object routes read through app.channels.web.context; nothing else on app.state.
     app.state.context = context
