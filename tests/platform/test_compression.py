@@ -7,7 +7,6 @@ status, the body bytes and the headers that gzip touches must be the same.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -21,6 +20,7 @@ from starlette.types import Message
 
 from app.platform.compression import MINIMUM_SIZE, Compressor
 from app.platform.observability.middleware import RequestObservability
+from tests.loops import run_in_own_loop
 
 LARGE = b'{"text": "' + b"yard " * 400 + b'"}'
 
@@ -118,7 +118,7 @@ def raw_start(own: list[tuple[bytes, bytes]], *, gzip: bool) -> list[tuple[bytes
         await compressor({"type": "http.response.start", "status": 200, "headers": list(own)})
         await compressor({"type": "http.response.body", "body": LARGE})
 
-    asyncio.run(answer())
+    run_in_own_loop(answer())
     return list(sent[0]["headers"])
 
 

@@ -3,7 +3,6 @@ bare 500s, the service worker; HSTS only over https."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from app.platform.security.headers import (
     content_security_policy,
     tile_origin,
 )
+from tests.loops import run_in_own_loop
 
 SITE_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -223,7 +223,7 @@ def sent_headers(own: RawHeaders, *, https: bool = False, cookie: bool = False) 
 
     cookies = [(b"cookie", b"safeyard_session=abc")] if cookie else []
     scope = {"type": "http", "path": "/api/v1/x", "scheme": "http", "headers": cookies}
-    asyncio.run(SecurityHeaders(answer, tile_urls=TILES, https=https)(scope, None, capture))  # type: ignore[arg-type]
+    run_in_own_loop(SecurityHeaders(answer, tile_urls=TILES, https=https)(scope, None, capture))  # type: ignore[arg-type]
     return list(sent[0]["headers"])
 
 
