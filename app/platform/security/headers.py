@@ -114,12 +114,6 @@ class SecurityHeaders:
             *common,
         ]
         self._docs = [(b"content-security-policy", DOCS_POLICY.encode()), *common]
-        # Every name this middleware may add: a response that sets none of them (nearly all)
-        # gets the extra headers appended in one step.
-        self._names = frozenset(name for name, _ in self._site) | {
-            b"strict-transport-security",
-            SESSION_CACHE_CONTROL[0],
-        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -131,16 +125,11 @@ class SecurityHeaders:
         if any(name == b"cookie" and SESSION_COOKIE in value for name, value in scope["headers"]):
             extra = [*extra, SESSION_CACHE_CONTROL]
 
-        names = self._names
-
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                if present.isdisjoint(names):
-                    headers += extra
-                else:
-                    headers.extend((k, v) for k, v in extra if k not in present)
+                headers.extend((k, v) for k, v in extra if k not in present)
                 message["headers"] = headers
             await send(message)
 
