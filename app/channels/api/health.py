@@ -1,9 +1,8 @@
-"""GET /healthz: is the database answering?"""
+"""GET /healthz: is the database answering? Anyone may ask (load balancers, monitoring);
+it says which database and checklist version serve, nothing of anyone's data."""
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from app.channels.web.context import ContextDep
 
@@ -14,12 +13,11 @@ router = APIRouter(tags=["health"])
     "/healthz",
     responses={503: {"description": "The database does not answer; retry after Retry-After."}},
 )
-def healthz(context: ContextDep) -> JSONResponse:
-    """200 when the database answers; 503 with Retry-After when it does not."""
-    try:
-        with context.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+async def healthz(context: ContextDep) -> JSONResponse:
+    """200 when the database answers; 503 with Retry-After when it does not. Async: asked on
+    the event loop (``app.platform.health``), so a worker whose threads are all busy still
+    answers."""
+    if not await context.db.probe.answers():
         return JSONResponse(
             {"status": "unavailable", "database": "unreachable"},
             status_code=503,
