@@ -16,6 +16,7 @@ from app.districts.service import load_area_index
 from app.geo.locator import AreaIndex
 from app.platform.config import Settings
 from app.platform.db import Database
+from app.platform.health import DatabaseProbe
 from app.platform.pdf.renderer import PdfRenderer
 
 
@@ -27,6 +28,8 @@ class AppContext:
     # The session cookies' and upload tokens' signing key.
     secret_key: str
     pdf: PdfRenderer
+    # Is the database answering? (/healthz, on the event loop with a connection of its own.)
+    health: DatabaseProbe
     area_keeper: AreaKeeper = field(default_factory=AreaKeeper)
     # Which district and micro-district a point falls in: read from the database at start-up
     # (``load_areas``); None until district boundaries are imported.
@@ -41,14 +44,16 @@ class AppContext:
 
 def build_context(settings: Settings) -> AppContext:
     """The context of one process. A broken checklist file fails here, naming the file."""
+    db = Database(
+        settings.database_url,
+        lock_timeout_s=settings.database_lock_timeout_s,
+        max_waiting_writers=settings.database_max_waiting_writers,
+    )
     return AppContext(
         settings=settings,
-        db=Database(
-            settings.database_url,
-            lock_timeout_s=settings.database_lock_timeout_s,
-            max_waiting_writers=settings.database_max_waiting_writers,
-        ),
+        db=db,
         checklists=load_registry(settings.checklist_dir),
         secret_key=security.secret_key(settings),
         pdf=PdfRenderer(settings),
+        health=DatabaseProbe(settings.database_url, engine=db.engine),
     )

@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop_sender()
         await telegram_webhook.close(context)
         context.pdf.close()
-        await db.probe.close()
+        await context.health.close()
         db.dispose()
         metrics.worker_stopped()
 

@@ -26,7 +26,6 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, SQLModel, create_engine
 
 from app.platform import deferred, savepoints
-from app.platform.health import DatabaseProbe
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 SQLModel.metadata.naming_convention = {
@@ -285,7 +284,6 @@ class Database:
         self.url = database_url
         self._full_wait_ms = int(lock_timeout_s * 1000)
         self.engine = make_engine(database_url, lock_timeout_s=lock_timeout_s)
-        self.probe = DatabaseProbe(database_url, engine=self.engine)  # /healthz
         self._gate: WriteGate
         if is_sqlite(self.engine):
             self.write_engine = make_engine(

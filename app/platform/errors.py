@@ -123,8 +123,9 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         # FastAPI reports a malformed body at ("body", <offset>): say what it is instead.
         else {
             "field": "body",
-            "message": "not valid JSON ({}) at character {}".format(
-                err.get("ctx", {}).get("error", "unreadable"), err["loc"][-1]
+            "message": "not valid JSON ({}) {}".format(
+                err.get("ctx", {}).get("error", "unreadable"),
+                err.get("ctx", {}).get("where") or f"at character {err['loc'][-1]}",
             ),
             "type": "json_invalid",
         }
@@ -197,9 +198,39 @@ def render_errors_under(prefix: str, renderer: ErrorRenderer) -> None:
     ERROR_RENDERERS[prefix] = renderer
 
 
+def _undecodable_body(exc: StarletteHTTPException) -> RequestValidationError | None:
+    """FastAPI answers a JSON body that is not text in its encoding (UTF-8, or UTF-16/32 by
+    its first bytes) 400 "There was an error parsing the body": said here as the malformed
+    JSON it is (422, as any other), with the byte to fix."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or not isinstance(cause, UnicodeDecodeError):
+        return None
+    data = bytes(cause.object)
+    byte = data[cause.start : cause.start + 1].hex() or "?"
+    # Where, as the text before it (a byte offset would not count a byte order mark).
+    before = data[max(0, cause.start - 80) : cause.start].decode(cause.encoding, "replace")
+    where = f"after {before[-20:]!r}" if before else "at its start"
+    return RequestValidationError(
+        [
+            {
+                "type": "json_invalid",
+                "loc": ("body", cause.start),
+                "msg": "JSON decode error",
+                "ctx": {
+                    "error": f"not {cause.encoding.upper()} text: byte 0x{byte}",
+                    "where": where,
+                },
+            }
+        ]
+    )
+
+
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     """Framework errors (unknown route, wrong method...) in the same shape."""
     assert isinstance(exc, StarletteHTTPException)
+    undecodable = _undecodable_body(exc)
+    if undecodable is not None:
+        return await validation_error_handler(request, undecodable)
     message = f"Nothing at {request.url.path}." if exc.status_code == 404 else str(exc.detail)
     for prefix, renderer in ERROR_RENDERERS.items():
         if request.url.path.startswith(prefix):

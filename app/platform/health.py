@@ -92,7 +92,7 @@ class DatabaseProbe:
                     isolation_level=None,
                     check_same_thread=False,
                 )
-            self._sqlite.execute("PRAGMA schema_version").fetchone()
+            self._sqlite.execute("PRAGMA schema_version").fetchall()
             return True
         except sqlite3.Error:
             self._close_sqlite()

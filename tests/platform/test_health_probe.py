@@ -59,6 +59,10 @@ async def with_threads_taken(probe: DatabaseProbe) -> None:
         limiter.release_on_behalf_of(holder)
 
 
+def probe_of(database: Database) -> DatabaseProbe:
+    return DatabaseProbe(database.url, engine=database.engine)
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
@@ -73,9 +77,14 @@ class TestSqlite:
         database.dispose()
 
     def test_answers_on_the_loop_when_every_thread_is_taken(self, database: Database) -> None:
+        probe = probe_of(database)
+
         async def both() -> bool:
-            await with_threads_taken(database.probe)
-            return await without_threads(database.probe)
+            await with_threads_taken(probe)
+            try:
+                return await without_threads(probe)
+            finally:
+                await probe.close()
 
         assert run(both) is True
 
@@ -84,7 +93,9 @@ class TestSqlite:
         try:
             holder.execute("BEGIN IMMEDIATE")
             holder.execute("INSERT INTO t VALUES (1)")
-            assert run(lambda: without_threads(database.probe)) is True
+            probe = probe_of(database)
+            assert run(lambda: without_threads(probe)) is True
+            run(probe.close)
         finally:
             holder.execute("ROLLBACK")
             holder.close()
@@ -154,7 +165,7 @@ class TestPostgresql:
         url = postgres_url(database_url)
         with proxied(url) as (_proxy, through):
             database = Database(through)
-            probe = database.probe
+            probe = probe_of(database)
 
             async def twice_then_close() -> tuple[bool, bool, int]:
                 await with_threads_taken(probe)
@@ -174,7 +185,7 @@ class TestPostgresql:
         url = postgres_url(database_url)
         with proxied(url) as (proxy, through):
             database = Database(through)
-            probe = database.probe
+            probe = probe_of(database)
             try:
                 assert run(probe.answers) is True
                 proxy.cut()
@@ -191,7 +202,7 @@ class TestPostgresql:
     ) -> None:
         url = postgres_url(database_url)
         database = Database(url)
-        probe = database.probe
+        probe = probe_of(database)
         try:
             assert run(probe.answers) is True
             assert run(probe.answers) is True  # another loop (run_in_own_loop)

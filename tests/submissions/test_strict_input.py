@@ -93,6 +93,30 @@ class TestDuplicateKeys:
         assert response.status_code == 422
         assert response.json()["details"][0]["type"] == "json_invalid"
 
+    @pytest.mark.parametrize(
+        ("data", "says"),
+        [
+            (b'{"comment": "caf\xe9"}', """not UTF-8 text: byte 0xe9) after '{"comment": "caf'"""),
+            (b'\xef\xbb\xbf{"a": "\xff"}', """not UTF-8 text: byte 0xff) after '{"a": "'"""),
+            (b"\xff" + b"{}", "not UTF-8 text: byte 0xff) at its start"),
+            (
+                '{"a": 1}'.encode("utf-16-le")[:-1],
+                """not UTF-16-LE text: byte 0x7d) after '{"a": 1'""",
+            ),
+        ],
+    )
+    def test_a_body_that_is_not_text_names_the_byte(
+        self, client: TestClient, data: bytes, says: str
+    ) -> None:
+        # FastAPI's own answer was 400 "There was an error parsing the body".
+        response = client.post(
+            "/api/v1/submissions", content=data, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 422, response.text
+        detail = response.json()["details"][0]
+        assert detail["type"] == "json_invalid" and detail["field"] == "body"
+        assert detail["message"] == f"not valid JSON ({says}", response.text
+
 
 STRICT_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("lat as a string", {"location": {"lat": "43.25", "lon": 76.92}}, "location.lat"),

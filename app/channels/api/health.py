@@ -17,7 +17,7 @@ async def healthz(context: ContextDep) -> JSONResponse:
     """200 when the database answers; 503 with Retry-After when it does not. Async: asked on
     the event loop (``app.platform.health``), so a worker whose threads are all busy still
     answers."""
-    if not await context.db.probe.answers():
+    if not await context.health.answers():
         return JSONResponse(
             {"status": "unavailable", "database": "unreachable"},
             status_code=503,
