@@ -8,6 +8,7 @@ from app.checklists.loader import ChecklistRegistry
 from app.main import create_app
 from app.platform.config import Settings
 from app.platform.db import Database
+from app.platform.health import DatabaseProbe
 from tests.factories import submission_body
 
 
@@ -17,7 +18,9 @@ class TestDatabaseUnavailable:
         with TestClient(app) as client:
             # After start-up the database goes away: nothing listens on port 1.
             app.state.context.db.dispose()
-            app.state.context.db = Database("postgresql+psycopg://postgres@127.0.0.1:1/gone")
+            gone = "postgresql+psycopg://postgres@127.0.0.1:1/gone"
+            app.state.context.db = Database(gone)
+            app.state.context.health = DatabaseProbe(gone, engine=app.state.context.db.engine)
             body = submission_body(registry.current)
             response = client.post("/api/v1/submissions", json=body)
             assert response.status_code == 503
