@@ -48,6 +48,13 @@ def excluded(content_type: bytes) -> bool:
     return found
 
 
+def window_bits(size: int) -> int:
+    """The smallest deflate window (9-15 bits) that lets every match of a ``size``-byte input
+    reach back to its start, as the 32 KB one does: zlib allows distances up to the window
+    less 262 bytes (MIN_LOOKAHEAD)."""
+    return min(zlib.MAX_WBITS, max(9, (size + 261).bit_length()))
+
+
 def _thread_limiter() -> anyio.CapacityLimiter:
     try:
         return _limiter.get()
@@ -137,6 +144,10 @@ class Compressor:
 
     def _compress_now(self, body: bytes, more: bool) -> bytes:
         if self._zlib is None:
-            self._zlib = zlib.compressobj(LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+            # A whole answer: a window just large enough for it gives the same bytes as
+            # zlib's 32 KB one, and setting up the 32 KB one took most of the time (a 3.7 KB
+            # submission result: 122 -> 43 us). A stream of unknown length gets the full one.
+            wbits = zlib.MAX_WBITS if more else window_bits(len(body))
+            self._zlib = zlib.compressobj(LEVEL, zlib.DEFLATED, 16 + wbits)
         head = self._zlib.compress(body)
         return head + self._zlib.flush(zlib.Z_SYNC_FLUSH if more else zlib.Z_FINISH)

@@ -7,9 +7,13 @@ status, the body bytes and the headers that gzip touches must be the same.
 
 from __future__ import annotations
 
+import random
+import zlib
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.gzip import GZipMiddleware
@@ -18,7 +22,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 from starlette.types import Message
 
-from app.platform.compression import MINIMUM_SIZE, Compressor
+from app.platform.compression import MINIMUM_SIZE, Compressor, window_bits
 from app.platform.observability.middleware import RequestObservability
 from tests.loops import run_in_own_loop
 
@@ -137,3 +141,34 @@ def test_vary_in_the_raw_list_as_starlettes_headers_put_it(own: list[tuple[bytes
     assert [h for h in raw_start(own, gzip=True) if h[0] == b"vary"] == [
         h for h in expected if h[0] == b"vary"
     ]
+
+
+def deflated(body: bytes, wbits: int) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + wbits)
+    return compressor.compress(body) + compressor.flush()
+
+
+@given(
+    size=st.one_of(
+        st.integers(min_value=1, max_value=40_000),
+        # Either side of each window's limit (2**bits less zlib's 262 bytes).
+        st.sampled_from([2**bits - 262 + d for bits in range(9, 16) for d in (-1, 0, 1)]),
+    ),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_a_window_sized_to_the_answer_gives_zlibs_own_bytes(size: int, seed: int) -> None:
+    rng = random.Random(seed)
+    head = bytes(rng.randrange(256) for _ in range(min(size, 64)))
+    # Random words, and the first bytes again at the very end: a match as far back as it goes.
+    words = [bytes(rng.choices(b"abcdefgh ", k=rng.randrange(1, 12))) for _ in range(50)]
+    middle = b"".join(rng.choice(words) for _ in range(size))[: max(0, size - 2 * len(head))]
+    body = (head + middle + head)[:size]
+    assert deflated(body, window_bits(len(body))) == deflated(body, zlib.MAX_WBITS)
+
+
+def test_the_window_grows_with_the_answer() -> None:
+    assert window_bits(1) == 9
+    assert window_bits(3_700) == 12  # a submission's result
+    assert window_bits(2**14 - 262) == 14
+    assert window_bits(2**14 - 261) == 15
+    assert window_bits(10**6) == zlib.MAX_WBITS
