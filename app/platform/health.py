@@ -56,8 +56,11 @@ class _Postgres:
 class DatabaseProbe:
     """Answers ``await probe.answers()``: True when the database answers a query."""
 
-    def __init__(self, database_url: str, *, engine: Engine) -> None:
+    def __init__(
+        self, database_url: str, *, engine: Engine, application_name: str = APPLICATION_NAME
+    ) -> None:
         self.engine = engine  # the read engine: the way through the pool
+        self.application_name = application_name
         url = make_url(database_url)
         self._sqlite_uri: str | None = None
         self._conninfo: str | None = None
@@ -112,7 +115,7 @@ class DatabaseProbe:
                     if state.connection is None or state.connection.closed:
                         state.drop()
                         state.connection = await psycopg.AsyncConnection.connect(
-                            self._conninfo, autocommit=True, application_name=APPLICATION_NAME
+                            self._conninfo, autocommit=True, application_name=self.application_name
                         )
                     await state.connection.execute("SELECT 1")
                 return True

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,7 +61,9 @@ async def with_threads_taken(probe: DatabaseProbe) -> None:
 
 
 def probe_of(database: Database) -> DatabaseProbe:
-    return DatabaseProbe(database.url, engine=database.engine)
+    # A name of its own: the suite's other apps keep probe connections to the same database.
+    name = f"{APPLICATION_NAME}-{uuid.uuid4().hex[:12]}"
+    return DatabaseProbe(database.url, engine=database.engine, application_name=name)
 
 
 def is_sqlite(url: str) -> bool:
@@ -121,7 +124,7 @@ def postgres_url(database_url: str) -> str:
     return database_url
 
 
-def probe_connections(url: str) -> int:
+def probe_connections(url: str, name: str) -> int:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
@@ -131,17 +134,17 @@ def probe_connections(url: str) -> int:
                         "SELECT count(*) FROM pg_stat_activity "
                         "WHERE application_name = :name AND datname = current_database()"
                     ),
-                    {"name": APPLICATION_NAME},
+                    {"name": name},
                 ).scalar_one()
             )
     finally:
         engine.dispose()
 
 
-def eventually(expected: int, url: str) -> int:
+def eventually(expected: int, url: str, name: str) -> int:
     """The probe's connections once PostgreSQL has seen a closed one go (within 5 s)."""
     deadline = time.monotonic() + 5
-    while (count := probe_connections(url)) != expected and time.monotonic() < deadline:
+    while (count := probe_connections(url, name)) != expected and time.monotonic() < deadline:
         time.sleep(0.05)
     return count
 
@@ -171,13 +174,13 @@ class TestPostgresql:
                 await with_threads_taken(probe)
                 first = await without_threads(probe)
                 second = await without_threads(probe)
-                listed = await asyncio.to_thread(probe_connections, url)
+                listed = await asyncio.to_thread(probe_connections, url, probe.application_name)
                 await probe.close()
                 return first, second, listed
 
             try:
                 assert run(twice_then_close) == (True, True, 1)
-                assert eventually(0, url) == 0
+                assert eventually(0, url, probe.application_name) == 0
             finally:
                 database.dispose()
 
@@ -206,8 +209,8 @@ class TestPostgresql:
         try:
             assert run(probe.answers) is True
             assert run(probe.answers) is True  # another loop (run_in_own_loop)
-            assert eventually(1, url) == 1
+            assert eventually(1, url, probe.application_name) == 1
         finally:
             run(probe.close)
             database.dispose()
-        assert eventually(0, url) == 0
+        assert eventually(0, url, probe.application_name) == 0
